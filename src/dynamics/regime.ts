@@ -1,0 +1,84 @@
+// Regime classification of a training run from its rolling estimates, written as a rule table.
+
+export const REGIMES = ['converging', 'edge', 'unstable', 'chaotic', 'diverged', 'unknown'] as const;
+export type Regime = (typeof REGIMES)[number];
+
+export interface RegimeThresholds {
+  /** Probes a window needs before any regime other than diverged/unknown is claimed. */
+  minSamples: number;
+  /** η·λ_max from which training is at the edge of stability. */
+  edgeRatio: number;
+  /** η·λ_max above which the sharpest direction expands: gradient descent's bound is 2. */
+  unstableRatio: number;
+  /** Top Lyapunov exponent (per step) above which nearby trajectories separate. */
+  chaoticExponent: number;
+}
+
+export const DEFAULT_REGIME_THRESHOLDS: Readonly<RegimeThresholds> = Object.freeze({
+  minSamples: 3,
+  edgeRatio: 1.8,
+  unstableRatio: 2,
+  chaoticExponent: 1e-3,
+});
+
+/** Non-finite topExponent / stabilityRatio count as unknown (absent), never as a comparison. */
+export interface RegimeInput {
+  diverged: boolean;
+  samples: number;
+  topExponent?: number | undefined;
+  stabilityRatio?: number | undefined;
+}
+
+export interface RegimeRule {
+  readonly regime: Regime;
+  readonly when: (input: RegimeInput, t: Readonly<RegimeThresholds>) => boolean;
+}
+
+const known = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
+
+/** Checked in order; the first rule that holds names the regime. */
+export const REGIME_RULES: readonly RegimeRule[] = Object.freeze([
+  // A NaN/Infinity loss or gradient: nothing else is meaningful.
+  { regime: 'diverged', when: (i) => i.diverged },
+  // Too few probes in the window, or nothing measured yet.
+  {
+    regime: 'unknown',
+    when: (i, t) => !(i.samples >= t.minSamples) || (!known(i.topExponent) && !known(i.stabilityRatio)),
+  },
+  // η·λ_max > 2: |1 − ηλ_max| > 1, the step overshoots and the sharpest direction expands.
+  { regime: 'unstable', when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio > t.unstableRatio },
+  // Just below the bound: the edge of stability, where full-batch training tends to settle.
+  { regime: 'edge', when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio >= t.edgeRatio },
+  // Stable step, yet trajectories separate: expansion driven by negative curvature (1 − ηh > 1).
+  { regime: 'chaotic', when: (i, t) => known(i.topExponent) && i.topExponent > t.chaoticExponent },
+  { regime: 'converging', when: () => true },
+]);
+
+export function validateRegimeThresholds(t: Readonly<RegimeThresholds>): string[] {
+  const problems: string[] = [];
+  for (const key of ['minSamples', 'edgeRatio', 'unstableRatio', 'chaoticExponent'] as const) {
+    if (!Number.isFinite(t[key])) problems.push(`${key} must be finite, got ${t[key]}`);
+  }
+  if (!(Number.isSafeInteger(t.minSamples) && t.minSamples >= 1)) {
+    problems.push(`minSamples must be a positive integer, got ${t.minSamples}`);
+  }
+  if (!(t.edgeRatio > 0)) problems.push(`edgeRatio must be > 0, got ${t.edgeRatio}`);
+  if (t.edgeRatio > t.unstableRatio) {
+    problems.push(`edgeRatio (${t.edgeRatio}) must not exceed unstableRatio (${t.unstableRatio})`);
+  }
+  if (!(t.chaoticExponent >= 0)) problems.push(`chaoticExponent must be ≥ 0, got ${t.chaoticExponent}`);
+  return problems;
+}
+
+/** Throws RangeError listing the problems when the thresholds are invalid (a configuration bug). */
+export function classifyRegime(
+  input: RegimeInput,
+  thresholds: Readonly<RegimeThresholds> = DEFAULT_REGIME_THRESHOLDS,
+): Regime {
+  if (thresholds !== DEFAULT_REGIME_THRESHOLDS) {
+    const problems = validateRegimeThresholds(thresholds);
+    if (problems.length > 0)
+      throw new RangeError(`classifyRegime: invalid thresholds: ${problems.join('; ')}`);
+  }
+  return REGIME_RULES.find((rule) => rule.when(input, thresholds))?.regime ?? 'converging';
+}

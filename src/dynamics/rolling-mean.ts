@@ -1,0 +1,50 @@
+// Mean over the last `capacity` samples in O(1) per push.
+import { RingBuffer } from './ring-buffer.js';
+
+export class RollingMean {
+  readonly #window: RingBuffer;
+  #sum = 0;
+  #pushesSinceResum = 0;
+
+  constructor(capacity: number) {
+    this.#window = new RingBuffer(capacity);
+  }
+
+  get capacity(): number {
+    return this.#window.capacity;
+  }
+
+  get size(): number {
+    return this.#window.size;
+  }
+
+  /**
+   * Running sum updated by (x − evicted); every `capacity` pushes it is recomputed from the
+   * window, so rounding left behind by evicted large values cannot accumulate (drift stays
+   * bounded by one window's worth of rounding, however long the stream).
+   */
+  push(x: number): void {
+    const evicted = this.#window.push(x);
+    this.#sum += x - (evicted ?? 0);
+    this.#pushesSinceResum++;
+    if (this.#pushesSinceResum >= this.#window.capacity) {
+      this.#sum = this.#window.toArray().reduce((s, v) => s + v, 0);
+      this.#pushesSinceResum = 0;
+    }
+  }
+
+  /** undefined when empty. If the running sum overflowed, the mean is recomputed as Σ(x/size). */
+  get mean(): number | undefined {
+    const size = this.#window.size;
+    if (size === 0) return undefined;
+    const mean = this.#sum / size;
+    if (Number.isFinite(mean)) return mean;
+    return this.#window.toArray().reduce((s, v) => s + v / size, 0);
+  }
+
+  clear(): void {
+    this.#window.clear();
+    this.#sum = 0;
+    this.#pushesSinceResum = 0;
+  }
+}
