@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+import { FiniteNumber, MAX_K, RunId, Step, TimestampMs } from './primitives.js';
+
+export const Regime = z.enum(['converging', 'edge', 'unstable', 'chaotic', 'diverged', 'unknown']);
+export type Regime = z.infer<typeof Regime>;
+
+const Spectrum = z.array(FiniteNumber).max(MAX_K);
+
+export const EstimateEvent = z.object({
+  v: z.literal(1),
+  type: z.literal('estimate'),
+  runId: RunId,
+  ts: TimestampMs,
+  step: Step,
+  window: z.int().min(0).meta({ description: 'Probes currently in the rolling window.' }),
+  lr: z.number().min(0),
+  lyapunov: Spectrum.meta({ description: 'Top-k Lyapunov exponents per step, rolling mean.' }),
+  curvature: Spectrum.meta({ description: 'Ritz values of the Lyapunov subspace.' }),
+  sharpness: FiniteNumber.meta({ description: 'λ_max(H), rolling median.' }),
+  stabilityRatio: FiniteNumber.meta({ description: 'lr · sharpness.' }),
+  predictedLyapunov: Spectrum.optional().meta({ description: 'log|1 − lr · curvature| per direction.' }),
+  regime: Regime,
+  samples: z.int().min(0).meta({ description: 'Probes accepted for the run so far.' }),
+  invertedCurvature: Spectrum.optional().meta({
+    description: 'h = (1 ∓ e^λ)/η per direction, the branch chosen by the sign of the Rayleigh quotient.',
+  }),
+  sharpnessSamples: z.int().min(0).optional(),
+  degenerate: z.boolean().optional().meta({ description: 'A tangent direction collapsed in the window.' }),
+});
+export type EstimateEvent = z.infer<typeof EstimateEvent>;

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+import { Matrix, MeasuredNumber, RunId, Step, TimestampMs } from './primitives.js';
+
+export const MAX_LAYERS = 1024;
+
+export const LyapunovProbe = z
+  .object({
+    eta: z
+      .number()
+      .positive()
+      .meta({ description: 'The learning rate the Jacobian I - eta*H was formed with.' }),
+    gram: Matrix.meta({ description: 'G = (JV)^T (JV), row-major k×k.' }),
+    rayleigh: Matrix.meta({ description: 'R = V^T H V, row-major k×k, the same k as gram.' }),
+  })
+  .superRefine((probe, ctx) => {
+    const k = probe.gram.length;
+    const r = probe.rayleigh.length;
+    if (r !== k) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rayleigh'],
+        input: probe.rayleigh,
+        message: `expected ${k} rows (the size of gram), received ${r}`,
+      });
+    }
+  });
+export type LyapunovProbe = z.infer<typeof LyapunovProbe>;
+
+export const SharpnessProbe = z.object({
+  rayleigh: Matrix.meta({ description: 'V^T H V of the sharpness subspace, row-major k×k.' }),
+});
+export type SharpnessProbe = z.infer<typeof SharpnessProbe>;
+
+export const Probe = z.object({
+  eps: z.number().positive().meta({ description: 'Finite-difference step of the Hessian-vector products.' }),
+  hvps: z.int().min(0).meta({ description: 'Hessian-vector products computed at this step.' }),
+  lyapunov: LyapunovProbe.optional(),
+  sharpness: SharpnessProbe.optional(),
+});
+export type Probe = z.infer<typeof Probe>;
+
+export const LayerGradNorms = z
+  .record(z.string().min(1).max(256), MeasuredNumber)
+  .superRefine((norms, ctx) => {
+    const count = Object.keys(norms).length;
+    if (count > MAX_LAYERS) {
+      ctx.addIssue({
+        code: 'custom',
+        input: norms,
+        message: `expected at most ${MAX_LAYERS} layers, received ${count}`,
+      });
+    }
+  })
+  .meta({ description: `Gradient norm per layer name (1-256 characters), at most ${MAX_LAYERS} layers.` });
+export type LayerGradNorms = z.infer<typeof LayerGradNorms>;
+
+export const GradientEvent = z.object({
+  v: z.literal(1),
+  type: z.literal('gradient'),
+  runId: RunId,
+  ts: TimestampMs,
+  step: Step,
+  lr: z.number().min(0).meta({ description: 'The learning rate used for this step.' }),
+  loss: MeasuredNumber,
+  gradNorm: MeasuredNumber,
+  batchSize: z.int().min(1).optional(),
+  layerGradNorms: LayerGradNorms.optional(),
+  cmdSeq: z.int().min(0).optional().meta({ description: 'seq of the last lr-command applied.' }),
+  stepMs: z.number().min(0).optional(),
+  probeMs: z.number().min(0).optional(),
+  probe: Probe.optional(),
+});
+export type GradientEvent = z.infer<typeof GradientEvent>;

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+import { preview } from './issue-message.js';
+import { RunId, Step, TimestampMs } from './primitives.js';
+
+export const LrCommandReason = z.enum(['quasi-newton', 'brake', 'manual', 'hold']);
+export type LrCommandReason = z.infer<typeof LrCommandReason>;
+
+export const LrCommandEvent = z.object({
+  v: z.literal(1),
+  type: z.literal('lr-command'),
+  runId: RunId,
+  ts: TimestampMs,
+  seq: z.int().min(0).meta({ description: 'Per run, strictly increasing.' }),
+  lr: z.number().positive(),
+  previousLr: z.number().positive(),
+  reason: LrCommandReason,
+  basedOnStep: Step,
+  sharpness: z.number().optional(),
+  sig: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, {
+      error: (issue) => `expected 64 lowercase hex characters, received ${preview(issue.input)}`,
+    })
+    .optional()
+    .meta({ description: 'HMAC-SHA256, lowercase hex, of the canonical JSON of the other fields.' }),
+});
+export type LrCommandEvent = z.infer<typeof LrCommandEvent>;

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+import { MAX_K, MeasuredNumber, RunId, Step, TimestampMs } from './primitives.js';
+
+const Name = z.string().min(1).max(128);
+
+export const ProbeConfig = z.object({
+  every: z.int().min(0).meta({ description: 'Probe every this many steps; 0 turns the probe off.' }),
+  kLyapunov: z.int().min(0).max(MAX_K),
+  kSharpness: z.int().min(0).max(MAX_K),
+  hvp: z.enum(['forward', 'central']),
+});
+export type ProbeConfig = z.infer<typeof ProbeConfig>;
+
+export const RunConfig = z.object({
+  model: Name,
+  dataset: Name,
+  optimizer: Name,
+  lr: z.number().positive(),
+  batchSize: z.int().min(1),
+  params: z.int().min(0),
+  backend: z.string(),
+  seed: z.int(),
+  probe: ProbeConfig,
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+
+export const RunStatus = z.enum(['completed', 'failed', 'diverged', 'stopped']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunEvent = z
+  .object({
+    v: z.literal(1),
+    type: z.literal('run'),
+    runId: RunId,
+    ts: TimestampMs,
+    phase: z.enum(['start', 'end']),
+    config: RunConfig,
+    status: RunStatus.optional().meta({ description: 'How the run ended; required when phase is "end".' }),
+    finalLoss: MeasuredNumber.optional(),
+    lastStep: Step.optional().meta({
+      description: 'On "end", the last step the trainer emitted, so consumers know when the run is complete.',
+    }),
+  })
+  .superRefine((event, ctx) => {
+    if (event.phase === 'end' && event.status === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['status'],
+        input: undefined,
+        message: 'required when phase is "end"',
+      });
+    } else if (event.phase === 'start' && event.status !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['status'],
+        input: event.status,
+        message: 'only allowed when phase is "end"',
+      });
+    }
+  });
+export type RunEvent = z.infer<typeof RunEvent>;
