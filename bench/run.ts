@@ -1,0 +1,44 @@
+// `npm run bench`: every suite prints a table and the whole run is written as JSON to
+// bench/results/latest.json (and a dated copy). Figures are ratios against a baseline
+// measured in the same run wherever the claim is relative; absolute figures are printed
+// for the record, never asserted (shared, noisy machines).
+// Usage: npm run bench [-- --only replay] [-- --events N --runs N]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { replaySuite } from './suites/replay.js';
+import type { SuiteResult } from './suites/types.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '1000' },
+  },
+});
+
+const suites: Record<string, () => Promise<SuiteResult>> = {
+  replay: () => replaySuite({ events: Number(values.events), runs: Number(values.runs) }),
+};
+
+const results: SuiteResult[] = [];
+for (const [name, suite] of Object.entries(suites)) {
+  if (values.only !== undefined && values.only !== name) continue;
+  console.log(`\n## ${name}`);
+  const result = await suite();
+  console.table(result.rows);
+  for (const note of result.notes) console.log(`- ${note}`);
+  results.push(result);
+}
+
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', arch: arch(), memoryBytes: totalmem() },
+  node: process.version,
+  results,
+};
+mkdirSync('bench/results', { recursive: true });
+const json = JSON.stringify(report, null, 2) + '\n';
+writeFileSync('bench/results/latest.json', json);
+writeFileSync(`bench/results/bench-${report.date.replace(/[:.]/g, '-')}.json`, json);
+console.log('\nwrote bench/results/latest.json');

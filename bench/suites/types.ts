@@ -1,0 +1,6 @@
+export interface SuiteResult {
+  suite: string;
+  params: Record<string, number | string>;
+  rows: Record<string, number | string>[];
+  notes: string[];
+}

@@ -1,0 +1,231 @@
+import {
+  decodeEvent,
+  makeDeadLetter,
+  topicNames,
+  type DeadLetterEvent,
+  type EstimateEvent,
+  type LyapEvent,
+  type TopicNames,
+} from '../events/index.js';
+import type { BusMessage } from '../transport/index.js';
+import type { ProcessorConfig } from './config.js';
+import { RunState } from './run-state.js';
+import { bump, emptyStats, invalidKey, type InvalidReason, type ProcessorStats } from './stats.js';
+
+export interface Output {
+  topic: string;
+  key: string;
+  event: EstimateEvent | DeadLetterEvent;
+}
+
+/**
+ * The processor's logic, synchronous and free of I/O: bytes in, estimate and
+ * dead-letter events out. `ingest` takes one bus message at the time `nowMs`;
+ * `tick` releases steps whose lateness has run out and expires silent runs;
+ * `flush` finalises everything (end of input). Outputs accumulate until `drain`.
+ *
+ * Time: `nowMs` is whatever clock the caller runs on. Live pipelines pass wall time;
+ * `lyap replay` passes event time (the largest `ts` seen), which makes its output a
+ * pure function of its input.
+ */
+export class ProcessorEngine {
+  readonly topics: TopicNames;
+  readonly stats: ProcessorStats = emptyStats();
+  private readonly runs = new Map<string, RunState>();
+  private readonly ended = new Set<string>();
+  private readonly endedOrder: string[] = [];
+  private outputs: Output[] = [];
+  private lastSweepMs = -Infinity;
+  private watermark = 0;
+
+  constructor(private readonly config: Readonly<ProcessorConfig>) {
+    this.topics = topicNames(config.topicPrefix);
+  }
+
+  get liveRuns(): number {
+    return this.runs.size;
+  }
+
+  /** The event-time clock: the largest `ts` of any valid event seen. */
+  get watermarkMs(): number {
+    return this.watermark;
+  }
+
+  /** `nowMs` omitted: run on event time (see the class comment). */
+  ingest(message: BusMessage, wallMs?: number): void {
+    bump(this.stats.eventsByTopic, message.topic);
+    if (isBlank(message.value)) {
+      this.stats.ignored++;
+      return;
+    }
+    const decoded = decodeEvent(message.value, { maxBytes: this.config.maxEventBytes });
+    if (decoded.ok && decoded.event.ts > this.watermark) this.watermark = decoded.event.ts;
+    const nowMs = wallMs ?? this.watermark;
+    if (!decoded.ok) {
+      this.deadLetter(message, decoded.error.reason, decoded.error.message, nowMs, decoded.error.runId);
+    } else {
+      this.route(decoded.event, message, nowMs);
+    }
+    if (nowMs - this.lastSweepMs >= this.config.sweepIntervalMs) this.tick(nowMs);
+  }
+
+  tick(nowMs: number): void {
+    this.lastSweepMs = nowMs;
+    for (const run of this.runs.values()) {
+      if (nowMs - run.lastSeenMs >= this.config.runTtlMs) {
+        this.closeRun(run, nowMs);
+        this.stats.runsExpired++;
+      } else {
+        this.releaseRun(run, nowMs);
+      }
+    }
+  }
+
+  flush(nowMs: number): void {
+    for (const run of [...this.runs.values()]) {
+      this.closeRun(run, nowMs);
+      if (run.endSeenMs !== undefined) this.stats.runsEnded++;
+    }
+  }
+
+  drain(): Output[] {
+    const out = this.outputs;
+    this.outputs = [];
+    return out;
+  }
+
+  private route(event: LyapEvent, message: BusMessage, nowMs: number): void {
+    if (event.type !== 'run' && event.type !== 'gradient' && event.type !== 'trajectory') {
+      this.stats.ignored++;
+      return;
+    }
+    if (event.type === 'run' && event.phase === 'end') {
+      if (this.ended.has(event.runId)) {
+        this.stats.duplicates++;
+        return;
+      }
+      // The end may overtake the run's last steps (they travel on other topics), so the
+      // run stays open until its last step is out or the end grace has passed.
+      const run = this.runFor(event.runId, message, nowMs);
+      if (run === undefined || run.endSeenMs !== undefined) return;
+      run.endSeenMs = nowMs;
+      if (event.lastStep !== undefined) run.lastStep = event.lastStep;
+      this.releaseRun(run, nowMs);
+      return;
+    }
+    if (event.type === 'run' && this.ended.delete(event.runId)) {
+      // A new start for a run id that ended: a fresh run under the same id.
+    } else if (this.ended.has(event.runId)) {
+      this.stats.afterEnd++;
+      return;
+    }
+    const run = this.runFor(event.runId, message, nowMs);
+    if (run === undefined) return;
+    if (event.type === 'run') {
+      if (run.started) this.stats.duplicates++;
+      run.started = true;
+      run.config = event.config;
+      run.lastSeenMs = nowMs;
+      return;
+    }
+    const outcome = run.offer(event, nowMs);
+    if (outcome === 'duplicate') this.stats.duplicates++;
+    else if (outcome === 'late') {
+      this.deadLetter(
+        message,
+        'late',
+        `late: ${event.type} of step ${event.step} arrived after the step was finalised ` +
+          `(lateness ${this.config.latenessSteps} steps / ${this.config.latenessMs} ms)`,
+        nowMs,
+        event.runId,
+      );
+    } else this.releaseRun(run, nowMs);
+  }
+
+  /** Emits what is final; closes a run whose end was seen once its last step is out or its grace ran out. */
+  private releaseRun(run: RunState, nowMs: number): void {
+    this.emit(run.release(nowMs, false, nowMs));
+    if (run.endSeenMs === undefined) return;
+    const allOut = run.lastStep !== undefined && run.releasedThrough >= run.lastStep;
+    if (allOut || nowMs - run.endSeenMs >= this.config.endGraceMs) {
+      this.closeRun(run, nowMs);
+      this.stats.runsEnded++;
+      this.rememberEnded(run.runId);
+    }
+  }
+
+  private runFor(runId: string, message: BusMessage, nowMs: number): RunState | undefined {
+    const existing = this.runs.get(runId);
+    if (existing !== undefined) return existing;
+    if (this.runs.size >= this.config.maxRuns) {
+      this.deadLetter(
+        message,
+        'run-capacity',
+        `run-capacity: ${this.config.maxRuns} runs are live; run ${runId} was not admitted`,
+        nowMs,
+        runId,
+      );
+      return undefined;
+    }
+    const run = new RunState(runId, nowMs, this.config);
+    this.runs.set(runId, run);
+    this.stats.runsOpened++;
+    this.stats.liveRuns = this.runs.size;
+    return run;
+  }
+
+  private closeRun(run: RunState, nowMs: number): void {
+    this.emit(run.release(nowMs, true, nowMs));
+    this.runs.delete(run.runId);
+    this.stats.liveRuns = this.runs.size;
+  }
+
+  private rememberEnded(runId: string): void {
+    if (this.ended.has(runId)) return;
+    this.ended.add(runId);
+    this.endedOrder.push(runId);
+    if (this.endedOrder.length > this.config.maxRuns) {
+      const old = this.endedOrder.shift();
+      if (old !== undefined) this.ended.delete(old);
+    }
+  }
+
+  private emit(estimates: EstimateEvent[]): void {
+    for (const event of estimates) {
+      this.outputs.push({ topic: this.topics.estimates, key: event.runId, event });
+      this.stats.estimates++;
+    }
+  }
+
+  private deadLetter(
+    message: BusMessage,
+    reason: InvalidReason,
+    error: string,
+    nowMs: number,
+    runId: string | undefined,
+  ): void {
+    bump(this.stats.invalid, invalidKey(message.topic, reason));
+    const input: Parameters<typeof makeDeadLetter>[0] = {
+      sourceTopic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      error,
+      raw: message.value,
+      ts: nowMs,
+    };
+    if (message.key !== undefined) input.key = message.key;
+    if (runId !== undefined) input.runId = runId;
+    const event = makeDeadLetter(input);
+    this.outputs.push({ topic: this.topics.dlq, key: event.runId, event });
+    this.stats.deadLetters++;
+  }
+}
+
+/** Empty payloads (tombstones on the compacted runs topic, blank lines in a replay file). */
+function isBlank(value: string | Uint8Array): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = typeof value === 'string' ? value.charCodeAt(i) : (value[i] ?? 0);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
+}

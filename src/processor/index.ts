@@ -1,0 +1,6 @@
+export { ProcessorConfig, resolveProcessorConfig, type ProcessorConfigInput } from './config.js';
+export { ProcessorEngine, type Output } from './engine.js';
+export { startProcessor, type ProcessorHandle, type ProcessorOptions } from './pipeline.js';
+export { RunEstimator, type EstimateFields } from './run-estimator.js';
+export type { ProcessorStats, InvalidReason } from './stats.js';
+export { StepJoin, type StepRecord } from './step-join.js';

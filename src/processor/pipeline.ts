@@ -1,0 +1,132 @@
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  interval,
+  map,
+  merge,
+  Subject,
+  takeUntil,
+  tap,
+} from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { encodeEvent } from '../events/index.js';
+import type { Bus, Delivery, OutgoingMessage } from '../transport/index.js';
+import { resolveProcessorConfig, type ProcessorConfig, type ProcessorConfigInput } from './config.js';
+import { ProcessorEngine, type Output } from './engine.js';
+import type { ProcessorStats } from './stats.js';
+
+export interface ProcessorOptions {
+  bus: Bus;
+  config?: ProcessorConfigInput | Readonly<ProcessorConfig>;
+  /**
+   * `'wall'` (default): time is `clock()`, and a timer on `scheduler` releases steps whose
+   * lateness ran out and expires silent runs. `'event'`: time is the largest event `ts`
+   * seen, no timer runs, and the output depends on the input alone (replay).
+   */
+  time?: 'wall' | 'event';
+  clock?: () => number;
+  scheduler?: SchedulerLike;
+  /** Overrides the sweep timer (wall time only): each emission is one sweep at `clock()`. */
+  ticks?: Observable<unknown>;
+  fromBeginning?: boolean;
+  /** Topics to read; default the run, gradient and trajectory topics of the prefix. */
+  inputTopics?: readonly string[];
+}
+
+export interface ProcessorHandle {
+  readonly engine: ProcessorEngine;
+  readonly stats: ProcessorStats;
+  /** Settles when the input completes (sealed or closed bus) and the last outputs are published. */
+  readonly done: Promise<void>;
+  /** Stops consuming without finalising live runs: their state is rebuilt by whoever consumes next. */
+  stop(): void;
+}
+
+type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' };
+
+/**
+ * The processor as an RxJS pipeline over a `Bus`: batches of run, gradient and trajectory
+ * events flow through the engine one batch at a time (`concatMap`); a batch's estimates
+ * and dead letters are published before the batch is acknowledged, so a crash replays
+ * the batch rather than losing it (duplicates are dropped downstream by run, type, step).
+ * The bus delivers the next batch only after the ack, which is the backpressure: at most
+ * one batch is in the processor at any time.
+ */
+export function startProcessor(options: ProcessorOptions): ProcessorHandle {
+  const config = resolveProcessorConfig(options.config);
+  const engine = new ProcessorEngine(config);
+  const { bus } = options;
+  const eventTime = options.time === 'event';
+  const clock = options.clock ?? Date.now;
+  const now = (): number => (eventTime ? engine.watermarkMs : clock());
+  const inputDone = new Subject<void>();
+  const topics = engine.topics;
+
+  const batches$ = bus
+    .consume(options.inputTopics ?? [topics.runs, topics.gradients, topics.trajectory], {
+      groupId: config.groupId,
+      fromBeginning: options.fromBeginning ?? false,
+    })
+    .pipe(
+      tap({
+        complete: () => {
+          inputDone.next();
+        },
+      }),
+      map((delivery): Work => ({ kind: 'batch', delivery })),
+    );
+  const ticks$ = eventTime
+    ? EMPTY
+    : (options.ticks ?? interval(config.sweepIntervalMs, options.scheduler ?? asyncScheduler)).pipe(
+        takeUntil(inputDone),
+        map((): Work => ({ kind: 'tick' })),
+      );
+
+  const publish = async (outputs: Output[]): Promise<void> => {
+    if (outputs.length === 0) return;
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const o of outputs) {
+      let list = byTopic.get(o.topic);
+      if (list === undefined) byTopic.set(o.topic, (list = []));
+      list.push({ key: o.key, value: encodeEvent(o.event) });
+    }
+    for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
+  };
+
+  const handle = async (work: Work): Promise<void> => {
+    if (work.kind === 'tick') {
+      engine.tick(now());
+    } else {
+      for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
+    }
+    await publish(engine.drain());
+    if (work.kind === 'batch') work.delivery.ack();
+  };
+
+  let subscription: Subscription | undefined;
+  let settle: (() => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = resolve;
+    subscription = concat(
+      merge(batches$, ticks$).pipe(concatMap((work) => defer(() => handle(work)))),
+      defer(async () => {
+        engine.flush(now());
+        await publish(engine.drain());
+      }),
+    ).subscribe({ error: reject, complete: resolve });
+  });
+
+  return {
+    engine,
+    stats: engine.stats,
+    done,
+    stop: () => {
+      subscription?.unsubscribe();
+      inputDone.next();
+      settle?.();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { GradientEvent, TrajectoryEvent } from '../events/index.js';
+
+export interface StepRecord {
+  step: number;
+  gradient?: GradientEvent;
+  trajectory?: TrajectoryEvent;
+  arrivedMs: number;
+}
+
+export type OfferOutcome = 'accepted' | 'duplicate' | 'late';
+
+export interface StepJoinOptions {
+  /** A step is final once the run has reached `step + latenessSteps`. */
+  latenessSteps: number;
+  /** …or once it has waited this long for its partner (Infinity: never by time). */
+  latenessMs: number;
+  /** Finalised (type, step) pairs remembered to tell duplicates from late arrivals. */
+  dedupSteps: number;
+}
+
+/**
+ * Joins one run's gradient and trajectory events by step and releases the joined
+ * records in step order. A step is released when both halves are there and every
+ * earlier step is released, when the run has moved `latenessSteps` past it, or when it
+ * has waited `latenessMs`. After release, a repeat of a half that was joined is a
+ * duplicate; a half that was missing, or a step never seen, is late.
+ */
+export class StepJoin {
+  private readonly pending = new Map<number, StepRecord>();
+  private order: number[] = [];
+  private readonly released = { gradient: new RecentSet(), trajectory: new RecentSet() };
+  private lastReleased = -1;
+  private maxStep = -1;
+
+  constructor(private readonly options: StepJoinOptions) {
+    this.released.gradient.capacity = options.dedupSteps;
+    this.released.trajectory.capacity = options.dedupSteps;
+  }
+
+  get releasedThrough(): number {
+    return this.lastReleased;
+  }
+
+  get pendingSteps(): number {
+    return this.pending.size;
+  }
+
+  offer(event: GradientEvent | TrajectoryEvent, nowMs: number): OfferOutcome {
+    const { step } = event;
+    if (step <= this.lastReleased) return this.released[event.type].has(step) ? 'duplicate' : 'late';
+    let record = this.pending.get(step);
+    if (record === undefined) {
+      record = { step, arrivedMs: nowMs };
+      this.pending.set(step, record);
+      this.insertOrdered(step);
+    }
+    if (event.type === 'gradient') {
+      if (record.gradient !== undefined) return 'duplicate';
+      record.gradient = event;
+    } else {
+      if (record.trajectory !== undefined) return 'duplicate';
+      record.trajectory = event;
+    }
+    if (step > this.maxStep) this.maxStep = step;
+    return 'accepted';
+  }
+
+  /** The records that are final at `nowMs`, in step order; `force` releases everything. */
+  release(nowMs: number, force = false): StepRecord[] {
+    const out: StepRecord[] = [];
+    let consumed = 0;
+    for (const step of this.order) {
+      const record = this.pending.get(step);
+      if (record === undefined) break;
+      const complete = record.gradient !== undefined && record.trajectory !== undefined;
+      const final =
+        force ||
+        (complete && step === this.lastReleased + 1) ||
+        step <= this.maxStep - this.options.latenessSteps ||
+        nowMs - record.arrivedMs >= this.options.latenessMs;
+      if (!final) break;
+      this.pending.delete(step);
+      this.remember(record);
+      this.lastReleased = step;
+      out.push(record);
+      consumed++;
+    }
+    if (consumed > 0) this.order = this.order.slice(consumed);
+    return out;
+  }
+
+  private insertOrdered(step: number): void {
+    const order = this.order;
+    let i = order.length;
+    while (i > 0 && (order[i - 1] ?? -1) > step) i--;
+    order.splice(i, 0, step);
+  }
+
+  private remember(record: StepRecord): void {
+    if (record.gradient !== undefined) this.released.gradient.add(record.step);
+    if (record.trajectory !== undefined) this.released.trajectory.add(record.step);
+  }
+}
+
+/** The last `capacity` steps added, for membership tests (a ring over a Set). */
+class RecentSet {
+  private readonly members = new Set<number>();
+  private ring: number[] = [];
+  private at = 0;
+
+  set capacity(n: number) {
+    this.ring = new Array<number>(Math.max(1, n)).fill(-1);
+  }
+
+  has(step: number): boolean {
+    return this.members.has(step);
+  }
+
+  add(step: number): void {
+    const old = this.ring[this.at];
+    if (old !== undefined && old >= 0) this.members.delete(old);
+    this.ring[this.at] = step;
+    this.at = (this.at + 1) % this.ring.length;
+    this.members.add(step);
+  }
+}

@@ -1,0 +1,98 @@
+import { concatMap, defer, lastValueFrom } from 'rxjs';
+import type { DeadLetterEvent, EstimateEvent } from '../events/index.js';
+import { decodeEvent } from '../events/index.js';
+import { resolveProcessorConfig, startProcessor, type ProcessorConfigInput } from '../processor/index.js';
+import type { ProcessorStats } from '../processor/index.js';
+import { MemoryBus, type BusMessage } from '../transport/index.js';
+import { summarize, type RunSummary } from './summary.js';
+
+export interface ReplayOptions {
+  lines: AsyncIterable<string>;
+  /** Names the input in dead letters (`replay:<sourceName>`). */
+  sourceName: string;
+  config?: ProcessorConfigInput;
+  /** Called with each estimate's JSON line, in output order; awaited (write backpressure). */
+  onEstimate: (json: string, event: EstimateEvent) => void | Promise<void>;
+  /** Called with each dead letter and the 1-based input line it came from. */
+  onDeadLetter: (json: string, event: DeadLetterEvent, line: number | undefined) => void | Promise<void>;
+}
+
+export interface ReplayResult {
+  lines: number;
+  estimates: number;
+  deadLetters: number;
+  stats: ProcessorStats;
+  runs: RunSummary[];
+}
+
+const PUBLISH_CHUNK_LINES = 512;
+
+/**
+ * `lyap replay`: a JSON-lines file through the same processor over `MemoryBus`, on event
+ * time, so the same input always gives the same output. Every line, blank or not, is one
+ * message on the input topic, so offset + 1 is the line number.
+ */
+export async function replay(options: ReplayOptions): Promise<ReplayResult> {
+  const config = resolveProcessorConfig(options.config);
+  const bus = new MemoryBus({ highWaterMessages: 20_000 });
+  const inputTopic = `replay:${options.sourceName}`;
+  const processor = startProcessor({
+    bus,
+    config,
+    time: 'event',
+    fromBeginning: true,
+    inputTopics: [inputTopic],
+  });
+  const { estimates: estimatesTopic, dlq: dlqTopic } = processor.engine.topics;
+  const summaries = summarize();
+  let estimates = 0;
+  let deadLetters = 0;
+
+  const outputs = lastValueFrom(
+    bus.consume([estimatesTopic, dlqTopic], { groupId: 'lyap-replay-output', fromBeginning: true }).pipe(
+      concatMap((delivery) =>
+        defer(async () => {
+          for (const message of delivery.messages) await writeOutput(message);
+          delivery.ack();
+        }),
+      ),
+    ),
+    { defaultValue: undefined },
+  );
+
+  async function writeOutput(message: BusMessage): Promise<void> {
+    const json = typeof message.value === 'string' ? message.value : new TextDecoder().decode(message.value);
+    const decoded = decodeEvent(json);
+    if (!decoded.ok) throw new Error(`replay produced an undecodable event: ${decoded.error.message}`);
+    const event = decoded.event;
+    if (event.type === 'estimate') {
+      estimates++;
+      summaries.add(event);
+      await options.onEstimate(json, event);
+    } else if (event.type === 'dead-letter') {
+      deadLetters++;
+      const line =
+        event.sourceTopic === inputTopic && event.offset !== undefined ? Number(event.offset) + 1 : undefined;
+      await options.onDeadLetter(json, event, line);
+    }
+  }
+
+  let lines = 0;
+  let chunk: { value: string }[] = [];
+  for await (const line of options.lines) {
+    chunk.push({ value: line });
+    lines++;
+    if (chunk.length >= PUBLISH_CHUNK_LINES) {
+      await bus.publish(inputTopic, chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await bus.publish(inputTopic, chunk);
+  bus.seal(inputTopic);
+  await processor.done;
+  bus.seal(estimatesTopic);
+  bus.seal(dlqTopic);
+  await outputs;
+  await bus.close();
+  return { lines, estimates, deadLetters, stats: processor.stats, runs: summaries.runs() };
+}

@@ -1,0 +1,2 @@
+export { interleave, jitter } from './interleave.js';
+export { simulateQuadraticRun, type QuadraticRunOptions, type SimulatedEvent } from './quadratic-run.js';

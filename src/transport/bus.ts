@@ -1,0 +1,47 @@
+import type { Observable } from 'rxjs';
+
+export type Payload = string | Uint8Array;
+
+export interface OutgoingMessage {
+  key?: string;
+  value: Payload;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key?: string;
+  value: Payload;
+  timestampMs: number;
+}
+
+/**
+ * A batch handed to one consumer. The bus delivers the next batch of the same
+ * subscription only after `ack()`; acknowledging commits the batch (at-least-once:
+ * a consumer that dies before acking sees the batch again).
+ */
+export interface Delivery {
+  readonly messages: readonly BusMessage[];
+  ack(): void;
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  fromBeginning?: boolean;
+  maxBatchSize?: number;
+}
+
+/**
+ * The one seam between the pipeline and a broker. Adapters: `MemoryBus`
+ * (in-process, the embedded default) and, in its own module, Kafka.
+ *
+ * `publish` resolves once the messages are accepted; it may wait (backpressure)
+ * when consumers lag behind. `consume` completes when the bus is closed or, for
+ * buses that support it, when every subscribed topic is sealed and read to its end.
+ */
+export interface Bus {
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  consume(topics: readonly string[], options: ConsumeOptions): Observable<Delivery>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+import type { GradientEvent, RunEvent, TrajectoryEvent } from '../../src/events/index.js';
+
+export const T0 = 1_700_000_000_000;
+
+export function gradient(runId: string, step: number, extra: Partial<GradientEvent> = {}): GradientEvent {
+  return { v: 1, type: 'gradient', runId, ts: T0 + step, step, lr: 0.1, loss: 1, gradNorm: 1, ...extra };
+}
+
+export function trajectory(
+  runId: string,
+  step: number,
+  extra: Partial<TrajectoryEvent> = {},
+): TrajectoryEvent {
+  return {
+    v: 1,
+    type: 'trajectory',
+    runId,
+    ts: T0 + step,
+    step,
+    paramNorm: 1,
+    updateNorm: 0.1,
+    distanceFromInit: 0.5,
+    ...extra,
+  };
+}
+
+export function runEvent(runId: string, phase: 'start' | 'end', extra: Partial<RunEvent> = {}): RunEvent {
+  const event: RunEvent = {
+    v: 1,
+    type: 'run',
+    runId,
+    ts: T0,
+    phase,
+    config: {
+      model: 'test',
+      dataset: 'none',
+      optimizer: 'sgd',
+      lr: 0.1,
+      batchSize: 1,
+      params: 2,
+      backend: 'none',
+      seed: 1,
+      probe: { every: 1, kLyapunov: 1, kSharpness: 1, hvp: 'forward' },
+    },
+    ...extra,
+  };
+  if (phase === 'end' && event.status === undefined) event.status = 'completed';
+  return event;
+}
+
+/** A one-direction probe with exact Gram/Rayleigh for curvature h at learning rate eta. */
+export function probe(h: number, eta: number): NonNullable<GradientEvent['probe']> {
+  return {
+    eps: 1e-3,
+    hvps: 2,
+    lyapunov: { eta, gram: [[(1 - eta * h) ** 2]], rayleigh: [[h]] },
+    sharpness: { rayleigh: [[h]] },
+  };
+}
