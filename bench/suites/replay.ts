@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLines } from '../../src/cli/io.js';
+import { readLineChunks } from '../../src/cli/io.js';
 import { encodeEvent } from '../../src/events/index.js';
 import { replay } from '../../src/replay/replay.js';
 import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
@@ -46,10 +46,12 @@ export async function replaySuite(params: { events: number; runs: number }): Pro
   // Baseline: the floor any JSON-lines consumer pays (read + JSON.parse).
   const parseStart = performance.now();
   let parsed = 0;
-  for await (const line of readLines(file)) {
-    if (line.length > 0) {
-      JSON.parse(line);
-      parsed++;
+  for await (const chunk of readLineChunks(file)) {
+    for (const line of chunk) {
+      if (line.length > 0) {
+        JSON.parse(line);
+        parsed++;
+      }
     }
   }
   const parseSeconds = (performance.now() - parseStart) / 1000;
@@ -65,7 +67,7 @@ export async function replaySuite(params: { events: number; runs: number }): Pro
   }, 20);
   const replayStart = performance.now();
   const result = await replay({
-    lines: readLines(file),
+    lines: readLineChunks(file),
     sourceName: 'bench.jsonl',
     onEstimate: () => undefined,
     onDeadLetter: () => undefined,

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { LyapError } from '../errors.js';
 import { replay } from '../replay/replay.js';
 import { EXIT } from './exit-codes.js';
-import { lineSink, readLines, type LineSink } from './io.js';
+import { lineSink, readLineChunks, type LineSink } from './io.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import { formatSummary } from './summary-table.js';
 
@@ -54,7 +54,7 @@ async function runReplay(flags: ReplayFlags): Promise<number> {
     flags.deadLetters === undefined ? undefined : lineSink(flags.deadLetters);
   let reported = 0;
   const result = await replay({
-    lines: readLines(flags.input),
+    lines: readLineChunks(flags.input),
     sourceName: flags.input === '-' ? 'stdin' : basename(flags.input),
     config: {
       windowProbes: flags.window,

@@ -70,15 +70,19 @@ export function validateRegimeThresholds(t: Readonly<RegimeThresholds>): string[
   return problems;
 }
 
+/** Frozen threshold objects already validated (classification sits on the hot path). */
+const VALIDATED = new WeakSet<object>();
+
 /** Throws RangeError listing the problems when the thresholds are invalid (a configuration bug). */
 export function classifyRegime(
   input: RegimeInput,
   thresholds: Readonly<RegimeThresholds> = DEFAULT_REGIME_THRESHOLDS,
 ): Regime {
-  if (thresholds !== DEFAULT_REGIME_THRESHOLDS) {
+  if (thresholds !== DEFAULT_REGIME_THRESHOLDS && !VALIDATED.has(thresholds)) {
     const problems = validateRegimeThresholds(thresholds);
     if (problems.length > 0)
       throw new RangeError(`classifyRegime: invalid thresholds: ${problems.join('; ')}`);
+    if (Object.isFrozen(thresholds)) VALIDATED.add(thresholds);
   }
   return REGIME_RULES.find((rule) => rule.when(input, thresholds))?.regime ?? 'converging';
 }

@@ -9,7 +9,30 @@ import { symmetricEigen } from './symmetric-eigen.js';
  * Throws as symmetricEigen (k > 8 or non-square: RangeError; non-finite: TypeError).
  */
 export function ritzValues(rayleigh: Matrix): number[] {
+  const [r0, r1] = rayleigh;
+  if (rayleigh.length === 1 && r0?.length === 1) {
+    const a = r0[0] ?? NaN;
+    if (!Number.isFinite(a)) throw new TypeError('ritzValues: non-finite Rayleigh matrix');
+    return [a];
+  }
+  if (rayleigh.length === 2 && r0?.length === 2 && r1?.length === 2) return ritzValues2(r0, r1);
   return symmetricEigen(rayleigh).values;
+}
+
+/**
+ * k = 2 in closed form (the common case, on the hot path): the eigenvalues of the symmetrised
+ * [[a, b], [b, d]] are m ± √(((a − d)/2)² + b²) with m = (a + d)/2; hypot avoids overflow.
+ */
+function ritzValues2(r0: readonly number[], r1: readonly number[]): number[] {
+  const a = r0[0] ?? NaN;
+  const d = r1[1] ?? NaN;
+  const b = ((r0[1] ?? NaN) + (r1[0] ?? NaN)) / 2;
+  if (!(Number.isFinite(a) && Number.isFinite(d) && Number.isFinite(b))) {
+    throw new TypeError('ritzValues: non-finite Rayleigh matrix');
+  }
+  const m = a / 2 + d / 2;
+  const r = Math.hypot(a / 2 - d / 2, b);
+  return [m + r, m - r];
 }
 
 /**

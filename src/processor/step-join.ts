@@ -7,6 +7,8 @@ export interface StepRecord {
   arrivedMs: number;
 }
 
+const NOTHING: StepRecord[] = [];
+
 export type OfferOutcome = 'accepted' | 'duplicate' | 'late';
 
 export interface StepJoinOptions {
@@ -28,6 +30,7 @@ export interface StepJoinOptions {
 export class StepJoin {
   private readonly pending = new Map<number, StepRecord>();
   private order: number[] = [];
+  private head = 0;
   private readonly released = { gradient: new RecentSet(), trajectory: new RecentSet() };
   private lastReleased = -1;
   private maxStep = -1;
@@ -67,9 +70,9 @@ export class StepJoin {
 
   /** The records that are final at `nowMs`, in step order; `force` releases everything. */
   release(nowMs: number, force = false): StepRecord[] {
-    const out: StepRecord[] = [];
-    let consumed = 0;
-    for (const step of this.order) {
+    let out: StepRecord[] | undefined;
+    while (this.head < this.order.length) {
+      const step = this.order[this.head] ?? -1;
       const record = this.pending.get(step);
       if (record === undefined) break;
       const complete = record.gradient !== undefined && record.trajectory !== undefined;
@@ -82,17 +85,20 @@ export class StepJoin {
       this.pending.delete(step);
       this.remember(record);
       this.lastReleased = step;
-      out.push(record);
-      consumed++;
+      (out ??= []).push(record);
+      this.head++;
     }
-    if (consumed > 0) this.order = this.order.slice(consumed);
-    return out;
+    if (this.head > 64 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    return out ?? NOTHING;
   }
 
   private insertOrdered(step: number): void {
     const order = this.order;
     let i = order.length;
-    while (i > 0 && (order[i - 1] ?? -1) > step) i--;
+    while (i > this.head && (order[i - 1] ?? -1) > step) i--;
     order.splice(i, 0, step);
   }
 
@@ -102,25 +108,23 @@ export class StepJoin {
   }
 }
 
-/** The last `capacity` steps added, for membership tests (a ring over a Set). */
+/**
+ * Which of the most recent steps (by value, `capacity` of them) were released: a ring indexed
+ * by step modulo capacity. Steps are released in increasing order, so a slot is only ever
+ * overwritten by a later step.
+ */
 class RecentSet {
-  private readonly members = new Set<number>();
-  private ring: number[] = [];
-  private at = 0;
+  private ring = new Float64Array(1).fill(-1);
 
   set capacity(n: number) {
-    this.ring = new Array<number>(Math.max(1, n)).fill(-1);
+    this.ring = new Float64Array(Math.max(1, n)).fill(-1);
   }
 
   has(step: number): boolean {
-    return this.members.has(step);
+    return this.ring[step % this.ring.length] === step;
   }
 
   add(step: number): void {
-    const old = this.ring[this.at];
-    if (old !== undefined && old >= 0) this.members.delete(old);
-    this.ring[this.at] = step;
-    this.at = (this.at + 1) % this.ring.length;
-    this.members.add(step);
+    this.ring[step % this.ring.length] = step;
   }
 }

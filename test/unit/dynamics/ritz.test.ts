@@ -6,6 +6,7 @@ import { localExponents } from '../../../src/dynamics/local-exponents.js';
 import { identity, type Matrix, matMul, transpose } from '../../../src/dynamics/matrix.js';
 import { mulberry32 } from '../../../src/dynamics/random.js';
 import { orderByExpansion, ritzValues } from '../../../src/dynamics/ritz.js';
+import { symmetricEigen } from '../../../src/dynamics/symmetric-eigen.js';
 import { assertAllClose, columnsOf, descending, givensOrthogonal, rotatedSymmetric } from './support.js';
 
 const SPECTRUM = [3, 1, -0.5, 0.2, -2, 4, 0.7];
@@ -44,6 +45,54 @@ describe('dynamics > ritzValues', () => {
       ritz.join(', '),
     );
     assert.ok(ritz[0]! < 4 - 1e-6, 'a generic 3-dimensional subspace misses the top eigenvalue');
+  });
+});
+
+describe('dynamics > ritzValues for k = 1, 2 (closed form)', () => {
+  it('agrees with Jacobi on generic, slightly asymmetric 2×2 matrices, repeated eigenvalues included', () => {
+    const rng = mulberry32(44);
+    const cases: Matrix[] = [
+      [
+        [2, 0],
+        [0, 2],
+      ],
+      [
+        [1e-300, 0],
+        [0, -1e-300],
+      ],
+      [
+        [1e300, 1e300],
+        [1e300, 1e300],
+      ],
+    ];
+    for (let i = 0; i < 200; i++) {
+      const b = rng() * 4 - 2;
+      cases.push([
+        [rng() * 10 - 5, b],
+        [b + (rng() - 0.5) * 1e-6, rng() * 10 - 5],
+      ]);
+    }
+    for (const r of cases) {
+      const jacobi = symmetricEigen(r).values;
+      const scale = Math.max(...jacobi.map(Math.abs), 1e-300);
+      const closed = ritzValues(r);
+      closed.forEach((x, i) => {
+        assert.ok(Math.abs(x - jacobi[i]!) <= 1e-14 * scale, `${JSON.stringify(r)}: ${closed.join(',')} vs ${jacobi.join(',')}`);
+      });
+    }
+    assert.deepEqual(ritzValues([[-3.5]]), [-3.5]);
+  });
+
+  it('rejects non-finite entries with a TypeError', () => {
+    assert.throws(() => ritzValues([[NaN]]), TypeError);
+    assert.throws(
+      () =>
+        ritzValues([
+          [1, Infinity],
+          [0, 1],
+        ]),
+      TypeError,
+    );
   });
 });
 

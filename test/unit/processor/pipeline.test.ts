@@ -28,6 +28,15 @@ function collect(bus: MemoryBus, topic: string): LyapEvent[] {
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
+/** Polls until `condition` holds (no timing assertion: a slow machine only waits longer). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), `timed out waiting for ${what}`);
+}
+
+const ingested = (p: { stats: { eventsByTopic: Map<string, number> } }): number =>
+  [...p.stats.eventsByTopic.values()].reduce((a, b) => a + b, 0);
+
 describe('processor > pipeline on wall time', () => {
   it('releases a step whose partner never comes once latenessMs has passed on the injected clock', async () => {
     const bus = new MemoryBus();
@@ -43,13 +52,13 @@ describe('processor > pipeline on wall time', () => {
     await bus.publish(topics.gradients, [
       { key: 'r', value: encodeEvent(gradient('r', 0, { probe: probe(2, 0.1) })) },
     ]);
-    await settle();
+    await until(() => ingested(processor) === 1, 'the gradient to be ingested');
     ticks.next();
     await settle();
     assert.equal(estimates.length, 0, 'still waiting for the trajectory');
     now += 500;
     ticks.next();
-    await settle();
+    await until(() => estimates.length === 1, 'the estimate');
     assert.deepEqual(
       estimates.map((e) => (e as EstimateEvent).step),
       [0],
@@ -75,11 +84,12 @@ describe('processor > pipeline on wall time', () => {
     await bus.publish(topics.gradients, [
       { key: 'r', value: encodeEvent(gradient('r', 0, { probe: probe(2, 0.1) })) },
     ]);
-    await settle();
+    await until(() => ingested(processor) === 2, 'both events to be ingested');
     assert.equal(processor.engine.liveRuns, 1);
     now = 10_000;
     ticks.next();
-    await settle();
+    await until(() => processor.engine.liveRuns === 0, 'the run to expire');
+    await until(() => estimates.length === 1, 'the flushed estimate');
     assert.equal(processor.engine.liveRuns, 0);
     assert.equal(processor.stats.runsExpired, 1);
     assert.equal(estimates.length, 1, 'its pending step was flushed, not lost');
@@ -105,11 +115,11 @@ describe('processor > pipeline on wall time', () => {
     await realPublish(topics.gradients, [
       { key: 'r', value: encodeEvent(gradient('r', 0, { probe: probe(2, 0.1) })) },
     ]);
+    await until(() => ingested(processor) === 1, 'the gradient to be ingested');
     await settle();
     assert.equal(bus.backlog(topics.gradients), 1, 'not committed while the estimate is unpublished');
     release?.();
-    await settle();
-    assert.equal(bus.backlog(topics.gradients), 0, 'committed once it is published');
+    await until(() => bus.backlog(topics.gradients) === 0, 'the commit once it is published');
     processor.stop();
     await bus.close();
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { isLyapError } from '../../../src/errors.js';
 import { MemoryBus, type Delivery } from '../../../src/transport/index.js';
 
@@ -8,6 +8,15 @@ const msgs = (prefix: string, n: number): { key: string; value: string }[] =>
   Array.from({ length: n }, (_, i) => ({ key: 'k', value: `${prefix}${i}` }));
 
 const values = (d: Delivery): string[] => d.messages.map((m) => String(m.value));
+
+/** Polls until `condition` holds (no timing assertion: a slow machine only waits longer). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(condition(), `timed out waiting for ${what}`);
+}
+
+/** Lets the bus run every callback it has scheduled. */
+const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
 
 /** Collects deliveries, acking each at once. */
 function drain(bus: MemoryBus, topics: string[], group: string, maxBatchSize = 500): Promise<string[]> {
@@ -49,11 +58,11 @@ describe('transport > MemoryBus', () => {
     await bus.publish('t', msgs('m', 4));
     const seen: Delivery[] = [];
     const sub = bus.consume(['t'], { groupId: 'g', fromBeginning: true }).subscribe((d) => seen.push(d));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length === 1, 'the first batch');
+    await turn();
     assert.equal(seen.length, 1, 'one batch in flight');
     seen[0]?.ack();
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(seen.length, 2);
+    await until(() => seen.length === 2, 'the second batch after the ack');
     sub.unsubscribe();
   });
 
@@ -75,7 +84,8 @@ describe('transport > MemoryBus', () => {
     const published = bus.publish('t', msgs('m', 25)).then(() => {
       resolved = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => pending.length === 1, 'the first batch');
+    await turn();
     assert.equal(resolved, false, 'the producer waits');
     assert.equal(bus.backlog('t'), 25);
     while (!resolved) {
@@ -90,13 +100,12 @@ describe('transport > MemoryBus', () => {
   it('redelivers an unacknowledged batch to the next consumer of the group (at-least-once)', async () => {
     const bus = new MemoryBus({ maxBatchSize: 2 });
     await bus.publish('t', msgs('m', 4));
-    let first: Subscription | undefined;
-    const firstBatch = await new Promise<Delivery>((resolve) => {
-      first = bus.consume(['t'], { groupId: 'g', fromBeginning: true }).subscribe(resolve);
-    });
-    firstBatch.ack();
-    await new Promise((r) => setTimeout(r, 10));
-    first?.unsubscribe(); // the second batch was delivered but never acknowledged
+    const seen: Delivery[] = [];
+    const first = bus.consume(['t'], { groupId: 'g', fromBeginning: true }).subscribe((d) => seen.push(d));
+    await until(() => seen.length === 1, 'the first batch');
+    seen[0]?.ack();
+    await until(() => seen.length === 2, 'the second batch');
+    first.unsubscribe(); // the second batch was delivered but never acknowledged
     bus.seal('t');
     assert.deepEqual(await drain(bus, ['t'], 'g'), ['m2', 'm3']);
   });
