@@ -68,7 +68,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       estimates++;
       summaries.add(event);
       await options.onEstimate(json, event);
-    } else if (event.type === 'dead-letter') {
+    } else {
       deadLetters++;
       const line =
         event.sourceTopic === inputTopic && event.offset !== undefined ? Number(event.offset) + 1 : undefined;
