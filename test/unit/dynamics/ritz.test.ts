@@ -77,7 +77,10 @@ describe('dynamics > ritzValues for k = 1, 2 (closed form)', () => {
       const scale = Math.max(...jacobi.map(Math.abs), 1e-300);
       const closed = ritzValues(r);
       closed.forEach((x, i) => {
-        assert.ok(Math.abs(x - jacobi[i]!) <= 1e-14 * scale, `${JSON.stringify(r)}: ${closed.join(',')} vs ${jacobi.join(',')}`);
+        assert.ok(
+          Math.abs(x - jacobi[i]!) <= 1e-14 * scale,
+          `${JSON.stringify(r)}: ${closed.join(',')} vs ${jacobi.join(',')}`,
+        );
       });
     }
     assert.deepEqual(ritzValues([[-3.5]]), [-3.5]);
