@@ -2,7 +2,7 @@
 // bench/results/latest.json (and a dated copy). Figures are ratios against a baseline
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
-// Usage: npm run bench [-- --only replay] [-- --events N --runs N]
+// Usage: npm run bench [-- --only replay] [-- --events N --runs N --repeat N]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,11 +14,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     events: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '1000' },
+    repeat: { type: 'string', default: '3' },
   },
 });
 
 const suites: Record<string, () => Promise<SuiteResult>> = {
-  replay: () => replaySuite({ events: Number(values.events), runs: Number(values.runs) }),
+  replay: () =>
+    replaySuite({ events: Number(values.events), runs: Number(values.runs), repeat: Number(values.repeat) }),
 };
 
 const results: SuiteResult[] = [];
