@@ -2,7 +2,7 @@
 // bench/results/latest.json (and a dated copy). Figures are ratios against a baseline
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
-// Usage: npm run bench [-- --only replay] [-- --events N --runs N --repeat N]
+// Usage: npm run bench [-- --only replay] [-- --events N --runs N --repeat N --keep events.jsonl]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,12 +15,18 @@ const { values } = parseArgs({
     events: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '1000' },
     repeat: { type: 'string', default: '3' },
+    keep: { type: 'string' },
   },
 });
 
 const suites: Record<string, () => Promise<SuiteResult>> = {
   replay: () =>
-    replaySuite({ events: Number(values.events), runs: Number(values.runs), repeat: Number(values.repeat) }),
+    replaySuite({
+      events: Number(values.events),
+      runs: Number(values.runs),
+      repeat: Number(values.repeat),
+      keep: values.keep,
+    }),
 };
 
 const results: SuiteResult[] = [];

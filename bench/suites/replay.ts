@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,7 @@ export async function replaySuite(params: {
     replayed.push(result.lines / ((performance.now() - start) / 1000));
     clearInterval(sampler);
   }
+  if (params.keep !== undefined) copyFileSync(file, params.keep);
   rmSync(dir, { recursive: true, force: true });
 
   const best = (xs: number[]): number => Math.round(Math.max(...xs));
