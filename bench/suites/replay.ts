@@ -21,6 +21,8 @@ export async function replaySuite(params: {
   events: number;
   runs: number;
   repeat: number;
+  /** Also copy the generated stream here (to profile `lyap replay` on it). */
+  keep?: string | undefined;
 }): Promise<SuiteResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lyap-bench-'));
   const file = join(dir, 'events.jsonl');
