@@ -12,6 +12,13 @@ import type { ProcessorConfig } from './config.js';
 import { RunState } from './run-state.js';
 import { bump, emptyStats, invalidKey, type InvalidReason, type ProcessorStats } from './stats.js';
 
+/** What a process wants to know of the engine's traffic (metrics implement it). */
+export interface ProcessorObserver {
+  consumed(event: LyapEvent, topic: string, nowMs: number): void;
+  record(event: LyapEvent, nowMs: number): void;
+  invalid(topic: string, reason: string): void;
+}
+
 export interface Output {
   topic: string;
   key: string;
@@ -38,7 +45,10 @@ export class ProcessorEngine {
   private lastSweepMs = -Infinity;
   private watermark = 0;
 
-  constructor(private readonly config: Readonly<ProcessorConfig>) {
+  constructor(
+    private readonly config: Readonly<ProcessorConfig>,
+    private readonly observer?: ProcessorObserver,
+  ) {
     this.topics = topicNames(config.topicPrefix);
   }
 
@@ -64,6 +74,7 @@ export class ProcessorEngine {
     if (!decoded.ok) {
       this.deadLetter(message, decoded.error.reason, decoded.error.message, nowMs, decoded.error.runId);
     } else {
+      this.observer?.consumed(decoded.event, message.topic, nowMs);
       this.route(decoded.event, message, nowMs);
     }
     if (nowMs - this.lastSweepMs >= this.config.sweepIntervalMs) this.tick(nowMs);
@@ -194,6 +205,7 @@ export class ProcessorEngine {
     for (const event of estimates) {
       this.outputs.push({ topic: this.topics.estimates, key: event.runId, event });
       this.stats.estimates++;
+      this.observer?.record(event, event.ts);
     }
   }
 
@@ -205,6 +217,7 @@ export class ProcessorEngine {
     runId: string | undefined,
   ): void {
     bump(this.stats.invalid, invalidKey(message.topic, reason));
+    this.observer?.invalid(message.topic, reason);
     const input: Parameters<typeof makeDeadLetter>[0] = {
       sourceTopic: message.topic,
       partition: message.partition,

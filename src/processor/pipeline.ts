@@ -15,7 +15,7 @@ import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { encodeEvent } from '../events/index.js';
 import type { Bus, Delivery, OutgoingMessage } from '../transport/index.js';
 import { resolveProcessorConfig, type ProcessorConfig, type ProcessorConfigInput } from './config.js';
-import { ProcessorEngine, type Output } from './engine.js';
+import { ProcessorEngine, type Output, type ProcessorObserver } from './engine.js';
 import type { ProcessorStats } from './stats.js';
 
 export interface ProcessorOptions {
@@ -32,6 +32,8 @@ export interface ProcessorOptions {
   /** Overrides the sweep timer (wall time only): each emission is one sweep at `clock()`. */
   ticks?: Observable<unknown>;
   fromBeginning?: boolean;
+  /** Told of every event consumed, estimate produced and payload dead-lettered (metrics). */
+  observer?: ProcessorObserver;
   /** Topics to read; default the run, gradient and trajectory topics of the prefix. */
   inputTopics?: readonly string[];
 }
@@ -57,7 +59,7 @@ type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' };
  */
 export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const config = resolveProcessorConfig(options.config);
-  const engine = new ProcessorEngine(config);
+  const engine = new ProcessorEngine(config, options.observer);
   const { bus } = options;
   const eventTime = options.time === 'event';
   const clock = options.clock ?? Date.now;
