@@ -27,5 +27,8 @@ export const EstimateEvent = z.object({
   }),
   sharpnessSamples: z.int().min(0).optional(),
   degenerate: z.boolean().optional().meta({ description: 'A tangent direction collapsed in the window.' }),
+  loss: FiniteNumber.optional().meta({
+    description: 'Training loss of the probed step, when finite (the controller brakes on rising loss).',
+  }),
 });
 export type EstimateEvent = z.infer<typeof EstimateEvent>;

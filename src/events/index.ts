@@ -10,3 +10,4 @@ export * from './event.js';
 export * from './topics.js';
 export * from './codec.js';
 export * from './json-schema.js';
+export * from './command-signature.js';

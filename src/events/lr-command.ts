@@ -17,6 +17,10 @@ export const LrCommandEvent = z.object({
   reason: LrCommandReason,
   basedOnStep: Step,
   sharpness: z.number().optional(),
+  advisory: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Published in advise mode: trainers report it and do not apply it.' }),
   sig: z
     .string()
     .regex(/^[0-9a-f]{64}$/, {

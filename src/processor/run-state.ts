@@ -65,7 +65,7 @@ export class RunState {
     if (!probed && !firstDivergence) return undefined;
     if (this.estimator.diverged) this.divergenceReported = true;
     const lr = gradient?.lr ?? this.config?.lr ?? 0;
-    return {
+    const estimate: EstimateEvent = {
       v: 1,
       type: 'estimate',
       runId: this.runId,
@@ -74,6 +74,8 @@ export class RunState {
       lr,
       ...this.estimator.snapshot(lr),
     };
+    if (gradient !== undefined && Number.isFinite(gradient.loss)) estimate.loss = gradient.loss;
+    return estimate;
   }
 }
 

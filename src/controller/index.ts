@@ -1,0 +1,14 @@
+export {
+  CONTROL_MODES,
+  ControllerConfig,
+  resolveControllerConfig,
+  type ControlMode,
+  type ControllerConfigInput,
+} from './config.js';
+export {
+  startController,
+  type ControllerHandle,
+  type ControllerOptions,
+  type ControllerStats,
+} from './controller.js';
+export { RunControl, type Decision, type NoCommandReason } from './run-control.js';
