@@ -22,7 +22,7 @@ function hmacHex(command: Omit<LrCommandEvent, 'sig'>, key: string): string {
 
 /** The command with `sig`: HMAC-SHA256 (hex) of the canonical JSON of its other fields. */
 export function signCommand(command: LrCommandEvent, key: string): LrCommandEvent {
-  const unsigned: Omit<LrCommandEvent, 'sig'> & { sig?: string } = { ...command };
+  const unsigned: LrCommandEvent = { ...command };
   delete unsigned.sig;
   return { ...unsigned, sig: hmacHex(unsigned, key) };
 }
