@@ -48,7 +48,7 @@ describe('transport > MemoryBus', () => {
         batches.push(values(d));
         d.ack();
       });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => batches.flat().length === 7, 'all seven messages');
     sub.unsubscribe();
     assert.deepEqual(batches, [['a0', 'a1', 'a2'], ['b0', 'b1', 'c0'], ['c1']]);
   });
