@@ -51,7 +51,7 @@ async function runController(
     ...events.map((e) => ({ key: e.runId, value: encodeEvent(e) })),
     { key: 'x', value: 'garbage' },
   ]);
-  for (let i = 0; i < 400 && controller.stats.estimates < events.length; i++)
+  for (let i = 0; i < 2000 && controller.stats.estimates < events.length; i++)
     await new Promise((r) => setTimeout(r, 5));
   const commands: LrCommandEvent[] = [];
   bus.seal(topics.control);
