@@ -27,6 +27,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       repeat: Number(values.repeat),
       keep: values.keep,
     }),
+  trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
 };
 
 const results: SuiteResult[] = [];

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { replayCommand } from './replay-command.js';
+import { trainCommand } from './train-command.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(replayCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
+  program.addCommand(trainCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
   return program;
 }
 

@@ -1,0 +1,139 @@
+import type { GradientEvent } from '../../src/events/index.js';
+import {
+  createMlp,
+  loadMnist,
+  selectBackend,
+  train,
+  type BackendName,
+  type Model,
+} from '../../src/trainer/index.js';
+import type { SuiteResult } from './types.js';
+
+interface Measured {
+  wallMsPerStep: number;
+  medianStepMs: number;
+  medianProbeMs: number | undefined;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
+};
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function measure(
+  model: Model,
+  dataset: ReturnType<typeof loadMnist>,
+  steps: number,
+  probeEvery: number,
+): Promise<Measured> {
+  const gradients: GradientEvent[] = [];
+  const started = performance.now();
+  await train({
+    runId: 'bench',
+    model,
+    dataset,
+    backend: 'bench',
+    lr: 0.1,
+    batchSize: 64,
+    steps,
+    seed: 1,
+    probe: { every: probeEvery, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+    emit: (e) => e.type === 'gradient' && gradients.push(e),
+  });
+  const probes = gradients.flatMap((g) => (g.probeMs === undefined ? [] : [g.probeMs]));
+  return {
+    wallMsPerStep: (performance.now() - started) / steps,
+    medianStepMs: median(gradients.map((g) => g.stepMs ?? Number.NaN)),
+    medianProbeMs: probes.length === 0 ? undefined : median(probes),
+  };
+}
+
+/**
+ * The probe's overhead and the backends' speed, MLP 784-128-10 (101,770 parameters) on
+ * MNIST, batch 64, k_L = k_S = 1, forward differences, all in this process. Overhead: wall
+ * time per training step (everything the loop does: minibatch, gradient, update,
+ * statistics, probe, events) with the probe every 1, 10 and 100 steps divided by the same
+ * without it, on wasm. The four configurations run back to back, in a rotating order, in each
+ * of `rounds` rounds
+ * and each round gives its own ratios, so slow phases of a shared machine hit numerator and
+ * denominator alike; the median over rounds is reported. "probe cost" is the median probe
+ * time in units of the median unprobed step: every k steps should cost about 1 + cost/k.
+ * Backends: cpu vs wasm without the probe.
+ */
+export async function trainerSuite(params: { steps: number; rounds: number }): Promise<SuiteResult> {
+  const dataset = loadMnist();
+  const model = createMlp({
+    inputSize: 784,
+    hidden: [128],
+    outputSize: 10,
+    activation: 'relu',
+    loss: 'cross-entropy',
+  });
+  await selectBackend({ requested: 'wasm' });
+  await measure(model, dataset, 20, 1);
+  const everies = [0, 1, 10, 100];
+  const runs = new Map<number, Measured[]>(everies.map((e) => [e, []]));
+  for (let r = 0; r < params.rounds; r++) {
+    // Rotate the order each round so no configuration always follows the same one (GC debt).
+    const order = everies.map((_, i) => everies[(i + r) % everies.length] ?? 0);
+    const round = new Map<number, Measured>();
+    for (const every of order) round.set(every, await measure(model, dataset, params.steps, every));
+    for (const every of everies) runs.get(every)?.push(round.get(every) as Measured);
+  }
+  const off = runs.get(0) ?? [];
+  const ratioOf = (every: number): number =>
+    median((runs.get(every) ?? []).map((m, r) => m.wallMsPerStep / (off[r]?.wallMsPerStep ?? Number.NaN)));
+  const unprobedStep = median(off.map((m) => m.wallMsPerStep));
+  const rows: Record<string, number | string>[] = everies.map((every) => {
+    const ms = runs.get(every) ?? [];
+    const probeMs = median(ms.flatMap((m) => (m.medianProbeMs === undefined ? [] : [m.medianProbeMs])));
+    return {
+      backend: 'wasm',
+      probe: every === 0 ? 'off' : `every ${every}`,
+      'ms/step': round(median(ms.map((m) => m.wallMsPerStep))),
+      'vs off': every === 0 ? 1 : round(ratioOf(every), 3),
+      'predicted 1 + cost/k': every === 0 ? 1 : round(1 + probeMs / unprobedStep / every, 3),
+      'stepMs (median)': round(median(ms.map((m) => m.medianStepMs))),
+      'probeMs (median)': every === 0 ? '-' : round(probeMs),
+    };
+  });
+  const backendSteps = Math.max(10, Math.round(params.steps / 4));
+  const backendMs: Record<string, number> = {};
+  for (const name of ['cpu', 'wasm'] as BackendName[]) {
+    await selectBackend({ requested: name });
+    await measure(model, dataset, 5, 0);
+    const m = await measure(model, dataset, backendSteps, 0);
+    backendMs[name] = m.wallMsPerStep;
+    rows.push({
+      backend: name,
+      probe: 'off',
+      'ms/step': round(m.wallMsPerStep),
+      'vs off': '-',
+      'predicted 1 + cost/k': '-',
+      'stepMs (median)': round(m.medianStepMs),
+      'probeMs (median)': '-',
+    });
+  }
+  const probeCost = median(
+    off.length === 0 ? [] : (runs.get(1) ?? []).map((m) => (m.medianProbeMs ?? Number.NaN) / unprobedStep),
+  );
+  return {
+    suite: 'trainer',
+    params: {
+      model: model.name,
+      params: model.layout.size,
+      dataset: 'mnist',
+      batch: 64,
+      steps: params.steps,
+      rounds: params.rounds,
+      backendSteps,
+    },
+    rows,
+    notes: [
+      `"vs off": median over rounds of (wall ms per step with the probe) / (without it, same round); target for every 10: <= 1.3`,
+      `probe cost (k_L = k_S = 1, forward): ${round(probeCost)} unprobed steps (two extra gradients plus O(n) float64 work)`,
+      `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,
+    ],
+  };
+}

@@ -1,0 +1,122 @@
+import { encodeEvent, topicForType, type LyapEvent, type TopicNames } from '../../events/index.js';
+import type { Bus } from '../../transport/index.js';
+
+export interface EventBufferOptions {
+  bus: Bus;
+  topics: TopicNames;
+  /** Events queued before the oldest step events are dropped. */
+  capacityEvents?: number;
+  /** Events taken from the queue per round of publishing. */
+  maxBatchEvents?: number;
+  /** Called when a publish fails; the events of that round are counted as dropped. */
+  onError?: (error: unknown) => void;
+}
+
+export const DEFAULT_BUFFER_CAPACITY_EVENTS = 10_000;
+
+/**
+ * Decouples the training loop from the bus. `push` is synchronous and O(1): the event joins
+ * a bounded FIFO queue and a single background pump publishes it (key = runId), in push
+ * order, one call per run of consecutive events of the same topic, so a consumer of
+ * several topics (`lyap train --out`) sees them in the order they were emitted.
+ *
+ * Overflow policy: when `capacityEvents` are queued, pushing drops the oldest queued event
+ * that is not a `run` event (the oldest step's gradient or trajectory; the processor treats
+ * the missing half like a late one) and counts it in `dropped`. `run` start/end events are
+ * never dropped, so consumers always learn how a run ended. The events of a round that is
+ * being published are out of the queue, so memory is bounded by capacity + one round.
+ */
+export class EventBuffer {
+  private readonly queue: LyapEvent[] = [];
+  private head = 0;
+  private droppedCount = 0;
+  private publishedCount = 0;
+  private pumping: Promise<void> | undefined;
+  private readonly capacity: number;
+  private readonly maxBatch: number;
+
+  constructor(private readonly options: EventBufferOptions) {
+    this.capacity = options.capacityEvents ?? DEFAULT_BUFFER_CAPACITY_EVENTS;
+    this.maxBatch = options.maxBatchEvents ?? 500;
+    if (!Number.isSafeInteger(this.capacity) || this.capacity < 1) {
+      throw new RangeError(`capacityEvents must be a positive integer, got ${this.capacity}`);
+    }
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  get published(): number {
+    return this.publishedCount;
+  }
+
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  push(event: LyapEvent): void {
+    if (this.pending >= this.capacity) this.dropOldestStepEvent();
+    this.queue.push(event);
+    this.pumping ??= this.pump();
+  }
+
+  /** Resolves once everything pushed so far has been published (or dropped). */
+  async flush(): Promise<void> {
+    while (this.pumping !== undefined) await this.pumping;
+  }
+
+  private dropOldestStepEvent(): void {
+    for (let i = this.head; i < this.queue.length; i++) {
+      if (this.queue[i]?.type !== 'run') {
+        if (i === this.head) this.head++;
+        else this.queue.splice(i, 1);
+        this.droppedCount++;
+        return;
+      }
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.pending > 0) {
+        const round = this.queue.slice(this.head, this.head + this.maxBatch);
+        this.head += round.length;
+        if (this.head > 4096 && this.head * 2 > this.queue.length) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
+        let sent = 0;
+        try {
+          for (const run of sameTopicRuns(round, this.options.topics)) {
+            await this.options.bus.publish(
+              run.topic,
+              run.events.map((event) => ({ key: event.runId, value: encodeEvent(event) })),
+            );
+            sent += run.events.length;
+            this.publishedCount += run.events.length;
+          }
+        } catch (error) {
+          this.droppedCount += round.length - sent;
+          this.options.onError?.(error);
+        }
+      }
+    } finally {
+      this.pumping = undefined;
+    }
+  }
+}
+
+function sameTopicRuns(
+  events: readonly LyapEvent[],
+  topics: TopicNames,
+): { topic: string; events: LyapEvent[] }[] {
+  const runs: { topic: string; events: LyapEvent[] }[] = [];
+  for (const event of events) {
+    const topic = topicForType(event.type, topics);
+    const last = runs.at(-1);
+    if (last?.topic === topic) last.events.push(event);
+    else runs.push({ topic, events: [event] });
+  }
+  return runs;
+}

@@ -1,0 +1,67 @@
+import type { TopicNames } from '../events/index.js';
+import type { Bus } from '../transport/index.js';
+import { EventBuffer } from './events/event-buffer.js';
+import type { LrBounds } from './lr-command-queue.js';
+import { LrIntake, type LrIntakeStats } from './lr-intake.js';
+import { train, type TrainerOptions, type TrainResult } from './trainer.js';
+
+export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'commands'> {
+  bus: Bus;
+  topics: TopicNames;
+  /** EventBuffer capacity (see its overflow policy). */
+  bufferEvents?: number;
+  lrBounds: LrBounds;
+  acceptUnsignedCommands: boolean;
+  log: (level: 'info' | 'warn', message: string) => void;
+}
+
+export interface TrainingSessionResult extends TrainResult {
+  eventsPublished: number;
+  eventsDropped: number;
+  commands: LrIntakeStats;
+}
+
+/**
+ * One run wired to a bus: events through a bounded EventBuffer, learning-rate commands from
+ * the control topic, and every event flushed before it returns, also when training fails
+ * (then the `failed` run end is published and the error rethrown).
+ */
+export async function runTrainingSession(options: TrainingSessionOptions): Promise<TrainingSessionResult> {
+  const { bus, topics, log } = options;
+  const buffer = new EventBuffer({
+    bus,
+    topics,
+    ...(options.bufferEvents === undefined ? {} : { capacityEvents: options.bufferEvents }),
+    onError: (error) => {
+      log('warn', `publishing events failed: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+  const intake = new LrIntake({
+    bus,
+    topics,
+    runId: options.runId,
+    bounds: options.lrBounds,
+    acceptUnsigned: options.acceptUnsignedCommands,
+    log: (message) => {
+      log('warn', message);
+    },
+  });
+  try {
+    const result = await train({
+      ...options,
+      emit: (event) => {
+        buffer.push(event);
+      },
+      commands: intake,
+    });
+    return {
+      ...result,
+      eventsPublished: buffer.published,
+      eventsDropped: buffer.dropped,
+      commands: intake.stats,
+    };
+  } finally {
+    intake.close();
+    await buffer.flush();
+  }
+}

@@ -1,0 +1,271 @@
+import { mulberry32, norm } from '../dynamics/index.js';
+import {
+  MAX_K,
+  type LyapEvent,
+  type Probe,
+  type ProbeConfig,
+  type RunConfig,
+  type RunEvent,
+  type RunStatus,
+} from '../events/index.js';
+import { BatchSampler, type Batch } from './data/sampler.js';
+import type { Dataset } from './data/dataset.js';
+import type { Model } from './models/model.js';
+import type { HvpMode } from './probe/hvp.js';
+import { TangentProbe } from './probe/tangent-probe.js';
+import { ShadowReplica } from './shadow-replica.js';
+import { applyStep, computeStep, type SgdState } from './sgd-step.js';
+import { gradientEvent, trajectoryEvent, type StepRecord } from './step-events.js';
+import { tf } from './tf.js';
+
+export interface ProbeSettings {
+  /** Probe every this many steps (at steps 0, every, 2·every, …); 0 turns it off. */
+  every: number;
+  kLyapunov: number;
+  kSharpness: number;
+  hvp: HvpMode;
+  eps0: number;
+}
+
+/** Where learning-rate changes come from; consulted at every step boundary. */
+export interface LrCommandSource {
+  take(step: number): { lr: number; seq: number } | undefined;
+}
+
+export interface TrainerOptions {
+  runId: string;
+  model: Model;
+  dataset: Dataset;
+  /** The active backend's reported name, for the `run` events. */
+  backend: string;
+  lr: number;
+  momentum?: number;
+  batchSize: number;
+  steps: number;
+  seed: number;
+  probe: ProbeSettings;
+  /** Takes each event; must not block (see EventBuffer). */
+  emit: (event: LyapEvent) => void;
+  commands?: LrCommandSource;
+  /** Event timestamps, Unix ms. */
+  now?: () => number;
+  /** Monotonic milliseconds for stepMs / probeMs. */
+  clock?: () => number;
+  onStep?: (events: {
+    gradient: LyapEvent & { type: 'gradient' };
+    trajectory: LyapEvent & { type: 'trajectory' };
+  }) => void;
+  signal?: AbortSignal;
+  /**
+   * Runs a shadow replica (two-trajectory method) renormalised to distance
+   * `eps0 · (1 + ‖θ[0]‖)` after every step; plain SGD only (momentum 0).
+   */
+  shadow?: { eps0: number };
+}
+
+export interface TrainResult {
+  status: RunStatus;
+  /** The last step emitted, undefined if none was. */
+  lastStep: number | undefined;
+  finalLoss: number;
+  /** θ after the last applied update. */
+  theta: Float32Array;
+  lr: number;
+}
+
+/**
+ * The SGD loop. Random streams are split by purpose so that none perturbs another:
+ * mulberry32(seed) initialises θ, seed + 1 orders the minibatches, seed + 2 draws the
+ * probe's initial directions, seed + 5 the shadow replica's offset (the problem uses seed + 3
+ * and + 4 for synthetic data). At step t: lr commands are applied (step boundary), the
+ * minibatch B_t is drawn, loss, gradient and update are computed at θ[t], the probe (if due)
+ * measures at θ[t] on B_t reusing that gradient, then θ[t+1] = θ[t] + u is applied and the
+ * shadow replica (if any) takes the same step, and the step's gradient and trajectory events
+ * are emitted. The probe and the replica read θ and the gradient and never write them, so the
+ * trajectory is the same with them on or off. A non-finite loss or
+ * gradient norm ends the run as `diverged` after its events are emitted.
+ */
+export async function train(options: TrainerOptions): Promise<TrainResult> {
+  checkOptions(options);
+  const { model, dataset, probe: probeSettings } = options;
+  const now = options.now ?? Date.now;
+  const clock = options.clock ?? (() => performance.now());
+  const sampler = new BatchSampler(dataset, { batchSize: options.batchSize, seed: options.seed + 1 });
+  const probeOn = probeSettings.every > 0 && probeSettings.kLyapunov + probeSettings.kSharpness > 0;
+  const tangent = probeOn
+    ? new TangentProbe({ ...probeSettings, params: model.layout.size, seed: options.seed + 2 })
+    : undefined;
+  const initialValues = model.init(mulberry32(options.seed));
+  const initial = tf.tensor1d(initialValues);
+  const shadow =
+    options.shadow === undefined
+      ? undefined
+      : new ShadowReplica({
+          theta0: initialValues,
+          distance: options.shadow.eps0 * (1 + norm(initialValues)),
+          seed: options.seed + 5,
+        });
+  const state: SgdState = {
+    theta: tf.variable(initial),
+    theta0: initial,
+    velocity: undefined,
+    previousUpdate: undefined,
+  };
+  const config = runConfig(options, sampler.batchSize);
+  let lr = options.lr;
+  let cmdSeq: number | undefined;
+  let status: RunStatus = 'completed';
+  let lastStep: number | undefined;
+  let finalLoss = Number.NaN;
+
+  options.emit(runEvent(options.runId, now(), 'start', config));
+  try {
+    for (let step = 0; step < options.steps; step++) {
+      if (options.signal?.aborted === true) {
+        status = 'stopped';
+        break;
+      }
+      const command = options.commands?.take(step);
+      if (command !== undefined) {
+        lr = command.lr;
+        cmdSeq = command.seq;
+      }
+      const batch = sampler.next();
+      const loss = (theta: tf.Tensor1D): tf.Scalar => model.loss(theta, batch);
+      const started = clock();
+      const computed = computeStep({
+        state,
+        loss,
+        lr,
+        momentum: options.momentum ?? 0,
+        blocks: model.layout.blocks.length > 1 ? model.layout.blocks : [],
+      });
+      let stepMs = clock() - started;
+      const finite = Number.isFinite(computed.stats.loss) && Number.isFinite(computed.stats.gradNorm);
+      let probe: Probe | undefined;
+      let probeMs: number | undefined;
+      if (tangent !== undefined && finite && step % probeSettings.every === 0) {
+        const probeStarted = clock();
+        probe = tangent.measure({
+          gradAt: gradientOn(batch, model),
+          theta: state.theta,
+          thetaNorm: computed.stats.paramNorm,
+          grad: computed.grad,
+          lr,
+        });
+        probeMs = clock() - probeStarted;
+      }
+      const applyStarted = clock();
+      applyStep(state, computed);
+      stepMs += clock() - applyStarted;
+      const separation = finite
+        ? shadow?.step({ gradAt: gradientOn(batch, model), lr, nextTheta: state.theta })
+        : undefined;
+      disposeBatch(batch);
+
+      const record: StepRecord = {
+        runId: options.runId,
+        ts: now(),
+        step,
+        lr,
+        batchSize: sampler.batchSize,
+        stats: computed.stats,
+        layout: model.layout,
+        cmdSeq,
+        stepMs,
+        probeMs,
+        probe,
+      };
+      const gradient = gradientEvent(record);
+      const trajectory = trajectoryEvent(record);
+      if (separation !== undefined) trajectory.shadow = separation;
+      options.emit(gradient);
+      options.emit(trajectory);
+      options.onStep?.({ gradient, trajectory });
+      lastStep = step;
+      finalLoss = computed.stats.loss;
+      if (!finite) {
+        status = 'diverged';
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (error) {
+    options.emit(runEvent(options.runId, now(), 'end', config, 'failed', finalLoss, lastStep));
+    throw error;
+  } finally {
+    state.velocity?.dispose();
+    state.previousUpdate?.dispose();
+    state.theta0.dispose();
+    shadow?.dispose();
+  }
+  const theta = Float32Array.from(state.theta.dataSync());
+  state.theta.dispose();
+  options.emit(runEvent(options.runId, now(), 'end', config, status, finalLoss, lastStep));
+  return { status, lastStep, finalLoss, theta, lr };
+}
+
+/** Values the events could not carry are programmer errors here (the CLI validates its flags first). */
+function checkOptions(options: TrainerOptions): void {
+  const { lr, steps, batchSize, probe } = options;
+  const problems = [
+    lr > 0 && Number.isFinite(lr) ? '' : `lr ${lr} is not a positive number`,
+    Number.isSafeInteger(steps) && steps >= 0 ? '' : `steps ${steps} is not a non-negative integer`,
+    Number.isSafeInteger(batchSize) && batchSize >= 1
+      ? ''
+      : `batchSize ${batchSize} is not a positive integer`,
+    Number.isSafeInteger(probe.every) && probe.every >= 0
+      ? ''
+      : `probe.every ${probe.every} is not a non-negative integer`,
+    options.shadow === undefined || ((options.momentum ?? 0) === 0 && options.shadow.eps0 > 0)
+      ? ''
+      : 'the shadow replica needs eps0 > 0 and plain SGD (momentum 0)',
+    [probe.kLyapunov, probe.kSharpness].every((k) => Number.isSafeInteger(k) && k >= 0 && k <= MAX_K)
+      ? ''
+      : `probe subspaces must have 0-${MAX_K} vectors`,
+  ].filter((p) => p !== '');
+  if (problems.length > 0) throw new RangeError(`train: ${problems.join('; ')}`);
+}
+
+function gradientOn(batch: Batch, model: Model): (theta: tf.Tensor1D) => tf.Tensor1D {
+  const grad = tf.grad((theta: tf.Tensor) => model.loss(theta as tf.Tensor1D, batch));
+  return (theta) => grad(theta) as tf.Tensor1D;
+}
+
+function disposeBatch(batch: Batch): void {
+  batch.x.dispose();
+  batch.y.dispose();
+}
+
+function runConfig(options: TrainerOptions, batchSize: number): RunConfig {
+  const { every, kLyapunov, kSharpness, hvp } = options.probe;
+  const probe: ProbeConfig = { every, kLyapunov, kSharpness, hvp };
+  const momentum = options.momentum ?? 0;
+  return {
+    model: options.model.name,
+    dataset: options.dataset.name,
+    optimizer: momentum > 0 ? `sgd-momentum-${momentum}` : 'sgd',
+    lr: options.lr,
+    batchSize,
+    params: options.model.layout.size,
+    backend: options.backend,
+    seed: options.seed,
+    probe,
+  };
+}
+
+function runEvent(
+  runId: string,
+  ts: number,
+  phase: 'start' | 'end',
+  config: RunConfig,
+  status?: RunStatus,
+  finalLoss?: number,
+  lastStep?: number,
+): RunEvent {
+  const event: RunEvent = { v: 1, type: 'run', runId, ts, phase, config };
+  if (status !== undefined) event.status = status;
+  if (finalLoss !== undefined) event.finalLoss = finalLoss;
+  if (lastStep !== undefined) event.lastStep = lastStep;
+  return event;
+}

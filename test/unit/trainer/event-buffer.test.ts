@@ -1,0 +1,89 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeEvent, topicNames, type LyapEvent } from '../../../src/events/index.js';
+import { EventBuffer } from '../../../src/trainer/index.js';
+import { MemoryBus, type Delivery } from '../../../src/transport/index.js';
+import { gradient, runEvent, trajectory } from '../../helpers/events.js';
+
+const topics = topicNames();
+const allTopics = [topics.runs, topics.gradients, topics.trajectory];
+
+/** Reads every topic the trainer writes; holds its acknowledgements until released. */
+function reader(bus: MemoryBus, options: { holdAcks: boolean }) {
+  const seen: LyapEvent[] = [];
+  const held: Delivery[] = [];
+  let holding = options.holdAcks;
+  bus.consume(allTopics, { groupId: 'reader', fromBeginning: true }).subscribe((delivery) => {
+    for (const m of delivery.messages) {
+      const decoded = decodeEvent(m.value);
+      assert.ok(decoded.ok);
+      assert.equal(m.key, decoded.event.runId);
+      seen.push(decoded.event);
+    }
+    if (holding) held.push(delivery);
+    else delivery.ack();
+  });
+  return {
+    seen,
+    release: () => {
+      holding = false;
+      for (const d of held.splice(0)) d.ack();
+    },
+  };
+}
+
+const steps = (from: number, to: number): LyapEvent[] =>
+  Array.from({ length: to - from }, (_, i) => [gradient('r', from + i), trajectory('r', from + i)]).flat();
+const label = (e: LyapEvent): string =>
+  e.type === 'run' ? `run:${e.phase}` : `${e.type}:${'step' in e ? e.step : ''}`;
+
+describe('trainer > event buffer', () => {
+  it('publishes every event, keyed by run, in push order across topics', async () => {
+    const bus = new MemoryBus();
+    const out = reader(bus, { holdAcks: false });
+    const buffer = new EventBuffer({ bus, topics });
+    const events = [runEvent('r', 'start'), ...steps(0, 50), runEvent('r', 'end')];
+    for (const e of events) buffer.push(e);
+    await buffer.flush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(out.seen.map(label), events.map(label));
+    assert.equal(buffer.published, events.length);
+    assert.equal(buffer.dropped, 0);
+  });
+
+  it('never blocks a push: when full it drops the oldest step events, keeps run events, and counts the drops', async () => {
+    const bus = new MemoryBus({ highWaterMessages: 0 });
+    const out = reader(bus, { holdAcks: true });
+    const buffer = new EventBuffer({ bus, topics, capacityEvents: 5 });
+    buffer.push(runEvent('r', 'start'));
+    for (const e of steps(0, 10)) buffer.push(e);
+    buffer.push(runEvent('r', 'end'));
+    assert.equal(buffer.pending, 5);
+    assert.equal(buffer.dropped, 16);
+    out.release();
+    await buffer.flush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The start was in flight; the queue kept the newest five step events (t7 … t9), then the end displaced t7.
+    assert.deepEqual(out.seen.map(label), [
+      'run:start',
+      'gradient:8',
+      'trajectory:8',
+      'gradient:9',
+      'trajectory:9',
+      'run:end',
+    ]);
+    assert.equal(buffer.published + buffer.dropped, 22);
+  });
+
+  it('counts the events of a failed publish as dropped and reports the error', async () => {
+    const bus = new MemoryBus();
+    await bus.close();
+    const errors: unknown[] = [];
+    const buffer = new EventBuffer({ bus, topics, onError: (e) => errors.push(e) });
+    buffer.push(runEvent('r', 'start'));
+    buffer.push(gradient('r', 0));
+    await buffer.flush();
+    assert.equal(buffer.dropped, 2);
+    assert.match(String(errors[0]), /closed/);
+  });
+});

@@ -1,0 +1,154 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { backend } from './support/backend-cpu.js';
+import {
+  encodeEvent,
+  topicNames,
+  type GradientEvent,
+  type LrCommandEvent,
+} from '../../../src/events/index.js';
+import { createQuadratic, LrCommandQueue, LrIntake, noData, train } from '../../../src/trainer/index.js';
+import { MemoryBus } from '../../../src/transport/index.js';
+
+const topics = topicNames();
+const command = (seq: number, lr: number, runId = 'run-a'): LrCommandEvent => ({
+  v: 1,
+  type: 'lr-command',
+  runId,
+  ts: 1,
+  seq,
+  lr,
+  previousLr: 0.1,
+  reason: 'quasi-newton',
+  basedOnStep: 0,
+});
+const bounds = { minLr: 1e-3, maxLr: 1 };
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition(), 'condition not reached');
+}
+
+describe('trainer > lr command queue', () => {
+  it('applies the waiting commands at a boundary in seq order: the newest sets the rate', () => {
+    const q = new LrCommandQueue('run-a', bounds);
+    assert.equal(q.take(), undefined);
+    assert.equal(q.offer(command(3, 0.3)), 'queued');
+    assert.equal(q.offer(command(1, 0.1)), 'queued');
+    assert.equal(q.offer(command(2, 0.2)), 'queued');
+    assert.deepEqual(q.take(), { lr: 0.3, seq: 3, requestedLr: 0.3, applied: 3 });
+    assert.equal(q.take(), undefined);
+  });
+
+  it('ignores stale and duplicate seq and other runs', () => {
+    const q = new LrCommandQueue('run-a', bounds);
+    q.offer(command(5, 0.5));
+    assert.equal(q.offer(command(5, 0.5)), 'duplicate');
+    q.take();
+    assert.equal(q.offer(command(5, 0.5)), 'duplicate');
+    assert.equal(q.offer(command(4, 0.4)), 'stale');
+    assert.equal(q.offer(command(9, 0.4, 'run-b')), 'other-run');
+    assert.equal(q.take(), undefined);
+    assert.equal(q.lastSeq, 5);
+  });
+
+  it('clamps to the configured bounds', () => {
+    const q = new LrCommandQueue('run-a', bounds);
+    q.offer(command(1, 7));
+    assert.deepEqual(q.take(), { lr: 1, seq: 1, requestedLr: 7, applied: 1 });
+    q.offer(command(2, 1e-9));
+    assert.equal(q.take()?.lr, 1e-3);
+    assert.throws(() => new LrCommandQueue('x', { minLr: 0, maxLr: 1 }), RangeError);
+  });
+});
+
+describe('trainer > lr intake', () => {
+  it('takes commands for its run from the control topic when unsigned commands are accepted', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const intake = new LrIntake({
+      bus,
+      topics,
+      runId: 'run-a',
+      bounds,
+      acceptUnsigned: true,
+      silenceSteps: 3,
+      log: (m) => log.push(m),
+    });
+    await bus.publish(topics.control, [
+      { key: 'run-b', value: encodeEvent(command(1, 0.5, 'run-b')) },
+      { key: 'run-a', value: 'not json' },
+      { key: 'run-a', value: encodeEvent(command(1, 0.5)) },
+      { key: 'run-a', value: encodeEvent(command(1, 0.5)) },
+    ]);
+    await until(() => intake.stats.received === 2);
+    assert.deepEqual(intake.take(1), { lr: 0.5, seq: 1 });
+    assert.equal(intake.take(2), undefined);
+    assert.deepEqual(intake.stats, {
+      received: 2,
+      applied: 1,
+      ignoredOtherRun: 1,
+      ignoredStaleOrDuplicate: 1,
+      ignoredUnverified: 0,
+      clamped: 0,
+      undecodable: 1,
+    });
+    intake.take(5);
+    assert.match(log.join('\n'), /accepting unsigned lr-commands/);
+    assert.match(log.join('\n'), /no lr-command for 4 steps: keeping the last learning rate/);
+    intake.close();
+  });
+
+  it('ignores every command, and says so once, without --accept-unsigned-commands', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const intake = new LrIntake({
+      bus,
+      topics,
+      runId: 'run-a',
+      bounds,
+      acceptUnsigned: false,
+      log: (m) => log.push(m),
+    });
+    await bus.publish(
+      topics.control,
+      [1, 2].map((seq) => ({ value: encodeEvent(command(seq, 0.5)) })),
+    );
+    await until(() => intake.stats.received === 2);
+    assert.equal(intake.take(0), undefined);
+    assert.equal(intake.stats.ignoredUnverified, 2);
+    assert.equal(log.length, 1);
+    assert.match(log[0]!, /ignoring lr-commands.*--accept-unsigned-commands/);
+    intake.close();
+  });
+
+  it('changes the trainer’s rate at the next step boundary and reports the applied seq as cmdSeq', async () => {
+    const bus = new MemoryBus();
+    const intake = new LrIntake({ bus, topics, runId: 'run-a', bounds, acceptUnsigned: true });
+    const gradients: GradientEvent[] = [];
+    await train({
+      runId: 'run-a',
+      model: createQuadratic({ spectrum: [1, 0.5], seed: 1 }),
+      dataset: noData(),
+      backend: backend.reportedName,
+      lr: 0.1,
+      batchSize: 1,
+      steps: 40,
+      seed: 1,
+      probe: { every: 0, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+      commands: intake,
+      emit: (e) => e.type === 'gradient' && gradients.push(e),
+      onStep: ({ gradient }) => {
+        if (gradient.step === 4) void bus.publish(topics.control, [{ value: encodeEvent(command(7, 5)) }]);
+      },
+    });
+    intake.close();
+    const first = gradients.findIndex((g) => g.cmdSeq !== undefined);
+    assert.ok(first > 4 && first < 40, `applied at step ${first}`);
+    assert.ok(gradients.slice(0, first).every((g) => g.lr === 0.1 && g.cmdSeq === undefined));
+    assert.ok(
+      gradients.slice(first).every((g) => g.lr === 1 && g.cmdSeq === 7),
+      'clamped to maxLr = 1 and reported from then on',
+    );
+  });
+});
