@@ -99,7 +99,7 @@ export function* simulateQuadraticRun(options: QuadraticRunOptions): Generator<S
       step,
       paramNorm: norm(theta),
       updateNorm: norm(update),
-      distanceFromInit: norm(next.map((x, i) => x - at1(theta0, i))),
+      distanceFromInit: norm(theta.map((x, i) => x - at1(theta0, i))),
     };
     if (prevUpdate !== undefined) {
       const denom = norm(prevUpdate) * norm(update);
