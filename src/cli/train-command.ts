@@ -198,7 +198,7 @@ export function trainCommand(setExit: (code: number) => void): Command {
     .option('--topic-prefix <prefix>', 'topic prefix', 'lyap.')
     .option(
       '--accept-unsigned-commands',
-      'apply lr-commands although their signatures cannot be verified yet',
+      'apply unsigned lr-commands when LYAP_CONTROL_KEY is not set (warns)',
       false,
     )
     .option('--lr-min <rate>', 'lower bound for commanded learning rates', positive('--lr-min'), 1e-6)
@@ -318,6 +318,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       bufferEvents: flags.bufferEvents,
       lrBounds: { minLr: flags.lrMin, maxLr: flags.lrMax },
       acceptUnsignedCommands: flags.acceptUnsignedCommands,
+      signingKey: process.env['LYAP_CONTROL_KEY'] === '' ? undefined : process.env['LYAP_CONTROL_KEY'],
       log,
       signal: controller.signal,
       onStep: ({ gradient }) => {

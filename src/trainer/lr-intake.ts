@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import { decodeEvent, type TopicNames } from '../events/index.js';
+import { decodeEvent, verifyCommandSignature, type TopicNames } from '../events/index.js';
 import type { Bus } from '../transport/index.js';
 import { LrCommandQueue, type LrBounds } from './lr-command-queue.js';
 import type { LrCommandSource } from './trainer.js';
@@ -10,8 +10,13 @@ export interface LrIntakeOptions {
   runId: string;
   bounds: LrBounds;
   /**
-   * Signature verification belongs to a later issue: until then commands are applied only
-   * when this is true (`--accept-unsigned-commands`), and ignored, with a notice, otherwise.
+   * The controller's shared HMAC key (`LYAP_CONTROL_KEY`): with it, only commands signed with
+   * it are applied; unsigned and forged ones are rejected and counted.
+   */
+  signingKey?: string | undefined;
+  /**
+   * Without a key, commands are applied only when this is true (`--accept-unsigned-commands`,
+   * with a warning), and ignored, with a notice, otherwise.
    */
   acceptUnsigned: boolean;
   /** Steps without a new command, after one was applied, before saying the rate is held. */
@@ -26,6 +31,9 @@ export interface LrIntakeStats {
   ignoredOtherRun: number;
   ignoredStaleOrDuplicate: number;
   ignoredUnverified: number;
+  rejectedUnsigned: number;
+  rejectedForged: number;
+  advisory: number;
   clamped: number;
   undecodable: number;
 }
@@ -42,6 +50,9 @@ export class LrIntake implements LrCommandSource {
     ignoredOtherRun: 0,
     ignoredStaleOrDuplicate: 0,
     ignoredUnverified: 0,
+    rejectedUnsigned: 0,
+    rejectedForged: 0,
+    advisory: 0,
     clamped: 0,
     undecodable: 0,
   };
@@ -54,8 +65,10 @@ export class LrIntake implements LrCommandSource {
   constructor(private readonly options: LrIntakeOptions) {
     this.queue = new LrCommandQueue(options.runId, options.bounds);
     this.log = options.log ?? (() => undefined);
-    if (options.acceptUnsigned) {
-      this.log('accepting unsigned lr-commands: signature verification is not implemented yet');
+    if (options.signingKey === undefined && options.acceptUnsigned) {
+      this.log(
+        'accepting unsigned lr-commands (no LYAP_CONTROL_KEY): anyone who can write the control topic sets the rate',
+      );
     }
     this.subscription = options.bus
       .consume([options.topics.control], { groupId: options.groupId ?? `lyap-trainer-${options.runId}` })
@@ -98,12 +111,31 @@ export class LrIntake implements LrCommandSource {
       return;
     }
     this.stats.received++;
-    if (!this.options.acceptUnsigned) {
+    const key = this.options.signingKey;
+    if (key !== undefined) {
+      if (command.sig === undefined) {
+        this.stats.rejectedUnsigned++;
+        this.log(`rejected lr-command seq ${command.seq}: unsigned, and a signing key is set`);
+        return;
+      }
+      if (!verifyCommandSignature(command, key)) {
+        this.stats.rejectedForged++;
+        this.log(`rejected lr-command seq ${command.seq}: its signature does not match`);
+        return;
+      }
+    } else if (!this.options.acceptUnsigned) {
       if (this.stats.ignoredUnverified++ === 0) {
         this.log(
-          'ignoring lr-commands: their signatures cannot be verified yet; pass --accept-unsigned-commands to apply them',
+          'ignoring lr-commands: no LYAP_CONTROL_KEY to verify them; set it, or pass --accept-unsigned-commands',
         );
       }
+      return;
+    }
+    if (command.advisory === true) {
+      this.stats.advisory++;
+      this.log(
+        `advisory lr-command seq ${command.seq}: the controller advises lr ${command.lr} (not applied)`,
+      );
       return;
     }
     if (this.queue.offer(command) !== 'queued') this.stats.ignoredStaleOrDuplicate++;

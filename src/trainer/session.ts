@@ -12,6 +12,8 @@ export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'c
   bufferEvents?: number;
   lrBounds: LrBounds;
   acceptUnsignedCommands: boolean;
+  /** Shared HMAC key of the controller (`LYAP_CONTROL_KEY`): only commands signed with it apply. */
+  signingKey?: string | undefined;
   log: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -42,6 +44,7 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
     runId: options.runId,
     bounds: options.lrBounds,
     acceptUnsigned: options.acceptUnsignedCommands,
+    signingKey: options.signingKey,
     log: (message) => {
       log('warn', message);
     },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { backend } from './support/backend-cpu.js';
 import {
   encodeEvent,
+  signCommand,
   topicNames,
   type GradientEvent,
   type LrCommandEvent,
@@ -90,12 +91,61 @@ describe('trainer > lr intake', () => {
       ignoredOtherRun: 1,
       ignoredStaleOrDuplicate: 1,
       ignoredUnverified: 0,
+      rejectedUnsigned: 0,
+      rejectedForged: 0,
+      advisory: 0,
       clamped: 0,
       undecodable: 1,
     });
     intake.take(5);
     assert.match(log.join('\n'), /accepting unsigned lr-commands/);
     assert.match(log.join('\n'), /no lr-command for 4 steps: keeping the last learning rate/);
+    intake.close();
+  });
+
+  it('with a key: applies a valid signed command; rejects and counts forged, unsigned, replayed and other-run ones', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const key = 'shared-secret';
+    const intake = new LrIntake({
+      bus,
+      topics,
+      runId: 'run-a',
+      bounds,
+      acceptUnsigned: true,
+      signingKey: key,
+      log: (m) => log.push(m),
+    });
+    const valid = signCommand(command(3, 0.3), key);
+    await bus.publish(topics.control, [
+      { value: encodeEvent(valid) },
+      { value: encodeEvent({ ...valid, lr: 0.9 }) }, // forged: tampered after signing
+      { value: encodeEvent(signCommand(command(4, 0.4), 'wrong-key')) }, // forged: another key
+      { value: encodeEvent(command(5, 0.5)) }, // unsigned, although the key is set
+      { value: encodeEvent(signCommand(command(7, 0.7, 'run-b'), key)) }, // another run
+    ]);
+    await until(() => intake.stats.received === 4 && intake.stats.ignoredOtherRun === 1);
+    assert.deepEqual(intake.take(10), { lr: 0.3, seq: 3 }, 'only the valid command applies');
+    await bus.publish(topics.control, [{ value: encodeEvent(signCommand(command(2, 0.2), key)) }]); // replayed: old seq
+    await until(() => intake.stats.received === 5);
+    assert.equal(intake.take(11), undefined);
+    assert.equal(intake.stats.rejectedForged, 2);
+    assert.equal(intake.stats.rejectedUnsigned, 1);
+    assert.equal(intake.stats.ignoredOtherRun, 1);
+    assert.equal(intake.stats.ignoredStaleOrDuplicate, 1);
+    assert.equal(intake.stats.applied, 1);
+    assert.match(log.join('\n'), /rejected lr-command seq 5: unsigned/);
+    assert.match(log.join('\n'), /rejected lr-command seq 4: its signature does not match/);
+    intake.close();
+  });
+
+  it('reports advisory commands without applying them', async () => {
+    const bus = new MemoryBus();
+    const intake = new LrIntake({ bus, topics, runId: 'run-a', bounds, acceptUnsigned: true });
+    await bus.publish(topics.control, [{ value: encodeEvent({ ...command(1, 0.5), advisory: true }) }]);
+    await until(() => intake.stats.received === 1);
+    assert.equal(intake.take(0), undefined);
+    assert.equal(intake.stats.advisory, 1);
     intake.close();
   });
 
