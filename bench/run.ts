@@ -28,6 +28,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       keep: values.keep,
     }),
   trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
+  'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
 };
 
 const results: SuiteResult[] = [];

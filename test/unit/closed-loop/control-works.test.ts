@@ -1,20 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startController, type ControlMode } from '../../../src/controller/index.js';
+import type { ControlMode } from '../../../src/controller/index.js';
 import { symmetricEigen } from '../../../src/dynamics/index.js';
-import {
-  decodeEvent,
-  topicNames,
-  type GradientEvent,
-  type LrCommandEvent,
-} from '../../../src/events/index.js';
-import { startProcessor } from '../../../src/processor/index.js';
-import { createProblem, runTrainingSession, type Dataset } from '../../../src/trainer/index.js';
-import { MemoryBus } from '../../../src/transport/index.js';
+import type { GradientEvent, LrCommandEvent } from '../../../src/events/index.js';
+import { runClosedLoop } from '../../../src/loop/index.js';
+import { createProblem, type Dataset } from '../../../src/trainer/index.js';
 import { backend } from '../trainer/support/backend-cpu.js';
 
-const topics = topicNames();
-const KEY = 'closed-loop-test-key';
 const SAMPLES = 64;
 const DIM = 4;
 
@@ -39,10 +31,7 @@ interface LoopResult {
   rejected: number;
 }
 
-/**
- * The whole loop in one process over a MemoryBus: the real trainer (cpu backend, full-batch
- * least squares, probe every step), the processor, and the controller signing its commands.
- */
+/** The real trainer (cpu, full-batch least squares, probe every step), processor and signing controller. */
 async function closedLoop(lrTimesLambda: number, mode: ControlMode, steps: number): Promise<LoopResult> {
   const { dataset, model } = createProblem({
     dataset: 'least-squares',
@@ -52,27 +41,21 @@ async function closedLoop(lrTimesLambda: number, mode: ControlMode, steps: numbe
     seed: 5,
   });
   const lambda = lambdaMax(dataset);
-  const bus = new MemoryBus();
-  const gradients: GradientEvent[] = [];
-  const commands: LrCommandEvent[] = [];
-  const watch = bus
-    .consume([topics.gradients, topics.control], { groupId: 'watch', fromBeginning: true })
-    .subscribe((d) => {
-      for (const m of d.messages) {
-        const decoded = decodeEvent(m.value);
-        if (decoded.ok && decoded.event.type === 'gradient') gradients.push(decoded.event);
-        if (decoded.ok && decoded.event.type === 'lr-command') commands.push(decoded.event);
-      }
-      d.ack();
-    });
-  const processor = startProcessor({
-    bus,
-    config: { latenessSteps: 0, windowProbes: 5 },
-    fromBeginning: true,
-  });
-  const controller = startController({
-    bus,
-    config: {
+  const r = await runClosedLoop({
+    trainer: {
+      runId: `loop-${mode}-${lrTimesLambda}`,
+      model,
+      dataset,
+      backend: backend.reportedName,
+      lr: lrTimesLambda / lambda,
+      batchSize: SAMPLES,
+      steps,
+      seed: 1,
+      probe: { every: 1, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+      lrBounds: { minLr: 1e-6, maxLr: 100 },
+    },
+    processor: { windowProbes: 5 },
+    controller: {
       mode,
       cooldownSteps: 5,
       minWindow: 3,
@@ -82,37 +65,14 @@ async function closedLoop(lrTimesLambda: number, mode: ControlMode, steps: numbe
       brakeCooldownSteps: 3,
       lrMax: 100,
     },
-    signingKey: KEY,
-    fromBeginning: true,
   });
-  const result = await runTrainingSession({
-    bus,
-    topics,
-    runId: `loop-${mode}-${lrTimesLambda}`,
-    model,
-    dataset,
-    backend: backend.reportedName,
-    lr: lrTimesLambda / lambda,
-    batchSize: SAMPLES,
-    steps,
-    seed: 1,
-    probe: { every: 1, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
-    lrBounds: { minLr: 1e-6, maxLr: 100 },
-    acceptUnsignedCommands: false,
-    signingKey: KEY,
-    log: () => undefined,
-  });
-  await new Promise((r) => setTimeout(r, 50));
-  processor.stop();
-  controller.stop();
-  watch.unsubscribe();
-  await bus.close();
+  const c = r.session.commands;
   return {
     lambda,
-    gradients,
-    commands,
-    finalLr: result.lr,
-    rejected: result.commands.rejectedForged + result.commands.rejectedUnsigned,
+    gradients: r.gradients,
+    commands: r.commands,
+    finalLr: r.session.lr,
+    rejected: c.rejectedForged + c.rejectedUnsigned,
   };
 }
 

@@ -1,0 +1,91 @@
+import { startController, type ControllerConfigInput } from '../controller/index.js';
+import {
+  decodeEvent,
+  topicNames,
+  type EstimateEvent,
+  type GradientEvent,
+  type LrCommandEvent,
+} from '../events/index.js';
+import { startProcessor, type ProcessorConfigInput } from '../processor/index.js';
+import {
+  runTrainingSession,
+  type TrainingSessionOptions,
+  type TrainingSessionResult,
+} from '../trainer/index.js';
+import { MemoryBus } from '../transport/index.js';
+
+export interface ClosedLoopOptions {
+  /** The trainer's settings; bus, topics and the command policy are filled in here. */
+  trainer: Omit<TrainingSessionOptions, 'bus' | 'topics' | 'acceptUnsignedCommands' | 'signingKey' | 'log'>;
+  processor?: ProcessorConfigInput;
+  /** Omitted: no controller runs. */
+  controller?: ControllerConfigInput;
+  signingKey?: string;
+  log?: TrainingSessionOptions['log'];
+}
+
+export interface ClosedLoopResult {
+  session: TrainingSessionResult;
+  gradients: GradientEvent[];
+  estimates: EstimateEvent[];
+  commands: LrCommandEvent[];
+}
+
+/**
+ * One run of the whole loop in one process over a `MemoryBus`: the trainer, the processor
+ * and (optionally) the controller, with commands signed by a key generated for the run.
+ * Every gradient, estimate and command is collected for the caller.
+ */
+export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  const topics = topicNames();
+  const bus = new MemoryBus();
+  const key = options.signingKey ?? `in-process-${options.trainer.runId}-${String(Math.random()).slice(2)}`;
+  const gradients: GradientEvent[] = [];
+  const estimates: EstimateEvent[] = [];
+  const commands: LrCommandEvent[] = [];
+  const watch = bus
+    .consume([topics.gradients, topics.estimates, topics.control], {
+      groupId: 'closed-loop-watch',
+      fromBeginning: true,
+    })
+    .subscribe((delivery) => {
+      for (const m of delivery.messages) {
+        const decoded = decodeEvent(m.value);
+        if (!decoded.ok) continue;
+        const e = decoded.event;
+        if (e.type === 'gradient') gradients.push(e);
+        else if (e.type === 'estimate') estimates.push(e);
+        else if (e.type === 'lr-command') commands.push(e);
+      }
+      delivery.ack();
+    });
+  const processor = startProcessor({
+    bus,
+    config: { latenessSteps: 0, ...options.processor },
+    fromBeginning: true,
+  });
+  const controller =
+    options.controller === undefined
+      ? undefined
+      : startController({ bus, config: options.controller, signingKey: key, fromBeginning: true });
+  try {
+    const session = await runTrainingSession({
+      ...options.trainer,
+      bus,
+      topics,
+      acceptUnsignedCommands: false,
+      signingKey: key,
+      log: options.log ?? (() => undefined),
+    });
+    // Let the last events travel through the processor before stopping it.
+    for (let i = 0; i < 200 && processor.engine.liveRuns > 0 && bus.backlog(topics.gradients) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return { session, gradients, estimates, commands };
+  } finally {
+    processor.stop();
+    controller?.stop();
+    watch.unsubscribe();
+    await bus.close();
+  }
+}

@@ -1,0 +1,1 @@
+export { runClosedLoop, type ClosedLoopOptions, type ClosedLoopResult } from './closed-loop.js';
