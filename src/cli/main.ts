@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
+import { dashboardsCommand } from './dashboards-command.js';
 import { EXIT } from './exit-codes.js';
 import { replayCommand } from './replay-command.js';
 import { trainCommand } from './train-command.js';
@@ -21,6 +22,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(replayCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
   program.addCommand(trainCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
+  program.addCommand(dashboardsCommand(setExit));
   return program;
 }
 
