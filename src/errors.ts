@@ -18,6 +18,16 @@ export const ERROR_CODES = {
     retriable: true,
     summary: 'The in-memory bus already has an active consumer for this group.',
   },
+  LYAP_E_KAFKA: {
+    retriable: true,
+    summary:
+      'A Kafka request failed in a way that may pass on retry (broker unreachable, leader moving, timeout).',
+  },
+  LYAP_E_KAFKA_REJECTED: {
+    retriable: false,
+    summary:
+      'Kafka refused a request that retrying cannot fix (authentication, authorization, invalid topic or configuration, message too large).',
+  },
   LYAP_E_INTERNAL: { retriable: false, summary: 'A bug: an invariant of the program did not hold.' },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 

@@ -1,0 +1,165 @@
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { Observable } from 'rxjs';
+import type { Delivery } from '../bus.js';
+import { kafkaError } from './kafka-errors.js';
+import { chunksOf, nextOffset, toBusMessage } from './kafka-message.js';
+import type { BusLogger } from './kafka-logger.js';
+
+export interface GroupConsumerOptions {
+  /** A fresh kafkajs consumer of the group; this function connects, runs and disconnects it. */
+  readonly consumer: Consumer;
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  readonly fromBeginning: boolean;
+  readonly maxBatchSize: number;
+  /** How often a consumer waiting for an ack heartbeats, so the group keeps it. */
+  readonly heartbeatIntervalMs: number;
+  readonly logger: BusLogger;
+  /** Runs before subscribing (creating the topics). */
+  readonly prepare: () => Promise<void>;
+  /**
+   * Settles when the bus closes: no new delivery is emitted, the one in flight has
+   * `closeGraceMs` to be acked (and committed), then the consumer leaves and completes.
+   */
+  readonly closing: Promise<void>;
+  readonly closeGraceMs: number;
+  /** Told of each consumer's shutdown, so that the bus's `close()` can wait for it. */
+  readonly onStop: (stopped: Promise<void>) => void;
+}
+
+type Wait = 'acked' | 'stopped';
+
+/**
+ * A consumer-group subscription as an Observable of deliveries. Each kafkajs batch (one
+ * partition's fetched records) becomes one delivery, or several of at most `maxBatchSize`.
+ *
+ * Backpressure: `eachBatch` does not return until the delivery is acked, so kafkajs
+ * fetches nothing more meanwhile (`partitionsConsumedConcurrently` 1); it heartbeats while
+ * it waits, so a slow consumer stays in the group. The ack resolves the offsets and
+ * commits them (`autoCommit` off) before the next delivery is emitted: at-least-once.
+ * Unsubscribing or the bus closing stops the consumer; an unacked delivery is not
+ * committed and goes to the group's next owner of the partition.
+ */
+export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery> {
+  return new Observable<Delivery>((subscriber) => {
+    const { consumer, logger } = options;
+    /** No new delivery once set; `abandon` also gives up waiting for the one in flight. */
+    let stopping = false;
+    let abandon!: () => void;
+    const stopped = new Promise<'stopped'>((resolve) => {
+      abandon = () => {
+        resolve('stopped');
+      };
+    });
+    /** A delivery emitted and not acked yet: nothing else is emitted until it is (rebalances included). */
+    let outstanding: Promise<void> | undefined;
+
+    const waitFor = async (acked: Promise<void>, heartbeat: () => Promise<void>): Promise<Wait> => {
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<'tick'>(
+          (resolve) => (timer = setTimeout(resolve, options.heartbeatIntervalMs, 'tick')),
+        );
+        const first = await Promise.race([acked.then((): Wait => 'acked'), stopped, tick]);
+        clearTimeout(timer);
+        if (first !== 'tick') return first;
+        await heartbeat();
+      }
+    };
+
+    const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+      const { batch } = payload;
+      const heartbeat = (): Promise<void> => payload.heartbeat();
+      const chunks = chunksOf(batch.messages, options.maxBatchSize);
+      for (const [i, chunk] of chunks.entries()) {
+        if (outstanding !== undefined && (await waitFor(outstanding, heartbeat)) === 'stopped') return;
+        if (stopping || !payload.isRunning() || payload.isStale() || subscriber.closed) return;
+        const delivery = { acked: false };
+        let ack!: () => void;
+        const acked = new Promise<void>((resolve) => (ack = resolve));
+        outstanding = acked;
+        subscriber.next({
+          messages: chunk.map((m) => toBusMessage(batch.topic, batch.partition, m)),
+          ack: () => {
+            if (delivery.acked) return;
+            delivery.acked = true;
+            ack();
+          },
+        });
+        if ((await waitFor(acked, heartbeat)) === 'stopped' && !delivery.acked) return;
+        outstanding = undefined;
+        // The last chunk commits past the batch's end, control records of transactions included.
+        const last =
+          i === chunks.length - 1 ? batch.lastOffset() : (chunk.at(-1)?.offset ?? batch.lastOffset());
+        payload.resolveOffset(last);
+        // The batch's own commit call: unlike consumer.commitOffsets it still commits while stopping.
+        await payload.commitOffsetsIfNecessary({
+          topics: [
+            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] },
+          ],
+        });
+      }
+    };
+
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart && !stopping) {
+        subscriber.error(kafkaError(`consumer group ${options.groupId}`, event.payload.error));
+      }
+    });
+
+    const started = (async () => {
+      await options.prepare();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch,
+      });
+    })();
+    started.catch((error: unknown) => {
+      if (!stopping) subscriber.error(kafkaError(`starting consumer group ${options.groupId}`, error));
+    });
+
+    let shutdown: Promise<void> | undefined;
+    const stopConsumer = (graceMs: number): Promise<void> => {
+      if (shutdown !== undefined) return shutdown;
+      stopping = true;
+      let timer: NodeJS.Timeout | undefined;
+      if (outstanding === undefined || graceMs <= 0) abandon();
+      else {
+        timer = setTimeout(abandon, graceMs);
+        void outstanding.then(() => {
+          clearTimeout(timer);
+        });
+      }
+      shutdown = started
+        .catch(() => undefined)
+        .then(() => consumer.disconnect())
+        .finally(() => {
+          clearTimeout(timer);
+          abandon();
+        })
+        .catch((error: unknown) => {
+          logger({
+            level: 'warn',
+            namespace: 'lyap.kafka',
+            message: `stopping consumer group ${options.groupId}: ${error instanceof Error ? error.message : String(error)}`,
+            fields: { groupId: options.groupId },
+          });
+        });
+      options.onStop(shutdown);
+      return shutdown;
+    };
+    void options.closing.then(async () => {
+      await stopConsumer(options.closeGraceMs);
+      subscriber.complete();
+    });
+
+    // An unsubscribed consumer acks nothing more: its delivery in flight is given up at once.
+    return () => {
+      void stopConsumer(0);
+    };
+  });
+}
