@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
+import { controlCommand } from './control-command.js';
 import { dashboardsCommand } from './dashboards-command.js';
 import { EXIT } from './exit-codes.js';
+import { processCommand } from './process-command.js';
 import { replayCommand } from './replay-command.js';
 import { trainCommand } from './train-command.js';
 
@@ -22,6 +24,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(replayCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
   program.addCommand(trainCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'));
+  program.addCommand(
+    processCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'),
+  );
+  program.addCommand(
+    controlCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'),
+  );
   program.addCommand(dashboardsCommand(setExit));
   return program;
 }

@@ -18,12 +18,14 @@ import {
   type LossName,
   type ModelName,
 } from '../trainer/names.js';
-import { MemoryBus } from '../transport/index.js';
+import { MemoryBus, type Bus } from '../transport/index.js';
+import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { EXIT } from './exit-codes.js';
 import { lineSink } from './io.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 
 interface TrainFlags {
+  brokers?: string;
   runId?: string;
   dataset: DatasetName;
   model?: ModelName;
@@ -190,6 +192,10 @@ export function trainCommand(setExit: (code: number) => void): Command {
     )
     .option('--run-id <id>', 'run id (default: <dataset>-<model>-s<seed>-<time>)')
     .option(
+      '--brokers <list>',
+      'publish to Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md); default in-process',
+    )
+    .option(
       '--buffer-events <n>',
       'events queued for the bus before the oldest step events are dropped',
       positiveInteger('--buffer-events'),
@@ -245,6 +251,12 @@ async function runTrain(flags: TrainFlags): Promise<number> {
   if (flags.lrMin > flags.lrMax)
     throw new LyapError('LYAP_E_CONFIG', `--lr-min ${flags.lrMin} exceeds --lr-max ${flags.lrMax}`);
   const topics = topicsOrConfigError(flags.topicPrefix);
+  if (flags.brokers !== undefined && flags.out !== undefined) {
+    throw new LyapError(
+      'LYAP_E_CONFIG',
+      '--out copies the in-process stream; with --brokers, read the topics instead',
+    );
+  }
   // Loaded here, not at the top: TensorFlow.js takes most of a second to import, which the
   // other commands (and `lyap train --help`) should not pay.
   const { BatchSampler, createProblem, Progress, runTrainingSession, selectBackend } =
@@ -268,12 +280,13 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       : flags.epochs * new BatchSampler(dataset, { batchSize: flags.batch, seed: 0 }).stepsPerEpoch;
   const runId = flags.runId ?? `${dataset.name}-${model.name}-s${flags.seed}-${Date.now().toString(36)}`;
 
-  const bus = new MemoryBus();
+  const memory = flags.brokers === undefined ? new MemoryBus() : undefined;
+  const bus: Bus = memory ?? kafkaBusFromFlags(flags.brokers);
   const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
   const written =
     flags.out === undefined
       ? Promise.resolve(0)
-      : copyTopics({ bus, topics: trainerTopics, sink: lineSink(flags.out) });
+      : copyTopics({ bus: memory ?? bus, topics: trainerTopics, sink: lineSink(flags.out) });
   const controller = new AbortController();
   const stop = (): void => {
     controller.abort();
@@ -331,7 +344,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
       },
     }).finally(() => {
       if (tty) process.stderr.write('\n');
-      for (const topic of trainerTopics) bus.seal(topic);
+      for (const topic of trainerTopics) memory?.seal(topic);
     });
     const lines = await written;
     const stepsDone = result.lastStep === undefined ? 0 : result.lastStep + 1;

@@ -1,0 +1,69 @@
+import { Command } from 'commander';
+import { topicNames } from '../events/index.js';
+import { LyapMetrics } from '../metrics/index.js';
+import { startProcessor } from '../processor/index.js';
+import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { nonNegativeInteger, positiveInteger } from './options.js';
+import { runService } from './service.js';
+
+interface ProcessFlags {
+  brokers?: string;
+  metricsPort?: number;
+  metricsHost: string;
+  groupId: string;
+  topicPrefix: string;
+  window: number;
+  latenessSteps: number;
+}
+
+export function processCommand(setExit: (code: number) => void): Command {
+  return new Command('process')
+    .description(
+      'Run the processor against Kafka: run, gradient and trajectory events in, estimates and dead ' +
+        'letters out, metrics for Prometheus. Stops gracefully on SIGINT/SIGTERM.',
+    )
+    .option('--brokers <list>', 'Kafka bootstrap servers, host:port[,…] (default: KAFKA_BROKERS)')
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics, /healthz, /readyz here; 0 picks a free port',
+      nonNegativeInteger('--metrics-port'),
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint binds to', '127.0.0.1')
+    .option('--group-id <id>', 'consumer group of the processors', 'lyap-processor')
+    .option('--topic-prefix <prefix>', 'topic prefix', 'lyap.')
+    .option('-w, --window <probes>', 'probes in the rolling window', positiveInteger('--window'), 20)
+    .option(
+      '--lateness-steps <n>',
+      'steps a gradient/trajectory pair may arrive out of order',
+      nonNegativeInteger('--lateness-steps'),
+      2,
+    )
+    .action(async (flags: ProcessFlags) => {
+      const bus = kafkaBusFromFlags(flags.brokers);
+      const metrics = new LyapMetrics();
+      const topics = topicNames(flags.topicPrefix);
+      setExit(
+        await runService({
+          name: 'processor',
+          bus,
+          metrics,
+          metricsHost: flags.metricsHost,
+          metricsPort: flags.metricsPort,
+          start: () =>
+            startProcessor({
+              bus,
+              observer: metrics,
+              fromBeginning: true,
+              // The control topic too, so that lyap_lr_commands_total counts the commands.
+              inputTopics: [topics.runs, topics.gradients, topics.trajectory, topics.control],
+              config: {
+                groupId: flags.groupId,
+                topicPrefix: flags.topicPrefix,
+                windowProbes: flags.window,
+                latenessSteps: flags.latenessSteps,
+              },
+            }),
+        }),
+      );
+    });
+}

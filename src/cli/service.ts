@@ -1,0 +1,59 @@
+import type { LyapMetrics } from '../metrics/index.js';
+import { listen, metricsApp, type ListeningServer } from '../metrics/index.js';
+import type { Bus } from '../transport/index.js';
+import { EXIT } from './exit-codes.js';
+
+export interface ServiceOptions {
+  name: string;
+  bus: Bus;
+  metrics: LyapMetrics;
+  metricsHost: string;
+  /** undefined: no metrics endpoint; 0: a free port, logged. */
+  metricsPort: number | undefined;
+  /** Starts the pipeline; `done` settles when its input ends, `stop` stops it. */
+  start: () => { done: Promise<void>; stop: () => void };
+}
+
+/**
+ * A long-running role (processor, controller): its pipeline and its metrics endpoint, until
+ * SIGINT or SIGTERM. Stopping is graceful: the pipeline stops taking batches, the bus is
+ * closed (in-flight publishes flushed, the last acknowledged offsets committed), then the
+ * endpoint closes. Logs are JSON lines on stderr.
+ */
+export async function runService(options: ServiceOptions): Promise<number> {
+  const log = (msg: string, fields: Record<string, unknown> = {}): void => {
+    process.stderr.write(`${JSON.stringify({ level: 'info', role: options.name, msg, ...fields })}\n`);
+  };
+  let server: ListeningServer | undefined;
+  let ready = false;
+  if (options.metricsPort !== undefined) {
+    server = await listen(
+      metricsApp({
+        render: () => options.metrics.render(),
+        contentType: options.metrics.registry.contentType,
+        ready: () => ready,
+      }),
+      { host: options.metricsHost, port: options.metricsPort },
+    );
+    log(`metrics on ${server.url}/metrics`, { metricsUrl: server.url });
+  }
+  const pipeline = options.start();
+  ready = true;
+  log('started');
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => {
+      resolve('SIGINT');
+    });
+    process.once('SIGTERM', () => {
+      resolve('SIGTERM');
+    });
+  });
+  const why = await Promise.race([signalled, pipeline.done.then(() => 'input ended')]);
+  log(`stopping (${why})`);
+  ready = false;
+  pipeline.stop();
+  await options.bus.close();
+  await server?.close();
+  log('stopped');
+  return EXIT.ok;
+}
