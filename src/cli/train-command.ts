@@ -20,12 +20,16 @@ import {
 } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { listen, LyapMetrics, metricsApp, type ListeningServer } from '../metrics/index.js';
+
 import { EXIT } from './exit-codes.js';
 import { lineSink } from './io.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 
 interface TrainFlags {
   brokers?: string;
+  metricsPort?: number;
+  metricsHost: string;
   runId?: string;
   dataset: DatasetName;
   model?: ModelName;
@@ -192,6 +196,12 @@ export function trainCommand(setExit: (code: number) => void): Command {
     )
     .option('--run-id <id>', 'run id (default: <dataset>-<model>-s<seed>-<time>)')
     .option(
+      '--metrics-port <port>',
+      "serve the trainer process's metrics (/metrics, /healthz, /readyz); 0 picks a free port",
+      nonNegativeInteger('--metrics-port'),
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint binds to', '127.0.0.1')
+    .option(
       '--brokers <list>',
       'publish to Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md); default in-process',
     )
@@ -287,6 +297,13 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     flags.out === undefined
       ? Promise.resolve(0)
       : copyTopics({ bus: memory ?? bus, topics: trainerTopics, sink: lineSink(flags.out) });
+  // The run's own numbers reach Prometheus through the processor; the trainer's endpoint
+  // shows its process (CPU, heap, event loop) for the pipeline-health dashboard.
+  const server =
+    flags.metricsPort === undefined
+      ? undefined
+      : await listenMetrics(new LyapMetrics(), { host: flags.metricsHost, port: flags.metricsPort });
+  if (server !== undefined) log('info', `metrics on ${server.url}/metrics`, { metricsUrl: server.url });
   const controller = new AbortController();
   const stop = (): void => {
     controller.abort();
@@ -368,6 +385,7 @@ async function runTrain(flags: TrainFlags): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await bus.close();
+    await server?.close();
     model.dispose?.();
   }
 }
@@ -400,4 +418,15 @@ function topicsOrConfigError(prefix: string) {
       cause: error,
     });
   }
+}
+
+function listenMetrics(metrics: LyapMetrics, at: { host: string; port: number }): Promise<ListeningServer> {
+  return listen(
+    metricsApp({
+      render: () => metrics.render(),
+      contentType: metrics.registry.contentType,
+      ready: () => true,
+    }),
+    at,
+  );
 }
