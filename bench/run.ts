@@ -29,6 +29,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     }),
   trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
+  'control-loop-kafka': async () =>
+    (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
 };
 
 const results: SuiteResult[] = [];

@@ -1,16 +1,31 @@
+import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { runClosedLoop } from '../../src/loop/index.js';
+import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
 import { createProblem, selectBackend } from '../../src/trainer/index.js';
 import type { SuiteResult } from './types.js';
 
 /**
- * Closed-loop latency over the MemoryBus: from the estimate a command was based on (its ts)
+ * Closed-loop latency over the MemoryBus, or over a real Kafka broker (`kafka`): from the estimate a command was based on (its ts)
  * to the first training step reporting the command applied (that gradient's ts). The loop
  * runs in one process: full-batch least squares on the cpu backend, probe every step, a
  * controller commanding every 5 steps (no deadband). Baseline in the same run: the mean
  * training step time, so the latency is also given in steps.
  */
-export async function controlLoopSuite(params: { steps: number }): Promise<SuiteResult> {
+export async function controlLoopSuite(params: { steps: number; kafka?: boolean }): Promise<SuiteResult> {
   const backend = await selectBackend({ requested: 'cpu' });
+  // Over Kafka: the project's local single-node KRaft broker on loopback (scripts/kafka),
+  // or the cluster named by KAFKA_BROKERS.
+  const named = process.env['KAFKA_BROKERS'];
+  const cluster =
+    params.kafka === true && (named === undefined || named === '')
+      ? await startLocalCluster({ nodes: 1 })
+      : undefined;
+  const bus =
+    params.kafka === true
+      ? new KafkaBus({
+          config: kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: cluster?.bootstrap ?? named }),
+        })
+      : undefined;
   const { dataset, model } = createProblem({
     dataset: 'least-squares',
     samples: 256,
@@ -19,6 +34,7 @@ export async function controlLoopSuite(params: { steps: number }): Promise<Suite
     seed: 3,
   });
   const r = await runClosedLoop({
+    ...(bus === undefined ? {} : { bus, topicPrefix: `bench-${Date.now().toString(36)}.` }),
     trainer: {
       runId: 'bench-loop',
       model,
@@ -33,6 +49,9 @@ export async function controlLoopSuite(params: { steps: number }): Promise<Suite
     },
     processor: { windowProbes: 5 },
     controller: { mode: 'control', cooldownSteps: 5, deadbandLog: 0, minWindow: 3, convergenceEstimates: 3 },
+  }).finally(async () => {
+    await bus?.close();
+    await cluster?.stop();
   });
   const estimateTs = new Map(r.estimates.map((e) => [e.step, e.ts]));
   const latenciesMs: number[] = [];

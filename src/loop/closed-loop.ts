@@ -1,5 +1,6 @@
 import { startController, type ControllerConfigInput } from '../controller/index.js';
 import {
+  DEFAULT_TOPIC_PREFIX,
   decodeEvent,
   topicNames,
   type EstimateEvent,
@@ -12,9 +13,13 @@ import {
   type TrainingSessionOptions,
   type TrainingSessionResult,
 } from '../trainer/index.js';
-import { MemoryBus } from '../transport/index.js';
+import { MemoryBus, type Bus } from '../transport/index.js';
 
 export interface ClosedLoopOptions {
+  /** Default: a MemoryBus made (and closed) here. A bus passed in is left open. */
+  bus?: Bus;
+  /** Topic prefix (default `lyap.`); give each loop on a shared broker its own. */
+  topicPrefix?: string;
   /** The trainer's settings; bus, topics and the command policy are filled in here. */
   trainer: Omit<TrainingSessionOptions, 'bus' | 'topics' | 'acceptUnsignedCommands' | 'signingKey' | 'log'>;
   processor?: ProcessorConfigInput;
@@ -32,20 +37,23 @@ export interface ClosedLoopResult {
 }
 
 /**
- * One run of the whole loop in one process over a `MemoryBus`: the trainer, the processor
- * and (optionally) the controller, with commands signed by a key generated for the run.
+ * One run of the whole loop in one process: the trainer, the processor and (optionally)
+ * the controller, with commands signed by a key generated for the run, over a `MemoryBus`
+ * by default or the bus given (Kafka: then every consumer group is made unique to the run).
  * Every gradient, estimate and command is collected for the caller.
  */
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
-  const topics = topicNames();
-  const bus = new MemoryBus();
+  const prefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
+  const topics = topicNames(prefix);
+  const bus = options.bus ?? new MemoryBus();
+  const suffix = options.bus === undefined ? '' : `-${options.trainer.runId}-${Date.now().toString(36)}`;
   const key = options.signingKey ?? `in-process-${options.trainer.runId}-${String(Math.random()).slice(2)}`;
   const gradients: GradientEvent[] = [];
   const estimates: EstimateEvent[] = [];
   const commands: LrCommandEvent[] = [];
   const watch = bus
     .consume([topics.gradients, topics.estimates, topics.control], {
-      groupId: 'closed-loop-watch',
+      groupId: `closed-loop-watch${suffix}`,
       fromBeginning: true,
     })
     .subscribe((delivery) => {
@@ -61,13 +69,23 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     });
   const processor = startProcessor({
     bus,
-    config: { latenessSteps: 0, ...options.processor },
+    config: {
+      latenessSteps: 0,
+      topicPrefix: prefix,
+      groupId: `lyap-processor${suffix}`,
+      ...options.processor,
+    },
     fromBeginning: true,
   });
   const controller =
     options.controller === undefined
       ? undefined
-      : startController({ bus, config: options.controller, signingKey: key, fromBeginning: true });
+      : startController({
+          bus,
+          config: { topicPrefix: prefix, groupId: `lyap-controller${suffix}`, ...options.controller },
+          signingKey: key,
+          fromBeginning: true,
+        });
   try {
     const session = await runTrainingSession({
       ...options.trainer,
@@ -78,14 +96,18 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
       log: options.log ?? (() => undefined),
     });
     // Let the last events travel through the processor before stopping it.
-    for (let i = 0; i < 200 && processor.engine.liveRuns > 0 && bus.backlog(topics.gradients) > 0; i++) {
-      await new Promise((r) => setTimeout(r, 5));
+    if (bus instanceof MemoryBus) {
+      for (let i = 0; i < 200 && processor.engine.liveRuns > 0 && bus.backlog(topics.gradients) > 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } else {
+      await new Promise((r) => setTimeout(r, 1_000));
     }
     return { session, gradients, estimates, commands };
   } finally {
     processor.stop();
     controller?.stop();
     watch.unsubscribe();
-    await bus.close();
+    if (options.bus === undefined) await bus.close();
   }
 }
