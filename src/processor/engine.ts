@@ -157,8 +157,13 @@ export class ProcessorEngine {
   private releaseRun(run: RunState, nowMs: number): void {
     this.emit(run.release(nowMs, false, nowMs));
     if (run.endSeenMs === undefined) return;
-    const allOut = run.lastStep !== undefined && run.releasedThrough >= run.lastStep;
-    if (allOut || nowMs - run.endSeenMs >= this.config.endGraceMs) {
+    // With the last step announced, wait for it (a silent run still expires by its TTL);
+    // without, give stragglers endGraceMs.
+    const closing =
+      run.lastStep !== undefined
+        ? run.releasedThrough >= run.lastStep
+        : nowMs - run.endSeenMs >= this.config.endGraceMs;
+    if (closing) {
       this.closeRun(run, nowMs);
       this.stats.runsEnded++;
       this.rememberEnded(run.runId);

@@ -119,6 +119,7 @@ export function* simulateQuadraticRun(options: QuadraticRunOptions): Generator<S
     config,
     status: finite ? 'completed' : 'diverged',
     finalLoss: loss,
+    lastStep: steps - 1,
   };
 }
 
