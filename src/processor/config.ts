@@ -14,6 +14,7 @@ export const ProcessorConfig = z
     windowProbes: positiveInt.max(100_000).default(20),
     latenessSteps: z.number().int().nonnegative().default(2),
     latenessMs: msOrInfinity.default(2_000),
+    maxSkewSteps: z.number().int().nonnegative().default(4_096),
     runTtlMs: msOrInfinity.default(600_000),
     endGraceMs: z.number().nonnegative().default(5_000),
     sweepIntervalMs: positiveInt.default(1_000),

@@ -7,6 +7,7 @@ export interface RunStateOptions {
   windowProbes: number;
   latenessSteps: number;
   latenessMs: number;
+  maxSkewSteps: number;
   dedupSteps: number;
   thresholds: RegimeThresholds;
 }

@@ -12,8 +12,14 @@ const NOTHING: StepRecord[] = [];
 export type OfferOutcome = 'accepted' | 'duplicate' | 'late';
 
 export interface StepJoinOptions {
-  /** A step is final once the run has reached `step + latenessSteps`. */
+  /** A step is final once both inputs (gradients and trajectories) have reached `step + latenessSteps`… */
   latenessSteps: number;
+  /**
+   * …or once either input is this many steps past it (the partner is then presumed lost). Bounds
+   * the steps held per run when one input runs ahead, as when a consumer catches up on a backlog
+   * and reads one topic's batch before the other's.
+   */
+  maxSkewSteps: number;
   /** …or once it has waited this long for its partner (Infinity: never by time). */
   latenessMs: number;
   /** Finalised (type, step) pairs remembered to tell duplicates from late arrivals. */
@@ -23,8 +29,10 @@ export interface StepJoinOptions {
 /**
  * Joins one run's gradient and trajectory events by step and releases the joined
  * records in step order. A step is released when both halves are there and every
- * earlier step is released, when the run has moved `latenessSteps` past it, or when it
- * has waited `latenessMs`. After release, a repeat of a half that was joined is a
+ * earlier step is released, when both inputs have moved `latenessSteps` past it (each
+ * input is watched on its own: gradients racing ahead of trajectories, as when a backlog
+ * is read topic by topic, do not finalise steps whose trajectories are still to come),
+ * when one input is `maxSkewSteps` past it, or when it has waited `latenessMs`. After release, a repeat of a half that was joined is a
  * duplicate; a half that was missing, or a step never seen, is late.
  */
 export class StepJoin {
@@ -33,7 +41,8 @@ export class StepJoin {
   private head = 0;
   private readonly released = { gradient: new RecentSet(), trajectory: new RecentSet() };
   private lastReleased = -1;
-  private maxStep = -1;
+  private maxGradientStep = -1;
+  private maxTrajectoryStep = -1;
 
   constructor(private readonly options: StepJoinOptions) {
     this.released.gradient.capacity = options.dedupSteps;
@@ -64,13 +73,17 @@ export class StepJoin {
       if (record.trajectory !== undefined) return 'duplicate';
       record.trajectory = event;
     }
-    if (step > this.maxStep) this.maxStep = step;
+    if (event.type === 'gradient') {
+      if (step > this.maxGradientStep) this.maxGradientStep = step;
+    } else if (step > this.maxTrajectoryStep) this.maxTrajectoryStep = step;
     return 'accepted';
   }
 
   /** The records that are final at `nowMs`, in step order; `force` releases everything. */
   release(nowMs: number, force = false): StepRecord[] {
     let out: StepRecord[] | undefined;
+    const bothPast = Math.min(this.maxGradientStep, this.maxTrajectoryStep) - this.options.latenessSteps;
+    const eitherPast = Math.max(this.maxGradientStep, this.maxTrajectoryStep) - this.options.maxSkewSteps;
     while (this.head < this.order.length) {
       const step = this.order[this.head] ?? -1;
       const record = this.pending.get(step);
@@ -79,7 +92,8 @@ export class StepJoin {
       const final =
         force ||
         (complete && step === this.lastReleased + 1) ||
-        step <= this.maxStep - this.options.latenessSteps ||
+        step <= bothPast ||
+        step <= eitherPast ||
         nowMs - record.arrivedMs >= this.options.latenessMs;
       if (!final) break;
       this.pending.delete(step);

@@ -37,6 +37,7 @@ describe('processor > ProcessorEngine', () => {
     e.ingest(message(runEvent('r', 'start')), 0);
     e.ingest(message(runEvent('r', 'end')), 10);
     e.ingest(message(gradient('r', 0, { probe: probe(2, 0.1) })), 20);
+    e.ingest(message(trajectory('r', 0)), 20);
     assert.deepEqual(
       estimates(e).map((x) => x.step),
       [0],
@@ -65,6 +66,7 @@ describe('processor > ProcessorEngine', () => {
     e.ingest(message(runEvent('r', 'end')), 0);
     e.ingest(message(runEvent('r', 'start')), 1);
     e.ingest(message(gradient('r', 0, { probe: probe(2, 0.1) })), 2);
+    e.ingest(message(trajectory('r', 0)), 2);
     assert.equal(estimates(e).length, 1);
   });
 

@@ -108,7 +108,8 @@ describe('processor > pipeline on wall time', () => {
     };
     const processor = startProcessor({
       bus,
-      config: { latenessSteps: 0 },
+      // Gradients alone, released without waiting for trajectories.
+      config: { latenessSteps: 0, maxSkewSteps: 0 },
       fromBeginning: true,
       ticks: new Subject(),
     });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { StepJoin } from '../../../src/processor/index.js';
 import { gradient, trajectory } from '../../helpers/events.js';
 
-const join = (latenessSteps = 2, latenessMs = Infinity): StepJoin =>
-  new StepJoin({ latenessSteps, latenessMs, dedupSteps: 16 });
+const join = (latenessSteps = 2, latenessMs = Infinity, maxSkewSteps = 1_000): StepJoin =>
+  new StepJoin({ latenessSteps, latenessMs, maxSkewSteps, dedupSteps: 16 });
 
 describe('processor > StepJoin', () => {
   it('releases a step as soon as both halves are there, in step order', () => {
@@ -45,18 +45,42 @@ describe('processor > StepJoin', () => {
     );
   });
 
-  it('releases a half-step once the run is latenessSteps past it, partner missing', () => {
+  it('releases a half-step once both inputs are latenessSteps past it, partner missing', () => {
     const j = join(2);
     j.offer(gradient('r', 0), 0);
     j.offer(gradient('r', 1), 0);
-    assert.deepEqual(j.release(0), []);
+    j.offer(trajectory('r', 1), 0);
     j.offer(gradient('r', 2), 0);
+    assert.deepEqual(j.release(0), [], 'trajectories have only reached step 1');
+    j.offer(trajectory('r', 2), 0);
     const out = j.release(0);
     assert.deepEqual(
       out.map((r) => r.step),
-      [0],
+      [0, 1, 2],
     );
     assert.equal(out[0]?.trajectory, undefined);
+  });
+
+  it('waits for an input that lags behind, as when a backlog is read topic by topic', () => {
+    const j = join(2);
+    for (let s = 0; s < 40; s++) j.offer(gradient('r', s), 0);
+    assert.deepEqual(j.release(0), [], 'no trajectory yet: nothing is final');
+    for (let s = 0; s < 40; s++) j.offer(trajectory('r', s), 0);
+    const out = j.release(0);
+    assert.equal(out.length, 40);
+    assert.ok(out.every((r) => r.gradient !== undefined && r.trajectory !== undefined));
+  });
+
+  it('gives up on a lagging input once the other is maxSkewSteps ahead', () => {
+    const j = join(2, Infinity, 5);
+    for (let s = 0; s < 5; s++) j.offer(gradient('r', s), 0);
+    assert.deepEqual(j.release(0), []);
+    j.offer(gradient('r', 5), 0);
+    assert.deepEqual(
+      j.release(0).map((r) => r.step),
+      [0],
+    );
+    assert.equal(j.pendingSteps, 5);
   });
 
   it('releases a half-step after latenessMs of waiting', () => {
@@ -74,7 +98,11 @@ describe('processor > StepJoin', () => {
     j.offer(gradient('r', 0), 0);
     assert.equal(j.offer(gradient('r', 0), 0), 'duplicate', 'pending duplicate');
     j.offer(gradient('r', 1), 0);
-    j.release(0);
+    j.offer(trajectory('r', 1), 0);
+    assert.deepEqual(
+      j.release(0).map((r) => r.step),
+      [0, 1],
+    );
     assert.equal(j.offer(gradient('r', 0), 0), 'duplicate', 'released duplicate');
     assert.equal(j.offer(trajectory('r', 0), 0), 'late', 'its partner came after release');
   });

@@ -161,8 +161,10 @@ describe('replay > bad input', () => {
   });
 
   it('dead-letters a half that comes after its step was finalised, as late', async () => {
+    // Step 0's trajectory is missing until both inputs have moved latenessSteps past it.
     const lines = [0, 1, 2, 3, 4].flatMap((s) => [
       JSON.stringify(gradient('l', s, { probe: probe(1, 0.1) })),
+      ...(s > 0 ? [JSON.stringify(trajectory('l', s))] : []),
     ]);
     lines.push(JSON.stringify(trajectory('l', 0)));
     const { deadLetters, estimates } = await replayLines(lines, { latenessSteps: 2 });
