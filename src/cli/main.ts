@@ -5,6 +5,7 @@ import { controlCommand } from './control-command.js';
 import { dashboardsCommand } from './dashboards-command.js';
 import { EXIT } from './exit-codes.js';
 import { processCommand } from './process-command.js';
+import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { trainCommand } from './train-command.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     controlCommand(setExit).exitOverride().showHelpAfterError('(run with --help for usage)'),
   );
   program.addCommand(dashboardsCommand(setExit));
+  program.addCommand(recordCommand(setExit));
   return program;
 }
 

@@ -171,3 +171,17 @@ export async function localKafkaCluster(
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** How many members the consumer group has now (0 when it is unknown or empty). */
+export async function groupMembers(broker: TestBroker, groupId: string): Promise<number> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ brokers: [...broker.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return group?.state === 'Stable' ? group.members.length : 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
