@@ -1,0 +1,127 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { lastValueFrom, toArray } from 'rxjs';
+import { decodeEvent, encodeEvent, topicNames, type EstimateEvent } from '../../../src/events/index.js';
+import type { DeadLetterEvent } from '../../../src/events/index.js';
+import { simulateQuadraticRun } from '../../../src/simulate/index.js';
+import type { OutgoingMessage } from '../../../src/transport/index.js';
+import { sameEstimate } from '../../helpers/estimates.js';
+import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
+import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { spawnLyap } from '../../helpers/lyap-process.js';
+import { replayLines } from '../../helpers/replay.js';
+
+const broker = await kafkaBroker();
+const GARBAGE = 10_000;
+const STEPS = 40;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Five kinds of bad payload, some keyed with the live run's id, none of them blank. */
+function garbage(i: number, runId: string): OutgoingMessage {
+  switch (i % 5) {
+    case 0:
+      return { key: `junk-${i % 7}`, value: `not json {${i}` };
+    case 1:
+      return { key: runId, value: JSON.stringify({ v: 2, type: 'gradient', runId, ts: 1, step: i }) };
+    case 2:
+      return {
+        key: runId,
+        value: JSON.stringify({
+          v: 1,
+          type: 'gradient',
+          runId,
+          ts: 1,
+          step: -1,
+          lr: 0.1,
+          loss: 1,
+          gradNorm: 1,
+          batchSize: 1,
+        }),
+      };
+    case 3:
+      return { value: String(i) };
+    default:
+      return {
+        key: `junk-${i % 7}`,
+        value: JSON.stringify({ v: 1, type: 'no-such-type', runId: 'x', ts: 1 }),
+      };
+  }
+}
+
+if (broker === undefined) {
+  describe('kafka > garbage producer', { skip: 'no Kafka broker: see the message above' }, () => {
+    it('is skipped');
+  });
+} else {
+  describe('kafka > a garbage producer next to a live run (lyap process)', () => {
+    it(`dead-letters all ${GARBAGE} bad messages with their reason, counts them, and leaves the run's estimates as replay has them`, async () => {
+      const prefix = `${uniqueName('junk')}.`;
+      const topics = topicNames(prefix);
+      const bus = testKafkaBus(broker);
+      await bus.ensureTopics(Object.values(topics));
+      const processor = spawnLyap([
+        'process',
+        '--brokers',
+        broker.bootstrap,
+        '--topic-prefix',
+        prefix,
+        '--group-id',
+        uniqueName('g'),
+        '--metrics-port',
+        '0',
+      ]);
+      try {
+        const url = (await processor.waitFor(/"metricsUrl":"([^"]+)"/))[1] ?? '';
+        const runId = 'live-run';
+        const events = [...simulateQuadraticRun({ runId, spectrum: [3, 1, -0.5], lr: 0.05, steps: STEPS })];
+        const perStep = GARBAGE / STEPS;
+        let sent = 0;
+        for (const e of events) {
+          const topic =
+            e.type === 'run' ? topics.runs : e.type === 'gradient' ? topics.gradients : topics.trajectory;
+          await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
+          if (e.type === 'gradient') {
+            // The garbage goes in concurrently with the run, into the same topic.
+            const batch = Array.from({ length: perStep }, (_, j) => garbage(sent + j, runId));
+            sent += batch.length;
+            await bus.publish(topics.gradients, batch);
+          }
+        }
+        assert.equal(sent, GARBAGE);
+
+        let deadLetters: DeadLetterEvent[] = [];
+        let estimates: EstimateEvent[] = [];
+        const deadline = Date.now() + 120_000;
+        while ((deadLetters.length < GARBAGE || estimates.length < STEPS) && Date.now() < deadline) {
+          await sleep(500);
+          const read = (
+            await lastValueFrom(bus.readToEnd([topics.dlq, topics.estimates]).pipe(toArray()))
+          ).flat();
+          const decoded = read.map((m) => decodeEvent(m.value)).flatMap((d) => (d.ok ? [d.event] : []));
+          deadLetters = decoded.filter((e): e is DeadLetterEvent => e.type === 'dead-letter');
+          estimates = decoded.filter((e): e is EstimateEvent => e.type === 'estimate');
+        }
+        assert.equal(deadLetters.length, GARBAGE, 'every bad message is in the dead-letter topic');
+        assert.ok(deadLetters.every((d) => d.error.length > 0 && d.sourceTopic === topics.gradients));
+        const reasons = new Set(deadLetters.map((d) => d.error.split(':')[0]));
+        assert.ok(reasons.size >= 3, `the reasons say what was wrong: ${[...reasons].join(', ')}`);
+
+        const body = await (await fetch(`${url}/metrics`)).text();
+        const invalid = [...body.matchAll(/^lyap_events_invalid_total\{[^}]*\} (\d+)$/gm)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        );
+        assert.equal(invalid, GARBAGE, 'lyap_events_invalid_total counts every bad message');
+
+        const clean = await replayLines(events.map((e) => encodeEvent(e)));
+        assert.equal(estimates.length, clean.estimates.length);
+        const live = new Map(estimates.map((e) => [e.step, e]));
+        for (const e of clean.estimates) sameEstimate(live.get(e.step), e);
+      } finally {
+        processor.child.kill('SIGTERM');
+        assert.equal(await processor.exited, 0, processor.stderr());
+        await bus.close();
+      }
+    });
+  });
+}
