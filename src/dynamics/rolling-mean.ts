@@ -47,4 +47,29 @@ export class RollingMean {
     this.#sum = 0;
     this.#pushesSinceResum = 0;
   }
+
+  /** Everything that determines later means, exactly (the running sum too, not recomputed). */
+  state(): RollingMeanState {
+    return { values: this.#window.toArray(), sum: this.#sum, pushesSinceResum: this.#pushesSinceResum };
+  }
+
+  /** A window that continues exactly as the one whose `state()` this is. */
+  static fromState(capacity: number, state: RollingMeanState): RollingMean {
+    if (state.values.length > capacity) {
+      throw new RangeError(
+        `RollingMean.fromState: ${state.values.length} values exceed capacity ${capacity}`,
+      );
+    }
+    const mean = new RollingMean(capacity);
+    for (const x of state.values) mean.#window.push(x);
+    mean.#sum = state.sum;
+    mean.#pushesSinceResum = state.pushesSinceResum;
+    return mean;
+  }
+}
+
+export interface RollingMeanState {
+  values: number[];
+  sum: number;
+  pushesSinceResum: number;
 }

@@ -50,4 +50,19 @@ export class RollingMedian {
     this.#window.clear();
     this.#sorted.length = 0;
   }
+
+  /** The window's values, oldest first: all that determines later medians. */
+  values(): number[] {
+    return this.#window.toArray();
+  }
+
+  /** A window that continues exactly as the one whose `values()` these are. */
+  static fromValues(capacity: number, values: readonly number[]): RollingMedian {
+    if (values.length > capacity) {
+      throw new RangeError(`RollingMedian.fromValues: ${values.length} values exceed capacity ${capacity}`);
+    }
+    const median = new RollingMedian(capacity);
+    for (const x of values) median.push(x);
+    return median;
+  }
 }

@@ -43,3 +43,13 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): TopicNames {
 export function topicForType(type: EventType, topics: TopicNames): string {
   return topics[TOPIC_BY_TYPE[type]];
 }
+
+/**
+ * The processors' own state topic under a prefix (compacted, keyed by run id): snapshots of
+ * each live run's window state, from which a processor that takes over a run (restart,
+ * rebalance) continues exactly. Not one of DESIGN.md's event topics: its records are not v1 events.
+ */
+export function processorStateTopic(prefix: string = DEFAULT_TOPIC_PREFIX): string {
+  topicNames(prefix); // validates the prefix
+  return `${prefix}processor-state`;
+}

@@ -7,9 +7,10 @@ import {
   type LyapEvent,
   type TopicNames,
 } from '../events/index.js';
-import type { BusMessage } from '../transport/index.js';
+import type { BusMessage, Payload } from '../transport/index.js';
 import type { ProcessorConfig } from './config.js';
-import { RunState } from './run-state.js';
+import { decodeRunSnapshot, encodeRunSnapshot } from './run-snapshot.js';
+import { RunState, type RunStateData } from './run-state.js';
 import { bump, emptyStats, invalidKey, type InvalidReason, type ProcessorStats } from './stats.js';
 
 /** What a process wants to know of the engine's traffic (metrics implement it). */
@@ -23,6 +24,12 @@ export interface Output {
   topic: string;
   key: string;
   event: EstimateEvent | DeadLetterEvent;
+}
+
+/** A record for the processors' state topic (key = run id). */
+export interface SnapshotRecord {
+  key: string;
+  value: string;
 }
 
 /**
@@ -44,6 +51,12 @@ export class ProcessorEngine {
   private outputs: Output[] = [];
   private lastSweepMs = -Infinity;
   private watermark = 0;
+  private snapshotting = false;
+  /** Runs changed since the last `drainSnapshots`, and runs closed since (true: ended). */
+  private readonly touched = new Set<string>();
+  private readonly closedSince = new Map<string, boolean>();
+  /** Runs known from the state topic that this engine has not seen events of (yet). */
+  private dormant = new Map<string, RunStateData>();
 
   constructor(
     private readonly config: Readonly<ProcessorConfig>,
@@ -78,6 +91,64 @@ export class ProcessorEngine {
       this.route(decoded.event, message, nowMs);
     }
     if (nowMs - this.lastSweepMs >= this.config.sweepIntervalMs) this.tick(nowMs);
+  }
+
+  /** From now on, `drainSnapshots` returns the state of every run that changed. */
+  enableSnapshots(): void {
+    this.snapshotting = true;
+  }
+
+  /**
+   * The state-topic records for the runs changed since the last call: a `live` snapshot of
+   * each, or a `closed` marker. Published with the outputs, before the input is acknowledged,
+   * so the state topic is never behind the committed offsets.
+   */
+  drainSnapshots(): SnapshotRecord[] {
+    if (!this.snapshotting || (this.touched.size === 0 && this.closedSince.size === 0)) return [];
+    const out: SnapshotRecord[] = [];
+    for (const [runId, ended] of this.closedSince) {
+      out.push({ key: runId, value: encodeRunSnapshot({ kind: 'closed', runId, ended }) });
+    }
+    for (const runId of this.touched) {
+      const run = this.runs.get(runId);
+      if (run !== undefined)
+        out.push({ key: runId, value: encodeRunSnapshot({ kind: 'live', data: run.state() }) });
+    }
+    this.touched.clear();
+    this.closedSince.clear();
+    return out;
+  }
+
+  /**
+   * Partitions may have changed hands: every live run is set aside (its latest state is on
+   * the state topic already) and `records`, the state topic read to its end, become the
+   * runs this engine can take over. A run is restored from its snapshot when its next
+   * event arrives; runs never seen stay dormant and emit nothing.
+   */
+  resetFromSnapshots(records: Iterable<Payload>): void {
+    this.runs.clear();
+    this.stats.liveRuns = 0;
+    this.touched.clear();
+    this.closedSince.clear();
+    const dormant = new Map<string, RunStateData>();
+    const decoder = new TextDecoder();
+    for (const value of records) {
+      if (isBlank(value)) continue;
+      const decoded = decodeRunSnapshot(typeof value === 'string' ? value : decoder.decode(value));
+      if (!decoded.ok) {
+        this.stats.snapshotsInvalid++;
+        continue;
+      }
+      const { snapshot } = decoded;
+      if (snapshot.kind === 'closed') {
+        dormant.delete(snapshot.runId);
+        if (snapshot.ended) this.rememberEnded(snapshot.runId);
+      } else {
+        dormant.set(snapshot.data.runId, snapshot.data);
+        this.ended.delete(snapshot.data.runId);
+      }
+    }
+    this.dormant = dormant;
   }
 
   tick(nowMs: number): void {
@@ -119,6 +190,7 @@ export class ProcessorEngine {
       // run stays open until its last step is out or the end grace has passed.
       const run = this.runFor(event.runId, message, nowMs);
       if (run === undefined || run.endSeenMs !== undefined) return;
+      this.touch(run.runId);
       run.endSeenMs = nowMs;
       if (event.lastStep !== undefined) run.lastStep = event.lastStep;
       this.releaseRun(run, nowMs);
@@ -132,6 +204,7 @@ export class ProcessorEngine {
     }
     const run = this.runFor(event.runId, message, nowMs);
     if (run === undefined) return;
+    this.touch(run.runId);
     if (event.type === 'run') {
       if (run.started) this.stats.duplicates++;
       run.started = true;
@@ -155,7 +228,9 @@ export class ProcessorEngine {
 
   /** Emits what is final; closes a run whose end was seen once its last step is out or its grace ran out. */
   private releaseRun(run: RunState, nowMs: number): void {
+    const before = run.releasedThrough;
     this.emit(run.release(nowMs, false, nowMs));
+    if (run.releasedThrough !== before) this.touch(run.runId);
     if (run.endSeenMs === undefined) return;
     // With the last step announced, wait for it (a silent run still expires by its TTL);
     // without, give stragglers endGraceMs.
@@ -173,6 +248,15 @@ export class ProcessorEngine {
   private runFor(runId: string, message: BusMessage, nowMs: number): RunState | undefined {
     const existing = this.runs.get(runId);
     if (existing !== undefined) return existing;
+    const restored = this.dormant.get(runId);
+    if (restored !== undefined) {
+      this.dormant.delete(runId);
+      const run = RunState.fromState(restored, this.config);
+      this.runs.set(runId, run);
+      this.stats.runsRestored++;
+      this.stats.liveRuns = this.runs.size;
+      return run;
+    }
     if (this.runs.size >= this.config.maxRuns) {
       this.deadLetter(
         message,
@@ -194,6 +278,14 @@ export class ProcessorEngine {
     this.emit(run.release(nowMs, true, nowMs));
     this.runs.delete(run.runId);
     this.stats.liveRuns = this.runs.size;
+    if (this.snapshotting) {
+      this.touched.delete(run.runId);
+      this.closedSince.set(run.runId, run.endSeenMs !== undefined);
+    }
+  }
+
+  private touch(runId: string): void {
+    if (this.snapshotting) this.touched.add(runId);
   }
 
   private rememberEnded(runId: string): void {

@@ -11,9 +11,10 @@ import {
   takeUntil,
   tap,
 } from 'rxjs';
+import { lastValueFrom, toArray } from 'rxjs';
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { encodeEvent } from '../events/index.js';
-import type { Bus, Delivery, OutgoingMessage } from '../transport/index.js';
+import { encodeEvent, processorStateTopic } from '../events/index.js';
+import type { Bus, Delivery, OutgoingMessage, Payload } from '../transport/index.js';
 import { resolveProcessorConfig, type ProcessorConfig, type ProcessorConfigInput } from './config.js';
 import { ProcessorEngine, type Output, type ProcessorObserver } from './engine.js';
 import type { ProcessorStats } from './stats.js';
@@ -36,6 +37,20 @@ export interface ProcessorOptions {
   observer?: ProcessorObserver;
   /** Topics to read; default the run, gradient and trajectory topics of the prefix. */
   inputTopics?: readonly string[];
+  /**
+   * Window-state snapshots on the processors' state topic, so that a run continues exactly
+   * where another processor (or this one before a restart) left it. `'auto'` (default):
+   * on when the bus can read a topic to its end (Kafka), off otherwise (MemoryBus: nothing
+   * moves). See docs/kafka.md.
+   */
+  state?: 'auto' | 'off' | StateStore;
+}
+
+/** Where the processor's run snapshots live (Kafka: the compacted state topic). */
+export interface StateStore {
+  readonly topic: string;
+  /** Every record the store holds now (the topic read to its end). */
+  read(): Promise<Payload[]>;
 }
 
 export interface ProcessorHandle {
@@ -66,6 +81,10 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const now = (): number => (eventTime ? engine.watermarkMs : clock());
   const inputDone = new Subject<void>();
   const topics = engine.topics;
+  const store = stateStore(options, bus, config.topicPrefix);
+  if (store !== undefined) engine.enableSnapshots();
+  /** The consumer generation whose snapshots the engine holds. */
+  let epoch: number | undefined;
 
   const batches$ = bus
     .consume(options.inputTopics ?? [topics.runs, topics.gradients, topics.trajectory], {
@@ -98,13 +117,26 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
   };
 
+  const publishSnapshots = async (): Promise<void> => {
+    if (store === undefined) return;
+    const snapshots = engine.drainSnapshots();
+    if (snapshots.length > 0) await bus.publish(store.topic, snapshots);
+  };
+
   const handle = async (work: Work): Promise<void> => {
     if (work.kind === 'tick') {
       engine.tick(now());
     } else {
+      const next = work.delivery.epoch;
+      if (store !== undefined && next !== undefined && next !== epoch) {
+        // (Re)joined the group: partitions may have moved; take over from the state topic.
+        engine.resetFromSnapshots(await store.read());
+        epoch = next;
+      }
       for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
     }
     await publish(engine.drain());
+    await publishSnapshots();
     if (work.kind === 'batch') work.delivery.ack();
   };
 
@@ -117,6 +149,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       defer(async () => {
         engine.flush(now());
         await publish(engine.drain());
+        await publishSnapshots();
       }),
     ).subscribe({ error: reject, complete: resolve });
   });
@@ -130,5 +163,18 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       inputDone.next();
       settle?.();
     },
+  };
+}
+
+function stateStore(options: ProcessorOptions, bus: Bus, prefix: string): StateStore | undefined {
+  const choice = options.state ?? 'auto';
+  if (choice === 'off') return undefined;
+  if (choice !== 'auto') return choice;
+  const read = bus.readToEnd?.bind(bus);
+  if (read === undefined) return undefined;
+  const topic = processorStateTopic(prefix);
+  return {
+    topic,
+    read: async () => (await lastValueFrom(read([topic]).pipe(toArray()))).flat().map((m) => m.value),
   };
 }

@@ -8,6 +8,7 @@ import {
   ritzValues,
   RollingMean,
   RollingMedian,
+  type RollingMeanState,
   stabilityRatio,
   type Regime,
   type RegimeThresholds,
@@ -17,6 +18,18 @@ import type { EstimateEvent, Probe } from '../events/index.js';
 export type EstimateFields = Omit<EstimateEvent, 'v' | 'type' | 'runId' | 'ts' | 'step' | 'lr'>;
 
 export type ProbeOutcome = 'accepted' | 'non-finite' | 'empty';
+
+/** A RunEstimator's whole state, for the processor's state snapshots. */
+export interface RunEstimatorState {
+  exponents: RollingMeanState[];
+  curvatures: RollingMeanState[];
+  degenerate: RollingMeanState;
+  sharpness: number[];
+  sharpnessFromSubspace: number;
+  samples: number;
+  lastEta?: number;
+  diverged: boolean;
+}
 
 /**
  * One run's rolling estimates. Each probe gives k local exponents (Benettin: log of the
@@ -32,7 +45,7 @@ export class RunEstimator {
   private exponents: RollingMean[] = [];
   private curvatures: RollingMean[] = [];
   private degenerate: RollingMean;
-  private readonly sharpness: RollingMedian;
+  private sharpness: RollingMedian;
   private sharpnessFromSubspace = 0;
   private samples = 0;
   private lastEta: number | undefined;
@@ -110,6 +123,38 @@ export class RunEstimator {
     if (lyapunov.length > 0) input.topExponent = Math.max(...lyapunov);
     if (ratio !== undefined) input.stabilityRatio = ratio;
     return classifyRegime(input, this.thresholds);
+  }
+
+  state(): RunEstimatorState {
+    const state: RunEstimatorState = {
+      exponents: this.exponents.map((m) => m.state()),
+      curvatures: this.curvatures.map((m) => m.state()),
+      degenerate: this.degenerate.state(),
+      sharpness: this.sharpness.values(),
+      sharpnessFromSubspace: this.sharpnessFromSubspace,
+      samples: this.samples,
+      diverged: this.diverged,
+    };
+    if (this.lastEta !== undefined) state.lastEta = this.lastEta;
+    return state;
+  }
+
+  /** An estimator that continues exactly as the one whose `state()` this is. */
+  static fromState(
+    windowProbes: number,
+    thresholds: RegimeThresholds,
+    state: RunEstimatorState,
+  ): RunEstimator {
+    const e = new RunEstimator(windowProbes, thresholds);
+    e.exponents = state.exponents.map((m) => RollingMean.fromState(windowProbes, m));
+    e.curvatures = state.curvatures.map((m) => RollingMean.fromState(windowProbes, m));
+    e.degenerate = RollingMean.fromState(windowProbes, state.degenerate);
+    e.sharpness = RollingMedian.fromValues(windowProbes, state.sharpness);
+    e.sharpnessFromSubspace = state.sharpnessFromSubspace;
+    e.samples = state.samples;
+    e.lastEta = state.lastEta;
+    e.diverged = state.diverged;
+    return e;
   }
 
   private resetLyapunov(k: number): void {

@@ -1,7 +1,7 @@
 import type { RegimeThresholds } from '../dynamics/index.js';
 import type { EstimateEvent, GradientEvent, RunConfig, TrajectoryEvent } from '../events/index.js';
-import { RunEstimator } from './run-estimator.js';
-import { StepJoin, type OfferOutcome, type StepRecord } from './step-join.js';
+import { RunEstimator, type RunEstimatorState } from './run-estimator.js';
+import { StepJoin, type OfferOutcome, type StepJoinState, type StepRecord } from './step-join.js';
 
 export interface RunStateOptions {
   windowProbes: number;
@@ -10,6 +10,19 @@ export interface RunStateOptions {
   maxSkewSteps: number;
   dedupSteps: number;
   thresholds: RegimeThresholds;
+}
+
+/** A RunState's whole state: what the processor snapshots to rebuild a run elsewhere. */
+export interface RunStateData {
+  runId: string;
+  config?: RunConfig;
+  started: boolean;
+  lastSeenMs: number;
+  endSeenMs?: number;
+  lastStep?: number;
+  divergenceReported: boolean;
+  join: StepJoinState;
+  estimator: RunEstimatorState;
 }
 
 /**
@@ -23,8 +36,8 @@ export class RunState {
   lastSeenMs: number;
   endSeenMs: number | undefined;
   lastStep: number | undefined;
-  private readonly join: StepJoin;
-  private readonly estimator: RunEstimator;
+  private join: StepJoin;
+  private estimator: RunEstimator;
   private divergenceReported = false;
 
   get releasedThrough(): number {
@@ -39,6 +52,34 @@ export class RunState {
     this.lastSeenMs = nowMs;
     this.join = new StepJoin(options);
     this.estimator = new RunEstimator(options.windowProbes, options.thresholds);
+  }
+
+  state(): RunStateData {
+    const data: RunStateData = {
+      runId: this.runId,
+      started: this.started,
+      lastSeenMs: this.lastSeenMs,
+      divergenceReported: this.divergenceReported,
+      join: this.join.state(),
+      estimator: this.estimator.state(),
+    };
+    if (this.config !== undefined) data.config = this.config;
+    if (this.endSeenMs !== undefined) data.endSeenMs = this.endSeenMs;
+    if (this.lastStep !== undefined) data.lastStep = this.lastStep;
+    return data;
+  }
+
+  /** A run that continues exactly as the one whose `state()` this is. */
+  static fromState(data: RunStateData, options: RunStateOptions): RunState {
+    const run = new RunState(data.runId, data.lastSeenMs, options);
+    run.config = data.config;
+    run.started = data.started;
+    run.endSeenMs = data.endSeenMs;
+    run.lastStep = data.lastStep;
+    run.divergenceReported = data.divergenceReported;
+    run.join = StepJoin.fromState(options, data.join);
+    run.estimator = RunEstimator.fromState(options.windowProbes, options.thresholds, data.estimator);
+    return run;
   }
 
   offer(event: GradientEvent | TrajectoryEvent, nowMs: number): OfferOutcome {

@@ -15,6 +15,10 @@ export interface ProcessorStats {
   runsEnded: number;
   runsExpired: number;
   liveRuns: number;
+  /** Runs taken over from a state snapshot (restart, rebalance). */
+  runsRestored: number;
+  /** State snapshots that could not be used (the run then starts empty). */
+  snapshotsInvalid: number;
 }
 
 export function emptyStats(): ProcessorStats {
@@ -30,6 +34,8 @@ export function emptyStats(): ProcessorStats {
     runsEnded: 0,
     runsExpired: 0,
     liveRuns: 0,
+    runsRestored: 0,
+    snapshotsInvalid: 0,
   };
 }
 

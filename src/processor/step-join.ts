@@ -11,6 +11,16 @@ const NOTHING: StepRecord[] = [];
 
 export type OfferOutcome = 'accepted' | 'duplicate' | 'late';
 
+/** A StepJoin's whole state, for the processor's state snapshots. */
+export interface StepJoinState {
+  pending: StepRecord[];
+  releasedGradients: number[];
+  releasedTrajectories: number[];
+  lastReleased: number;
+  maxGradientStep: number;
+  maxTrajectoryStep: number;
+}
+
 export interface StepJoinOptions {
   /** A step is final once both inputs (gradients and trajectories) have reached `step + latenessSteps`… */
   latenessSteps: number;
@@ -47,6 +57,35 @@ export class StepJoin {
   constructor(private readonly options: StepJoinOptions) {
     this.released.gradient.capacity = options.dedupSteps;
     this.released.trajectory.capacity = options.dedupSteps;
+  }
+
+  state(): StepJoinState {
+    return {
+      pending: this.order.slice(this.head).flatMap((step) => {
+        const record = this.pending.get(step);
+        return record === undefined ? [] : [record];
+      }),
+      releasedGradients: this.released.gradient.steps(),
+      releasedTrajectories: this.released.trajectory.steps(),
+      lastReleased: this.lastReleased,
+      maxGradientStep: this.maxGradientStep,
+      maxTrajectoryStep: this.maxTrajectoryStep,
+    };
+  }
+
+  /** A join that continues exactly as the one whose `state()` this is. */
+  static fromState(options: StepJoinOptions, state: StepJoinState): StepJoin {
+    const join = new StepJoin(options);
+    for (const record of state.pending) {
+      join.pending.set(record.step, { ...record });
+      join.insertOrdered(record.step);
+    }
+    for (const step of state.releasedGradients) join.released.gradient.add(step);
+    for (const step of state.releasedTrajectories) join.released.trajectory.add(step);
+    join.lastReleased = state.lastReleased;
+    join.maxGradientStep = state.maxGradientStep;
+    join.maxTrajectoryStep = state.maxTrajectoryStep;
+    return join;
   }
 
   get releasedThrough(): number {
@@ -140,5 +179,10 @@ class RecentSet {
 
   add(step: number): void {
     this.ring[step % this.ring.length] = step;
+  }
+
+  /** The remembered steps, ascending. */
+  steps(): number[] {
+    return [...this.ring].filter((s) => s >= 0).sort((a, b) => a - b);
   }
 }

@@ -24,6 +24,12 @@ export interface BusMessage {
 export interface Delivery {
   readonly messages: readonly BusMessage[];
   ack(): void;
+  /**
+   * The consumer's group generation as this consumer counts it: it changes when the
+   * consumer (re)joins its group, i.e. when its partitions may have changed hands (Kafka).
+   * Absent where partitions never move (MemoryBus).
+   */
+  readonly epoch?: number;
 }
 
 export interface ConsumeOptions {
@@ -44,4 +50,10 @@ export interface Bus {
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   consume(topics: readonly string[], options: ConsumeOptions): Observable<Delivery>;
   close(): Promise<void>;
+  /**
+   * Everything `topics` hold when called, outside any consumer group, then completion.
+   * Buses whose partitions can change hands (Kafka) have it: the processor rebuilds the
+   * state of runs it takes over from its state topic with it.
+   */
+  readToEnd?(topics: readonly string[]): Observable<BusMessage[]>;
 }

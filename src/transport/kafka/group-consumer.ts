@@ -53,6 +53,8 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     });
     /** A delivery emitted and not acked yet: nothing else is emitted until it is (rebalances included). */
     let outstanding: Promise<void> | undefined;
+    /** Counts this consumer's group joins: partitions may have moved since the last delivery. */
+    let epoch = 0;
 
     const waitFor = async (acked: Promise<void>, heartbeat: () => Promise<void>): Promise<Wait> => {
       for (;;) {
@@ -79,6 +81,7 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
         const acked = new Promise<void>((resolve) => (ack = resolve));
         outstanding = acked;
         subscriber.next({
+          epoch,
           messages: chunk.map((m) => toBusMessage(batch.topic, batch.partition, m)),
           ack: () => {
             if (delivery.acked) return;
@@ -101,6 +104,9 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       }
     };
 
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      epoch++;
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !stopping) {
         subscriber.error(kafkaError(`consumer group ${options.groupId}`, event.payload.error));

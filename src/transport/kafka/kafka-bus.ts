@@ -157,7 +157,7 @@ export class KafkaBus implements Bus {
    * consumer group of the pipeline and commits nothing.
    */
   readToEnd(topics: readonly string[]): Observable<BusMessage[]> {
-    return defer(() => from(this.adminClient())).pipe(
+    return defer(() => from(this.ensure(topics).then(() => this.adminClient()))).pipe(
       mergeMap((admin) => {
         const groupId = `lyap-read-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
         const c = this.options.consumer ?? {};

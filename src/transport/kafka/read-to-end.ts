@@ -34,7 +34,7 @@ export function readToEnd(options: ReadToEndOptions): Observable<BusMessage[]> {
       /** The next offset to read of each partition still short of its end, as `topic:partition`. */
       const remaining = new Map<string, bigint>();
       for (const topic of options.topics) {
-        for (const p of await admin.fetchTopicOffsets(topic)) {
+        for (const p of await endOffsets(admin, topic)) {
           if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}:${p.partition}`, BigInt(p.high));
         }
       }
@@ -65,4 +65,21 @@ export function readToEnd(options: ReadToEndOptions): Observable<BusMessage[]> {
       void finish();
     };
   });
+}
+
+/**
+ * A topic's partition offsets. Just after a topic is created its partitions can answer
+ * "not the leader" for a moment although their leaders are elected (metadata propagating):
+ * retriable errors are retried with a growing pause, about 5 s in all.
+ */
+async function endOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import { LyapError } from '../../errors.js';
-import { DEFAULT_TOPIC_PREFIX, topicNames } from '../../events/topics.js';
+import { DEFAULT_TOPIC_PREFIX, processorStateTopic, topicNames } from '../../events/topics.js';
 
 /** How the transport creates the topics it uses (existing topics are left as they are). */
 export interface TopicSettings {
@@ -51,8 +51,27 @@ export function resolveTopicSettings(input: Partial<TopicSettings> = {}): Readon
 /**
  * The spec of one topic: the runs topic of the prefix is compacted (the latest `run`
  * event per run id survives), every other topic is deleted by time (`retention.ms`).
+ * The processors' state topic is compacted and deleted by time (a snapshot per live run
+ * survives; runs silent for `retention.ms` go), with one-minute segments so that
+ * compaction keeps up with a snapshot per run per batch.
  */
 export function topicSpec(topic: string, settings: Readonly<TopicSettings>): TopicSpec {
+  if (topic === processorStateTopic(settings.topicPrefix)) {
+    return {
+      topic,
+      numPartitions: settings.partitions,
+      replicationFactor: settings.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact,delete' },
+        { name: 'retention.ms', value: String(settings.retentionMs) },
+        { name: 'segment.ms', value: '60000' },
+        { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+        ...(settings.minInsyncReplicas === undefined
+          ? []
+          : [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }]),
+      ],
+    };
+  }
   const compacted = topic === topicNames(settings.topicPrefix).runs;
   const configEntries = [
     compacted ? { name: 'cleanup.policy', value: 'compact' } : { name: 'cleanup.policy', value: 'delete' },

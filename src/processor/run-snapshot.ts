@@ -1,0 +1,95 @@
+import { decodeEvent, encodeEvent, type GradientEvent, type TrajectoryEvent } from '../events/index.js';
+import type { RunStateData } from './run-state.js';
+import type { StepRecord } from './step-join.js';
+
+/**
+ * The processor's state snapshots: one JSON record per run on the compacted state topic
+ * (key = run id). `live` carries the run's whole `RunState`; `closed` says the run was
+ * finalised (and whether it ended, so that late events for it count as after-end).
+ * Pending join halves travel as v1 event text (the codec keeps NaN and ±Infinity); other
+ * non-finite numbers are tagged `{"$n":"NaN"}`. The format is versioned (`format: 1`).
+ */
+export type RunSnapshot =
+  { kind: 'live'; data: RunStateData } | { kind: 'closed'; runId: string; ended: boolean };
+
+const FORMAT = 1;
+
+interface WireRecord {
+  step: number;
+  arrivedMs: number;
+  gradient?: string;
+  trajectory?: string;
+}
+
+export function encodeRunSnapshot(snapshot: RunSnapshot): string {
+  if (snapshot.kind === 'closed') {
+    return JSON.stringify({ format: FORMAT, runId: snapshot.runId, closed: true, ended: snapshot.ended });
+  }
+  const { data } = snapshot;
+  const pending: WireRecord[] = data.join.pending.map((r) => {
+    const wire: WireRecord = { step: r.step, arrivedMs: r.arrivedMs };
+    if (r.gradient !== undefined) wire.gradient = encodeEvent(r.gradient);
+    if (r.trajectory !== undefined) wire.trajectory = encodeEvent(r.trajectory);
+    return wire;
+  });
+  return JSON.stringify(
+    { format: FORMAT, ...data, join: { ...data.join, pending } },
+    (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value) ? { $n: String(value) } : value,
+  );
+}
+
+/** The snapshot in `text`, or an error message saying why it cannot be used. */
+export function decodeRunSnapshot(
+  text: string,
+): { ok: true; snapshot: RunSnapshot } | { ok: false; error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text, (_key, value: unknown) =>
+      value !== null && typeof value === 'object' && '$n' in value && Object.keys(value).length === 1
+        ? Number(value.$n)
+        : value,
+    );
+  } catch (error) {
+    return {
+      ok: false,
+      error: `state snapshot is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  if (parsed === null || typeof parsed !== 'object')
+    return { ok: false, error: 'state snapshot is not an object' };
+  const record = parsed as Record<string, unknown>;
+  if (record['format'] !== FORMAT) {
+    return { ok: false, error: `state snapshot format ${String(record['format'])} is not ${FORMAT}` };
+  }
+  const runId = record['runId'];
+  if (typeof runId !== 'string' || runId.length === 0)
+    return { ok: false, error: 'state snapshot has no runId' };
+  if (record['closed'] === true)
+    return { ok: true, snapshot: { kind: 'closed', runId, ended: record['ended'] === true } };
+  try {
+    const data = record as unknown as RunStateData;
+    const join = data.join as unknown as { pending: WireRecord[] } & Omit<RunStateData['join'], 'pending'>;
+    const pending: StepRecord[] = join.pending.map((w) => {
+      const r: StepRecord = { step: w.step, arrivedMs: w.arrivedMs };
+      if (w.gradient !== undefined) r.gradient = half(w.gradient, 'gradient') as GradientEvent;
+      if (w.trajectory !== undefined) r.trajectory = half(w.trajectory, 'trajectory') as TrajectoryEvent;
+      return r;
+    });
+    if (!Array.isArray(data.estimator.exponents) || !Array.isArray(data.join.releasedGradients)) {
+      throw new Error('estimator or join state missing');
+    }
+    return { ok: true, snapshot: { kind: 'live', data: { ...data, join: { ...join, pending } } } };
+  } catch (error) {
+    return {
+      ok: false,
+      error: `state snapshot of ${runId} is malformed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+function half(text: string, type: 'gradient' | 'trajectory'): GradientEvent | TrajectoryEvent {
+  const decoded = decodeEvent(text);
+  if (!decoded.ok || decoded.event.type !== type) throw new Error(`a pending ${type} does not decode`);
+  return decoded.event;
+}

@@ -1,0 +1,103 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { lastValueFrom, toArray } from 'rxjs';
+import {
+  decodeEvent,
+  encodeEvent,
+  topicNames,
+  type EstimateEvent,
+  type LyapEvent,
+} from '../../../src/events/index.js';
+import { simulateQuadraticRun } from '../../../src/simulate/index.js';
+import type { KafkaBus } from '../../../src/transport/kafka/index.js';
+import { sameEstimate } from '../../helpers/estimates.js';
+import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
+import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { spawnLyap } from '../../helpers/lyap-process.js';
+import { replayLines } from '../../helpers/replay.js';
+
+const broker = await kafkaBroker();
+const STEPS = 80;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function estimatesOn(bus: KafkaBus, topic: string): Promise<EstimateEvent[]> {
+  const batches = await lastValueFrom(bus.readToEnd([topic]).pipe(toArray()));
+  return batches.flat().flatMap((m) => {
+    const d = decodeEvent(m.value);
+    return d.ok && d.event.type === 'estimate' ? [d.event] : [];
+  });
+}
+
+if (broker === undefined) {
+  describe('kafka > processor restart', { skip: 'no Kafka broker: see the message above' }, () => {
+    it('is skipped');
+  });
+} else {
+  describe('kafka > a processor killed with SIGKILL mid-run and restarted', () => {
+    it('misses no probed step, and every estimate (before, after, and re-done) equals the replay', async () => {
+      const prefix = `${uniqueName('kill')}.`;
+      const topics = topicNames(prefix);
+      const bus = testKafkaBus(broker);
+      await bus.ensureTopics(Object.values(topics));
+      const group = uniqueName('procs');
+      const args = ['process', '--brokers', broker.bootstrap, '--topic-prefix', prefix, '--group-id', group];
+      const events: LyapEvent[] = [
+        ...simulateQuadraticRun({ runId: 'killed', spectrum: [3, 1, -0.5], lr: 0.3, steps: STEPS }),
+      ];
+      const publish = async (list: readonly LyapEvent[]): Promise<void> => {
+        for (const e of list) {
+          const topic =
+            e.type === 'run' ? topics.runs : e.type === 'gradient' ? topics.gradients : topics.trajectory;
+          await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
+        }
+      };
+      const half = events.findIndex((e) => e.type === 'gradient' && e.step === STEPS / 2);
+      const first = spawnLyap(args);
+      let second: ReturnType<typeof spawnLyap> | undefined;
+      try {
+        await first.waitFor(/"msg":"started"/);
+        await publish(events.slice(0, half));
+        // Killed once it has estimated part of the first half: mid-run, window half full.
+        const deadline = Date.now() + 60_000;
+        let before: EstimateEvent[] = [];
+        while (before.length < 25 && Date.now() < deadline) {
+          await sleep(200);
+          before = await estimatesOn(bus, topics.estimates);
+        }
+        assert.ok(
+          before.length >= 25,
+          `the first processor estimated ${before.length} steps: ${first.stderr()}`,
+        );
+        first.child.kill('SIGKILL');
+        assert.equal(await first.exited, null, 'killed by the signal');
+        await publish(events.slice(half));
+
+        second = spawnLyap(args);
+        let estimates: EstimateEvent[] = [];
+        const until = Date.now() + 120_000;
+        while (new Set(estimates.map((e) => e.step)).size < STEPS && Date.now() < until) {
+          await sleep(500);
+          estimates = await estimatesOn(bus, topics.estimates);
+        }
+        const steps = new Set(estimates.map((e) => e.step));
+        assert.deepEqual(
+          [...steps].sort((a, b) => a - b),
+          Array.from({ length: STEPS }, (_, i) => i),
+          'every probed step has an estimate',
+        );
+        assert.match(second.stderr(), /"msg":"started"/);
+        const replayed = await replayLines(events.map((e) => encodeEvent(e)));
+        assert.equal(replayed.estimates.length, STEPS);
+        const expected = new Map(replayed.estimates.map((e) => [e.step, e]));
+        // Duplicates (a batch redone after the kill) are allowed; each copy must carry the replay's numbers.
+        for (const e of estimates) sameEstimate(e, expected.get(e.step) ?? e);
+        assert.ok(estimates.length - STEPS < STEPS / 2, `${estimates.length - STEPS} duplicates`);
+      } finally {
+        first.child.kill('SIGKILL');
+        second?.child.kill('SIGTERM');
+        if (second !== undefined) assert.equal(await second.exited, 0, second.stderr());
+        await bus.close();
+      }
+    });
+  });
+}
