@@ -1,40 +1,27 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { CONTROL_MODES, startController, type ControlMode } from '../controller/index.js';
 import { LyapMetrics } from '../metrics/index.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
-import { nonNegativeInteger } from './options.js';
+import { nonNegativeInteger, positiveNumber } from './options.js';
 import { runService } from './service.js';
+import { serviceOptions, type ServiceFlags } from './service-options.js';
 
-interface ControlFlags {
-  brokers?: string;
+interface ControlFlags extends ServiceFlags {
   mode: ControlMode;
   alpha: number;
   cooldownSteps: number;
   lrMin: number;
   lrMax: number;
-  metricsPort?: number;
-  metricsHost: string;
-  groupId: string;
-  topicPrefix: string;
-}
-
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-      throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
-    }
-    return n;
-  };
 }
 
 export function controlCommand(setExit: (code: number) => void): Command {
-  return new Command('control')
-    .description(
+  return serviceOptions(
+    new Command('control').description(
       'Run the learning-rate controller against Kafka: estimates in, lr-command events out ' +
         '(docs/controller.md). Signs commands with LYAP_CONTROL_KEY when it is set.',
-    )
-    .option('--brokers <list>', 'Kafka bootstrap servers, host:port[,…] (default: KAFKA_BROKERS)')
+    ),
+    'lyap-controller',
+  )
     .addOption(
       new Option('--mode <mode>', 'observe, advise or control').choices(CONTROL_MODES).default('advise'),
     )
@@ -47,14 +34,6 @@ export function controlCommand(setExit: (code: number) => void): Command {
     )
     .option('--lr-min <rate>', 'lowest rate a command sets', positiveNumber('--lr-min'), 1e-6)
     .option('--lr-max <rate>', 'highest rate a command sets', positiveNumber('--lr-max'), 10)
-    .option(
-      '--metrics-port <port>',
-      'serve /metrics, /healthz, /readyz here; 0 picks a free port',
-      nonNegativeInteger('--metrics-port'),
-    )
-    .option('--metrics-host <host>', 'address the metrics endpoint binds to', '127.0.0.1')
-    .option('--group-id <id>', 'consumer group of the controllers', 'lyap-controller')
-    .option('--topic-prefix <prefix>', 'topic prefix', 'lyap.')
     .action(async (flags: ControlFlags) => {
       const key = process.env['LYAP_CONTROL_KEY'];
       const signingKey = key === undefined || key === '' ? undefined : key;

@@ -19,3 +19,13 @@ export function nonNegativeInteger(name: string): (value: string) => number {
     return n;
   };
 }
+
+export function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
+    }
+    return n;
+  };
+}

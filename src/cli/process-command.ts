@@ -5,32 +5,21 @@ import { startProcessor } from '../processor/index.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import { runService } from './service.js';
+import { serviceOptions, type ServiceFlags } from './service-options.js';
 
-interface ProcessFlags {
-  brokers?: string;
-  metricsPort?: number;
-  metricsHost: string;
-  groupId: string;
-  topicPrefix: string;
+interface ProcessFlags extends ServiceFlags {
   window: number;
   latenessSteps: number;
 }
 
 export function processCommand(setExit: (code: number) => void): Command {
-  return new Command('process')
-    .description(
+  return serviceOptions(
+    new Command('process').description(
       'Run the processor against Kafka: run, gradient and trajectory events in, estimates and dead ' +
         'letters out, metrics for Prometheus. Stops gracefully on SIGINT/SIGTERM.',
-    )
-    .option('--brokers <list>', 'Kafka bootstrap servers, host:port[,…] (default: KAFKA_BROKERS)')
-    .option(
-      '--metrics-port <port>',
-      'serve /metrics, /healthz, /readyz here; 0 picks a free port',
-      nonNegativeInteger('--metrics-port'),
-    )
-    .option('--metrics-host <host>', 'address the metrics endpoint binds to', '127.0.0.1')
-    .option('--group-id <id>', 'consumer group of the processors', 'lyap-processor')
-    .option('--topic-prefix <prefix>', 'topic prefix', 'lyap.')
+    ),
+    'lyap-processor',
+  )
     .option('-w, --window <probes>', 'probes in the rolling window', positiveInteger('--window'), 20)
     .option(
       '--lateness-steps <n>',

@@ -24,19 +24,17 @@ export async function runService(options: ServiceOptions): Promise<number> {
   const log = (msg: string, fields: Record<string, unknown> = {}): void => {
     process.stderr.write(`${JSON.stringify({ level: 'info', role: options.name, msg, ...fields })}\n`);
   };
-  let server: ListeningServer | undefined;
   let ready = false;
-  if (options.metricsPort !== undefined) {
-    server = await listen(
-      metricsApp({
-        render: () => options.metrics.render(),
-        contentType: options.metrics.registry.contentType,
-        ready: () => ready,
-      }),
-      { host: options.metricsHost, port: options.metricsPort },
-    );
-    log(`metrics on ${server.url}/metrics`, { metricsUrl: server.url });
-  }
+  const server =
+    options.metricsPort === undefined
+      ? undefined
+      : await startMetricsEndpoint({
+          metrics: options.metrics,
+          host: options.metricsHost,
+          port: options.metricsPort,
+          ready: () => ready,
+          log,
+        });
   const pipeline = options.start();
   ready = true;
   log('started');
@@ -56,4 +54,27 @@ export async function runService(options: ServiceOptions): Promise<number> {
   await server?.close();
   log('stopped');
   return EXIT.ok;
+}
+
+export interface MetricsEndpointOptions {
+  metrics: LyapMetrics;
+  host: string;
+  /** 0: a free port; the URL is logged either way. */
+  port: number;
+  ready: () => boolean;
+  log: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** Serves `/metrics`, `/healthz` and `/readyz` of a process and logs where. */
+export async function startMetricsEndpoint(options: MetricsEndpointOptions): Promise<ListeningServer> {
+  const server = await listen(
+    metricsApp({
+      render: () => options.metrics.render(),
+      contentType: options.metrics.registry.contentType,
+      ready: options.ready,
+    }),
+    { host: options.host, port: options.port },
+  );
+  options.log(`metrics on ${server.url}/metrics`, { metricsUrl: server.url });
+  return server;
 }

@@ -19,12 +19,12 @@ import {
   type ModelName,
 } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
-import { kafkaBusFromFlags } from './kafka-from-flags.js';
-import { listen, LyapMetrics, metricsApp, type ListeningServer } from '../metrics/index.js';
-
+import { LyapMetrics } from '../metrics/index.js';
 import { EXIT } from './exit-codes.js';
 import { lineSink } from './io.js';
-import { nonNegativeInteger, positiveInteger } from './options.js';
+import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import { startMetricsEndpoint } from './service.js';
 
 interface TrainFlags {
   brokers?: string;
@@ -75,7 +75,6 @@ function number(name: string, test: (n: number) => boolean, expected: string): (
     return n;
   };
 }
-const positive = (name: string) => number(name, (n) => n > 0, 'a positive number');
 const list = (name: string, parse: (value: string) => number) => (value: string) =>
   value.split(',').map((part) => {
     try {
@@ -119,7 +118,7 @@ export function trainCommand(setExit: (code: number) => void): Command {
         LOSS_NAMES,
       ),
     )
-    .option('--lr <rate>', 'learning rate', positive('--lr'), 0.1)
+    .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), 0.1)
     .option(
       '--momentum <mu>',
       'heavy-ball momentum, 0 for plain SGD',
@@ -151,13 +150,13 @@ export function trainCommand(setExit: (code: number) => void): Command {
     .option(
       '--eps0 <eps>',
       'relative finite-difference step: eps = eps0 (1 + |θ|) / |v|',
-      positive('--eps0'),
+      positiveNumber('--eps0'),
       DEFAULT_EPS0,
     )
     .option(
       '--shadow <eps0>',
       'also run a shadow replica (two-trajectory exponent) renormalised to eps0 (1 + |θ₀|); plain SGD only',
-      positive('--shadow'),
+      positiveNumber('--shadow'),
     )
     .addOption(
       choice('--backend <name>', 'TensorFlow.js backend (default: best available; env LYAP_TF_BACKEND)', [
@@ -217,10 +216,10 @@ export function trainCommand(setExit: (code: number) => void): Command {
       'apply unsigned lr-commands when LYAP_CONTROL_KEY is not set (warns)',
       false,
     )
-    .option('--lr-min <rate>', 'lower bound for commanded learning rates', positive('--lr-min'), 1e-6)
-    .option('--lr-max <rate>', 'upper bound for commanded learning rates', positive('--lr-max'), 10)
-    .action(async (flags: TrainFlags) => {
-      setExit(await runTrain(flags));
+    .option('--lr-min <rate>', 'lower bound for commanded learning rates', positiveNumber('--lr-min'), 1e-6)
+    .option('--lr-max <rate>', 'upper bound for commanded learning rates', positiveNumber('--lr-max'), 10)
+    .action(async (flags: TrainFlags, command: Command) => {
+      setExit(await runTrain(flags, command.getOptionValueSource('backend') === 'config'));
     });
 }
 
@@ -233,7 +232,7 @@ function kOption(name: string): (value: string) => number {
   };
 }
 
-async function runTrain(flags: TrainFlags): Promise<number> {
+async function runTrain(flags: TrainFlags, backendFromConfig: boolean): Promise<number> {
   const tty = process.stderr.isTTY;
   const log = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown> = {}): void => {
     process.stderr.write(
@@ -242,7 +241,11 @@ async function runTrain(flags: TrainFlags): Promise<number> {
         : `${JSON.stringify({ level, msg, ...fields })}\n`,
     );
   };
-  const requested = flags.backend ?? process.env['LYAP_TF_BACKEND'] ?? 'auto';
+  // LYAP_TF_BACKEND, the older variable for --backend, ranks with the environment: after the
+  // flag and LYAP_BACKEND, before a config file.
+  const envBackend = process.env['LYAP_TF_BACKEND'];
+  const requested =
+    (backendFromConfig ? (envBackend ?? flags.backend) : (flags.backend ?? envBackend)) ?? 'auto';
   if (requested !== 'auto' && !isBackendName(requested)) {
     throw new LyapError(
       'LYAP_E_CONFIG',
@@ -302,8 +305,15 @@ async function runTrain(flags: TrainFlags): Promise<number> {
   const server =
     flags.metricsPort === undefined
       ? undefined
-      : await listenMetrics(new LyapMetrics(), { host: flags.metricsHost, port: flags.metricsPort });
-  if (server !== undefined) log('info', `metrics on ${server.url}/metrics`, { metricsUrl: server.url });
+      : await startMetricsEndpoint({
+          metrics: new LyapMetrics(),
+          host: flags.metricsHost,
+          port: flags.metricsPort,
+          ready: () => true,
+          log: (msg, fields) => {
+            log('info', msg, fields);
+          },
+        });
   const controller = new AbortController();
   const stop = (): void => {
     controller.abort();
@@ -418,15 +428,4 @@ function topicsOrConfigError(prefix: string) {
       cause: error,
     });
   }
-}
-
-function listenMetrics(metrics: LyapMetrics, at: { host: string; port: number }): Promise<ListeningServer> {
-  return listen(
-    metricsApp({
-      render: () => metrics.render(),
-      contentType: metrics.registry.contentType,
-      ready: () => true,
-    }),
-    at,
-  );
 }
