@@ -222,6 +222,10 @@ export class LyapMetrics {
   }
 
   /** A consumed payload that was dead-lettered. */
+  lag(topic: string, partition: number, messages: number): void {
+    this.consumerLag.set({ topic, partition: String(partition) }, messages);
+  }
+
   invalid(topic: string, reason: string): void {
     this.eventsTotal.inc({ topic });
     this.eventsInvalidTotal.inc({ topic, reason });

@@ -18,6 +18,8 @@ export interface ProcessorObserver {
   consumed(event: LyapEvent, topic: string, nowMs: number): void;
   record(event: LyapEvent, nowMs: number): void;
   invalid(topic: string, reason: string): void;
+  /** Messages behind the end of a consumed partition (Kafka). */
+  lag?(topic: string, partition: number, messages: number): void;
 }
 
 export interface Output {

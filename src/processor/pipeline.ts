@@ -137,7 +137,13 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     }
     await publish(engine.drain());
     await publishSnapshots();
-    if (work.kind === 'batch') work.delivery.ack();
+    if (work.kind === 'batch') {
+      work.delivery.ack();
+      const first = work.delivery.messages[0];
+      if (work.delivery.lag !== undefined && first !== undefined) {
+        options.observer?.lag?.(first.topic, first.partition, work.delivery.lag);
+      }
+    }
   };
 
   let subscription: Subscription | undefined;

@@ -30,6 +30,11 @@ export interface Delivery {
    * Absent where partitions never move (MemoryBus).
    */
   readonly epoch?: number;
+  /**
+   * Messages still behind the end of this delivery's partition once it is handled (the
+   * partition's high watermark minus the next offset). Set by Kafka; absent on MemoryBus.
+   */
+  readonly lag?: number;
 }
 
 export interface ConsumeOptions {

@@ -80,8 +80,12 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
         let ack!: () => void;
         const acked = new Promise<void>((resolve) => (ack = resolve));
         outstanding = acked;
+        const lastOfChunk =
+          i === chunks.length - 1 ? batch.lastOffset() : (chunk.at(-1)?.offset ?? batch.lastOffset());
+        const lag = Number(BigInt(batch.highWatermark) - BigInt(nextOffset(lastOfChunk)));
         subscriber.next({
           epoch,
+          lag: Math.max(0, lag),
           messages: chunk.map((m) => toBusMessage(batch.topic, batch.partition, m)),
           ack: () => {
             if (delivery.acked) return;

@@ -81,6 +81,8 @@ if (broker === undefined) {
         assert.ok(url !== undefined, 'the processor logs its metrics URL');
         const body = await (await fetch(`${url}/metrics`)).text();
         assert.match(body, /lyap_training_step\{run_id="kafka-run"\} 39/);
+        // Read to the end: the gradients partition the run is on is 0 messages behind.
+        assert.match(body, /lyap_consumer_lag\{topic="[^"]+\.gradients",partition="\d+"\} 0$/m);
         assert.match(body, /lyap_lr_commands_total\{run_id="kafka-run",reason="quasi-newton"\} [1-9]/);
       } finally {
         processor.child.kill('SIGTERM');
