@@ -44,6 +44,8 @@ export interface LrIntakeStats {
  * once; the queue itself drops stale and duplicate seq.
  */
 export class LrIntake implements LrCommandSource {
+  /** Settles once the control consumer has joined: commands published from then on reach it. */
+  readonly joined: Promise<void>;
   readonly stats: LrIntakeStats = {
     received: 0,
     applied: 0,
@@ -70,8 +72,15 @@ export class LrIntake implements LrCommandSource {
         'accepting unsigned lr-commands (no LYAP_CONTROL_KEY): anyone who can write the control topic sets the rate',
       );
     }
+    let joined!: () => void;
+    this.joined = new Promise<void>((resolve) => (joined = resolve));
     this.subscription = options.bus
-      .consume([options.topics.control], { groupId: options.groupId ?? `lyap-trainer-${options.runId}` })
+      .consume([options.topics.control], {
+        groupId: options.groupId ?? `lyap-trainer-${options.runId}`,
+        onJoined: () => {
+          joined();
+        },
+      })
       .subscribe((delivery) => {
         for (const message of delivery.messages) this.receive(message.value);
         delivery.ack();

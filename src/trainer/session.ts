@@ -10,6 +10,12 @@ export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'c
   topics: TopicNames;
   /** EventBuffer capacity (see its overflow policy). */
   bufferEvents?: number;
+  /**
+   * How long training waits, before its first step, for the control consumer to join its
+   * group (default 15 s), so that commands published from the first estimates on reach it.
+   * On timeout it warns and trains anyway.
+   */
+  commandJoinTimeoutMs?: number;
   lrBounds: LrBounds;
   acceptUnsignedCommands: boolean;
   /** Shared HMAC key of the controller (`LYAP_CONTROL_KEY`): only commands signed with it apply. */
@@ -50,6 +56,19 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
     },
   });
   try {
+    const timeoutMs = options.commandJoinTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    const joined = await Promise.race([
+      intake.joined.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false))),
+    ]);
+    clearTimeout(timer);
+    if (!joined) {
+      log(
+        'warn',
+        `the control consumer has not joined its group after ${timeoutMs} ms; training without waiting`,
+      );
+    }
     const result = await train({
       ...options,
       emit: (event) => {

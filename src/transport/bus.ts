@@ -41,6 +41,12 @@ export interface ConsumeOptions {
   groupId: string;
   fromBeginning?: boolean;
   maxBatchSize?: number;
+  /**
+   * Called when the consumer has its partitions: Kafka, each time it has joined its group
+   * (what is published from then on reaches it, also with `fromBeginning` false); MemoryBus,
+   * at subscribe.
+   */
+  onJoined?: () => void;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface GroupConsumerOptions {
   readonly closeGraceMs: number;
   /** Told of each consumer's shutdown, so that the bus's `close()` can wait for it. */
   readonly onStop: (stopped: Promise<void>) => void;
+  /** Told each time the consumer has joined its group (its partitions assigned). */
+  readonly onJoined?: (() => void) | undefined;
 }
 
 type Wait = 'acked' | 'stopped';
@@ -110,6 +112,7 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
 
     consumer.on(consumer.events.GROUP_JOIN, () => {
       epoch++;
+      options.onJoined?.();
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !stopping) {

@@ -148,6 +148,7 @@ export class KafkaBus implements Bus {
         this.stopping.add(stopped);
         void stopped.then(() => this.stopping.delete(stopped));
       },
+      onJoined: options.onJoined,
     });
   }
 

@@ -99,6 +99,7 @@ export class MemoryBus implements Bus {
         done: false,
       };
       for (const log of logs) log.addReader(group.id, options.fromBeginning === true ? log.start : log.end);
+      options.onJoined?.();
       this.groups.set(group.id, group);
       this.schedule(group);
       return () => {

@@ -97,3 +97,81 @@ describe('trainer > session', () => {
     assert.ok(end?.type === 'run' && end.lastStep === 2);
   });
 });
+
+/** A MemoryBus whose control consumers report their join late (or never), as a Kafka group join does. */
+class SlowJoinBus extends MemoryBus {
+  joinedAt: number | undefined;
+  constructor(private readonly joinAfterMs: number | undefined) {
+    super();
+  }
+  override consume(
+    ...[topicList, options]: Parameters<MemoryBus['consume']>
+  ): ReturnType<MemoryBus['consume']> {
+    const onJoined = options.onJoined;
+    return super.consume(topicList, {
+      ...options,
+      onJoined: () => {
+        if (this.joinAfterMs === undefined) return;
+        setTimeout(() => {
+          this.joinedAt = Date.now();
+          onJoined?.();
+        }, this.joinAfterMs);
+      },
+    });
+  }
+}
+
+describe('trainer > session > the control consumer joins before the first step', () => {
+  const run = (bus: MemoryBus, warnings: string[], commandJoinTimeoutMs?: number) =>
+    runTrainingSession({
+      bus,
+      topics,
+      runId: 'join',
+      model: createQuadratic({ spectrum: [1, 2], seed: 1 }),
+      dataset: noData(),
+      backend: backend.reportedName,
+      lr: 0.1,
+      batchSize: 1,
+      steps: 3,
+      seed: 1,
+      probe: { every: 0, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+      lrBounds: { minLr: 1e-3, maxLr: 1 },
+      acceptUnsignedCommands: false,
+      ...(commandJoinTimeoutMs === undefined ? {} : { commandJoinTimeoutMs }),
+      log: (level, message) => {
+        if (level === 'warn') warnings.push(message);
+      },
+    });
+
+  it('starts the run only once the consumer has joined', async () => {
+    const bus = new SlowJoinBus(300);
+    const started: number[] = [];
+    const sub = bus.consume([topics.runs], { groupId: 'watch', fromBeginning: true }).subscribe((d) => {
+      for (const m of d.messages) {
+        const e = decodeEvent(m.value);
+        if (e.ok && e.event.type === 'run' && e.event.phase === 'start') started.push(e.event.ts);
+      }
+      d.ack();
+    });
+    const warnings: string[] = [];
+    await run(bus, warnings);
+    sub.unsubscribe();
+    await bus.close();
+    assert.ok(bus.joinedAt !== undefined);
+    assert.equal(started.length, 1);
+    assert.ok((started[0] ?? 0) >= bus.joinedAt, 'the run started after the join');
+    assert.deepEqual(warnings, []);
+  });
+
+  it('trains anyway, with a warning, when the consumer does not join in time', async () => {
+    const bus = new SlowJoinBus(undefined);
+    const warnings: string[] = [];
+    const result = await run(bus, warnings, 50);
+    await bus.close();
+    assert.equal(result.status, 'completed');
+    assert.ok(
+      warnings.some((w) => /has not joined its group after 50 ms/.test(w)),
+      warnings.join('\n'),
+    );
+  });
+});
