@@ -6,15 +6,21 @@ export interface MetricsAppOptions {
   contentType: string;
   /** Whether the process is ready to serve its purpose (connected, consuming); `/readyz`. */
   ready?: () => boolean;
+  /**
+   * More routes, consulted before the built-in ones (the live page: `liveApp(feed)` from
+   * src/live); returns true when it answered the request.
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /**
  * The HTTP surface of a process: `/metrics` (Prometheus text format), `/healthz` (the
  * process is up), `/readyz` (it is doing its job). Built apart from where it listens, so
- * it can be tested without a socket.
+ * it can be tested without a socket. `routes` (the live page at `/`) answer first.
  */
 export function metricsApp(options: MetricsAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    if (options.routes?.(req, res) === true) return;
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -36,7 +42,7 @@ export function metricsApp(options: MetricsAppOptions): (req: IncomingMessage, r
     } else {
       res
         .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: try /metrics, /healthz, /readyz\n');
+        .end('not found: try / (the live page, when served), /metrics, /healthz, /readyz\n');
     }
   };
 }
