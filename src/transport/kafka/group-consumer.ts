@@ -32,6 +32,28 @@ export interface GroupConsumerOptions {
 type Wait = 'acked' | 'stopped';
 
 /**
+ * How long leaving the group may take. kafkajs's disconnect waits for the consumer's current
+ * operation, which can be a rejoin retrying against a coordinator that is gone (a broker
+ * killed mid-run); shutdown must not wait for it forever. The group notices the departure by
+ * its session timeout instead.
+ */
+const DISCONNECT_TIMEOUT_MS = 15_000;
+
+async function withTimeout(work: Promise<void>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${what} took longer than ${ms} ms; giving up`));
+    }, ms);
+  });
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A consumer-group subscription as an Observable of deliveries. Each kafkajs batch (one
  * partition's fetched records) becomes one delivery, or several of at most `maxBatchSize`.
  *
@@ -149,7 +171,9 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       }
       shutdown = started
         .catch(() => undefined)
-        .then(() => consumer.disconnect())
+        .then(() =>
+          withTimeout(consumer.disconnect(), DISCONNECT_TIMEOUT_MS, `leaving group ${options.groupId}`),
+        )
         .finally(() => {
           clearTimeout(timer);
           abandon();

@@ -1,8 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
+import { lastValueFrom, toArray } from 'rxjs';
+import { decodeEvent, topicNames } from '../../../src/events/index.js';
 import { localKafkaCluster, uniqueName } from '../../helpers/kafka-broker.js';
 import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { spawnLyap } from '../../helpers/lyap-process.js';
 
 const PATIENCE_MS = 120_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,6 +72,85 @@ describe(
           Array.from({ length: 150 }, (_, i) => i),
         );
       } finally {
+        await admin.disconnect();
+        await bus.close();
+      }
+    });
+
+    it('a live trainer keeps training through a broker kill and restart, and every step reaches lyap.gradients', async () => {
+      assert.ok(cluster !== undefined);
+      const broker = {
+        source: 'local-script' as const,
+        brokers: cluster.bootstrap.split(','),
+        bootstrap: cluster.bootstrap,
+      };
+      // Long enough (about 30 s here) to span the outage and the restart.
+      const STEPS = 15_000;
+      const prefix = `${uniqueName('fault')}.`;
+      const topics = topicNames(prefix);
+      const bus = testKafkaBus(broker, {
+        topics: { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 },
+      });
+      const admin = new kafkajs.Kafka({
+        brokers: [...broker.brokers],
+        logLevel: kafkajs.logLevel.NOTHING,
+      }).admin();
+      await bus.ensureTopics(Object.values(topics));
+      const trainer = spawnLyap([
+        'train',
+        '--brokers',
+        broker.bootstrap,
+        '--topic-prefix',
+        prefix,
+        '--dataset',
+        'least-squares',
+        '--model',
+        'linear',
+        '--steps',
+        String(STEPS),
+        '--probe-every',
+        '1',
+        '--backend',
+        'cpu',
+        '--run-id',
+        'fault-run',
+        // Room for every event of the outage: the rate (about 1,000 events/s here) times its length.
+        '--buffer-events',
+        '100000',
+      ]);
+      try {
+        await admin.connect();
+        // Offsets of new topics can answer "not the leader" for a moment: count that as nothing yet.
+        const produced = async (): Promise<number> =>
+          (await admin.fetchTopicOffsets(topics.gradients).catch(() => [])).reduce(
+            (n, p) => n + Number(p.high),
+            0,
+          );
+        await until(async () => (await produced()) >= 300, 'the run to be under way');
+        const killedAt = Date.now();
+        await cluster.kill(1);
+        // Long enough for the cluster to notice (broker.session.timeout.ms 4 s) and move leaders.
+        await sleep(6_000);
+        const restartingAt = Date.now();
+        await cluster.restart(1);
+        assert.equal(await trainer.exited, 0, trainer.stderr());
+        const end = /"eventsDropped":(\d+)/.exec(trainer.stderr());
+        assert.equal(end?.[1], '0', `no event dropped by the trainer's buffer: ${trainer.stderr()}`);
+
+        const steps = new Set<number>();
+        let duringOutage = 0;
+        const batches = await lastValueFrom(bus.readToEnd([topics.gradients]).pipe(toArray()));
+        for (const m of batches.flat()) {
+          const d = decodeEvent(m.value);
+          if (!d.ok || d.event.type !== 'gradient') continue;
+          steps.add(d.event.step);
+          if (d.event.ts >= killedAt && d.event.ts < restartingAt) duringOutage++;
+        }
+        assert.equal(steps.size, STEPS, 'every step 0..N-1 is on lyap.gradients');
+        assert.equal(Math.max(...steps), STEPS - 1);
+        assert.ok(duringOutage > 0, 'the trainer kept training while a broker was down');
+      } finally {
+        trainer.child.kill('SIGKILL');
         await admin.disconnect();
         await bus.close();
       }
