@@ -54,6 +54,7 @@ export class ProcessorEngine {
   private lastSweepMs = -Infinity;
   private watermark = 0;
   private snapshotting = false;
+  private catchingUp = false;
   /** Runs changed since the last `drainSnapshots`, and runs closed since (true: ended). */
   private readonly touched = new Set<string>();
   private readonly closedSince = new Map<string, boolean>();
@@ -93,6 +94,16 @@ export class ProcessorEngine {
       this.route(decoded.event, message, nowMs);
     }
     if (nowMs - this.lastSweepMs >= this.config.sweepIntervalMs) this.tick(nowMs);
+  }
+
+  /**
+   * Whether the input is being read from a backlog (some input partition is behind its end).
+   * While it is, a half-step waiting for its partner is not finalised by `latenessMs`: on a
+   * backlog the partner is in the log, still to be read (one topic's batch comes before the
+   * other's), not late. The step rules and `maxSkewSteps` still apply.
+   */
+  setCatchingUp(catchingUp: boolean): void {
+    this.catchingUp = catchingUp;
   }
 
   /** From now on, `drainSnapshots` returns the state of every run that changed. */
@@ -231,7 +242,7 @@ export class ProcessorEngine {
   /** Emits what is final; closes a run whose end was seen once its last step is out or its grace ran out. */
   private releaseRun(run: RunState, nowMs: number): void {
     const before = run.releasedThrough;
-    this.emit(run.release(nowMs, false, nowMs));
+    this.emit(run.release(nowMs, false, nowMs, !this.catchingUp));
     if (run.releasedThrough !== before) this.touch(run.runId);
     if (run.endSeenMs === undefined) return;
     // With the last step announced, wait for it (a silent run still expires by its TTL);

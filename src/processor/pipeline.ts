@@ -85,6 +85,8 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   if (store !== undefined) engine.enableSnapshots();
   /** The consumer generation whose snapshots the engine holds. */
   let epoch: number | undefined;
+  /** Messages behind the end, per input partition (Kafka), as of its last delivery. */
+  const behind = new Map<string, number>();
 
   const batches$ = bus
     .consume(options.inputTopics ?? [topics.runs, topics.gradients, topics.trajectory], {
@@ -132,6 +134,11 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
         // (Re)joined the group: partitions may have moved; take over from the state topic.
         engine.resetFromSnapshots(await store.read());
         epoch = next;
+      }
+      const first = work.delivery.messages[0];
+      if (work.delivery.lag !== undefined && first !== undefined) {
+        behind.set(`${first.topic}:${first.partition}`, work.delivery.lag);
+        engine.setCatchingUp([...behind.values()].some((lag) => lag > 0));
       }
       for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
     }

@@ -88,9 +88,9 @@ export class RunState {
   }
 
   /** Estimates for every step that is final at `nowMs` (all pending steps when `force`). */
-  release(nowMs: number, force: boolean, estimateTs: number): EstimateEvent[] {
+  release(nowMs: number, force: boolean, estimateTs: number, byTime = true): EstimateEvent[] {
     const out: EstimateEvent[] = [];
-    for (const record of this.join.release(nowMs, force)) {
+    for (const record of this.join.release(nowMs, force, byTime)) {
       const estimate = this.estimateFor(record, estimateTs);
       if (estimate !== undefined) out.push(estimate);
     }

@@ -118,8 +118,12 @@ export class StepJoin {
     return 'accepted';
   }
 
-  /** The records that are final at `nowMs`, in step order; `force` releases everything. */
-  release(nowMs: number, force = false): StepRecord[] {
+  /**
+   * The records that are final at `nowMs`, in step order; `force` releases everything.
+   * `byTime` false suspends the `latenessMs` rule (the input is being read from a backlog:
+   * a missing half is still to be read, not late).
+   */
+  release(nowMs: number, force = false, byTime = true): StepRecord[] {
     let out: StepRecord[] | undefined;
     const bothPast = Math.min(this.maxGradientStep, this.maxTrajectoryStep) - this.options.latenessSteps;
     const eitherPast = Math.max(this.maxGradientStep, this.maxTrajectoryStep) - this.options.maxSkewSteps;
@@ -133,7 +137,7 @@ export class StepJoin {
         (complete && step === this.lastReleased + 1) ||
         step <= bothPast ||
         step <= eitherPast ||
-        nowMs - record.arrivedMs >= this.options.latenessMs;
+        (byTime && nowMs - record.arrivedMs >= this.options.latenessMs);
       if (!final) break;
       this.pending.delete(step);
       this.remember(record);

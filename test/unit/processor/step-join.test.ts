@@ -93,6 +93,16 @@ describe('processor > StepJoin', () => {
     );
   });
 
+  it('does not time a half-step out while its input is read from a backlog (byTime false)', () => {
+    const j = join(100, 500);
+    j.offer(trajectory('r', 0), 1_000);
+    assert.deepEqual(j.release(5_000, false, false), [], 'its gradient is still to be read');
+    j.offer(gradient('r', 0), 5_000);
+    const out = j.release(5_000, false, false);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]?.gradient !== undefined && out[0].trajectory !== undefined, 'joined, not half-released');
+  });
+
   it('tells duplicates from late halves', () => {
     const j = join(1);
     j.offer(gradient('r', 0), 0);
