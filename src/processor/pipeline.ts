@@ -44,6 +44,14 @@ export interface ProcessorOptions {
    * moves). See docs/kafka.md.
    */
   state?: 'auto' | 'off' | StateStore;
+  /**
+   * With a state store, while reading a backlog (the delivery's partition still behind its
+   * end): how often snapshots are written and offsets committed (together), default 1000 ms.
+   * Between, deliveries are acknowledged without committing, and each run's snapshot is
+   * written once per interval however many deliveries touched it. A caught-up delivery always
+   * commits. 0: after every delivery. A crash redoes at most this much work.
+   */
+  commitIntervalMs?: number;
 }
 
 /** Where the processor's run snapshots live (Kafka: the compacted state topic). */
@@ -124,6 +132,8 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     const snapshots = engine.drainSnapshots();
     if (snapshots.length > 0) await bus.publish(store.topic, snapshots);
   };
+  const commitIntervalMs = options.commitIntervalMs ?? 1_000;
+  let lastCommitMs = -Infinity;
 
   const handle = async (work: Work): Promise<void> => {
     if (work.kind === 'tick') {
@@ -143,9 +153,22 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
     }
     await publish(engine.drain());
-    await publishSnapshots();
+    // Snapshots and the commit go together: the state topic is never behind the committed offsets.
+    // Ticks commit nothing (no delivery to ack); what they change is saved at the next commit.
+    // Commits are deferred only while the partition is behind (catching up on a backlog): a
+    // caught-up delivery commits, so an input that goes quiet leaves nothing uncommitted.
+    const commitNow =
+      store === undefined ||
+      (work.kind === 'batch' &&
+        (work.delivery.lag === undefined ||
+          work.delivery.lag === 0 ||
+          Date.now() - lastCommitMs >= commitIntervalMs));
+    if (commitNow && store !== undefined) {
+      await publishSnapshots();
+      lastCommitMs = Date.now();
+    }
     if (work.kind === 'batch') {
-      work.delivery.ack();
+      work.delivery.ack(commitNow ? undefined : { commit: false });
       const first = work.delivery.messages[0];
       if (work.delivery.lag !== undefined && first !== undefined) {
         options.observer?.lag?.(first.topic, first.partition, work.delivery.lag);

@@ -23,7 +23,13 @@ export interface BusMessage {
  */
 export interface Delivery {
   readonly messages: readonly BusMessage[];
-  ack(): void;
+  /**
+   * Done with the batch: the next one may come. `{ commit: false }` defers the commit: the
+   * batch's offsets are committed with the next plain `ack()` of the subscription (Kafka
+   * commits per partition, cumulatively), so a consumer that keeps state can commit only
+   * where its state is saved. Buses without commits to defer (MemoryBus) commit anyway.
+   */
+  ack(options?: { commit?: boolean }): void;
   /**
    * The consumer's group generation as this consumer counts it: it changes when the
    * consumer (re)joins its group, i.e. when its partitions may have changed hands (Kafka).

@@ -79,6 +79,8 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     let outstanding: Promise<void> | undefined;
     /** Counts this consumer's group joins: partitions may have moved since the last delivery. */
     let epoch = 0;
+    /** Offsets acknowledged with `commit: false`, committed with the next plain ack (`topic:partition`). */
+    const deferred = new Map<string, { topic: string; partition: number; offset: string }>();
 
     const waitFor = async (acked: Promise<void>, heartbeat: () => Promise<void>): Promise<Wait> => {
       for (;;) {
@@ -100,7 +102,7 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       for (const [i, chunk] of chunks.entries()) {
         if (outstanding !== undefined && (await waitFor(outstanding, heartbeat)) === 'stopped') return;
         if (stopping || !payload.isRunning() || payload.isStale() || subscriber.closed) return;
-        const delivery = { acked: false };
+        const delivery = { acked: false, commit: true };
         let ack!: () => void;
         const acked = new Promise<void>((resolve) => (ack = resolve));
         outstanding = acked;
@@ -111,9 +113,10 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
           epoch,
           lag: Math.max(0, lag),
           messages: chunk.map((m) => toBusMessage(batch.topic, batch.partition, m)),
-          ack: () => {
+          ack: (ackOptions) => {
             if (delivery.acked) return;
             delivery.acked = true;
+            delivery.commit = ackOptions?.commit !== false;
             ack();
           },
         });
@@ -123,17 +126,30 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
         const last =
           i === chunks.length - 1 ? batch.lastOffset() : (chunk.at(-1)?.offset ?? batch.lastOffset());
         payload.resolveOffset(last);
+        deferred.set(`${batch.topic}:${batch.partition}`, {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: nextOffset(last),
+        });
+        if (!delivery.commit) continue;
+        const topics = new Map<string, { partition: number; offset: string }[]>();
+        for (const d of deferred.values()) {
+          let list = topics.get(d.topic);
+          if (list === undefined) topics.set(d.topic, (list = []));
+          list.push({ partition: d.partition, offset: d.offset });
+        }
+        deferred.clear();
         // The batch's own commit call: unlike consumer.commitOffsets it still commits while stopping.
         await payload.commitOffsetsIfNecessary({
-          topics: [
-            { topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset(last) }] },
-          ],
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
         });
       }
     };
 
     consumer.on(consumer.events.GROUP_JOIN, () => {
       epoch++;
+      // The new generation starts at the committed offsets; deferred ones are work to redo.
+      deferred.clear();
       options.onJoined?.();
     });
     consumer.on(consumer.events.CRASH, (event) => {

@@ -82,6 +82,46 @@ if (broker === undefined) {
       }
     });
 
+    it('defers a commit with ack({ commit: false }) until the next plain ack, across partitions', async () => {
+      const topic = uniqueName('it-defer');
+      const group = uniqueName('g');
+      const bus = testKafkaBus(broker);
+      const read = async (commitLast: boolean): Promise<string[]> => {
+        const seen: string[] = [];
+        const reader = testKafkaBus(broker);
+        const sub = reader.consume([topic], { groupId: group, fromBeginning: true }).subscribe((d) => {
+          seen.push(...text(d));
+          d.ack(seen.length >= 8 && commitLast ? undefined : { commit: false });
+        });
+        await until(() => seen.length >= 8, '8 messages');
+        await sleep(500);
+        sub.unsubscribe();
+        await reader.close();
+        return seen;
+      };
+      try {
+        // Eight keys over three partitions: several deliveries, several partitions.
+        await bus.publish(
+          topic,
+          Array.from({ length: 8 }, (_, i) => ({ key: `run-${i}`, value: String(i) })),
+        );
+        const first = await read(false);
+        assert.equal(first.length, 8);
+        const again = await read(true);
+        assert.deepEqual(again.sort(), first.sort(), 'nothing was committed: all read again');
+        const seen: string[] = [];
+        const last = bus.consume([topic], { groupId: group, fromBeginning: true }).subscribe((d) => {
+          seen.push(...text(d));
+          d.ack();
+        });
+        await sleep(3_000);
+        last.unsubscribe();
+        assert.deepEqual(seen, [], 'the plain ack committed every partition read before it');
+      } finally {
+        await bus.close();
+      }
+    });
+
     it('keeps every message of one key (run id) on one partition', async () => {
       const bus = testKafkaBus(broker);
       const topic = uniqueName('it-keys');
