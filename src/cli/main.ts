@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
 import { controlCommand } from './control-command.js';
 import { dashboardsCommand } from './dashboards-command.js';
+import { demoCommand } from './demo-command.js';
 import { EXIT } from './exit-codes.js';
 import { addOptionSources } from './option-sources.js';
 import { processCommand } from './process-command.js';
@@ -42,6 +43,7 @@ export function buildProgram(setExit: (code: number) => void, options: ProgramOp
   program.addCommand(controlCommand(setExit));
   program.addCommand(dashboardsCommand(setExit));
   program.addCommand(recordCommand(setExit));
+  program.addCommand(demoCommand(setExit));
   return registerAll(program, options.env ?? process.env);
 }
 

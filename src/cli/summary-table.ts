@@ -1,3 +1,4 @@
+import type { DemoRunSummary } from '../demo/run-summary.js';
 import type { RunSummary } from '../replay/summary.js';
 
 /** A fixed-width table of the last estimate of each run. */
@@ -24,8 +25,46 @@ export function formatSummary(runs: readonly RunSummary[]): string {
     num(r.stabilityRatio),
     r.regime,
   ]);
+  return table(header, rows);
+}
+
+/** A fixed-width table of each run of `lyap demo` at its end. */
+export function formatDemoSummary(runs: readonly DemoRunSummary[]): string {
+  const header = [
+    'run',
+    'status',
+    'steps',
+    'lr start → end',
+    'final loss',
+    'train acc',
+    'median λmax',
+    'η·λmax',
+    'lyapunov[0]',
+    'regimes seen',
+    'commands applied/sent',
+    'alerts fired',
+  ];
+  const opt = (x: number | undefined): string => (x === undefined ? '-' : num(x));
+  const rows = runs.map((r) => [
+    r.runId,
+    r.status,
+    String(r.steps),
+    `${num(r.initialLr)} → ${num(r.finalLr)}`,
+    num(r.finalLoss),
+    r.accuracy === undefined ? '-' : `${(100 * r.accuracy).toFixed(1)}%`,
+    opt(r.medianSharpness),
+    opt(r.stabilityRatio),
+    opt(r.topExponent),
+    r.regimes.length === 0 ? '-' : r.regimes.join(', '),
+    `${r.commandsApplied}/${r.commandsSent}`,
+    r.criticalFired > 0 ? `${r.alertsFired} (${r.criticalFired} critical)` : String(r.alertsFired),
+  ]);
+  return table(header, rows);
+}
+
+function table(header: readonly string[], rows: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string =>
+  const line = (cells: readonly string[]): string =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
@@ -35,6 +74,7 @@ export function formatSummary(runs: readonly RunSummary[]): string {
 
 function num(x: number): string {
   if (x === 0) return '0';
+  if (!Number.isFinite(x)) return String(x);
   const abs = Math.abs(x);
   return abs >= 1e4 || abs < 1e-3 ? x.toExponential(3) : x.toPrecision(4);
 }

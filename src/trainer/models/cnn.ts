@@ -38,6 +38,21 @@ export function createCnn(options: CnnOptions): Model {
     { name: 'dense/bias', shape: [options.outputSize] },
   ]);
   const block = (i: number): ParamBlock => layout.blocks[i] as ParamBlock;
+  const outputs = (theta: tf.Tensor1D, x: tf.Tensor): tf.Tensor2D => {
+    let h = x as tf.Tensor4D;
+    convs.forEach((_, i) => {
+      const z = tf.add(
+        tf.conv2d(h, view(theta, block(2 * i)) as tf.Tensor4D, 1, 'same'),
+        view(theta, block(2 * i + 1)),
+      );
+      h = tf.maxPool(activate(z, options.activation) as tf.Tensor4D, 2, 2, 'valid');
+    });
+    const n = convs.length * 2;
+    return tf.add(
+      tf.matMul(tf.reshape(h, [-1, flat]), view(theta, block(n)) as tf.Tensor2D),
+      view(theta, block(n + 1)),
+    );
+  };
   return {
     name: `cnn-${options.channels.join('-')}-${options.outputSize}-${options.activation}`,
     layout,
@@ -53,21 +68,7 @@ export function createCnn(options: CnnOptions): Model {
         rng,
       ),
     loss: (theta: tf.Tensor1D, batch: Batch) =>
-      tf.tidy(() => {
-        let h = batch.x as tf.Tensor4D;
-        convs.forEach((_, i) => {
-          const z = tf.add(
-            tf.conv2d(h, view(theta, block(2 * i)) as tf.Tensor4D, 1, 'same'),
-            view(theta, block(2 * i + 1)),
-          );
-          h = tf.maxPool(activate(z, options.activation) as tf.Tensor4D, 2, 2, 'valid');
-        });
-        const n = convs.length * 2;
-        const logits = tf.add(
-          tf.matMul(tf.reshape(h, [batch.size, flat]), view(theta, block(n)) as tf.Tensor2D),
-          view(theta, block(n + 1)),
-        );
-        return lossOf(options.loss, logits, batch.y);
-      }),
+      tf.tidy(() => lossOf(options.loss, outputs(theta, batch.x), batch.y)),
+    outputs: (theta, x) => tf.tidy(() => outputs(theta, x)),
   };
 }

@@ -25,6 +25,17 @@ export function createMlp(options: MlpOptions): Model {
   );
   const block = (i: number): ParamBlock => layout.blocks[i] as ParamBlock;
   const last = layers.length - 1;
+  const outputs = (theta: tf.Tensor1D, x: tf.Tensor): tf.Tensor2D => {
+    let h: tf.Tensor = tf.reshape(x, [-1, options.inputSize]);
+    layers.forEach((_, i) => {
+      const z = tf.add(
+        tf.matMul(h as tf.Tensor2D, view(theta, block(2 * i)) as tf.Tensor2D),
+        view(theta, block(2 * i + 1)),
+      );
+      h = i === last ? z : activate(z, options.activation);
+    });
+    return h as tf.Tensor2D;
+  };
   return {
     name: `mlp-${widths.join('-')}-${options.activation}`,
     layout,
@@ -39,16 +50,7 @@ export function createMlp(options: MlpOptions): Model {
         rng,
       ),
     loss: (theta: tf.Tensor1D, batch: Batch) =>
-      tf.tidy(() => {
-        let h: tf.Tensor = tf.reshape(batch.x, [batch.size, options.inputSize]);
-        layers.forEach((_, i) => {
-          const z = tf.add(
-            tf.matMul(h as tf.Tensor2D, view(theta, block(2 * i)) as tf.Tensor2D),
-            view(theta, block(2 * i + 1)),
-          );
-          h = i === last ? z : activate(z, options.activation);
-        });
-        return lossOf(options.loss, h, batch.y);
-      }),
+      tf.tidy(() => lossOf(options.loss, outputs(theta, batch.x), batch.y)),
+    outputs: (theta, x) => tf.tidy(() => outputs(theta, x)),
   };
 }

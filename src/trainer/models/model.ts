@@ -13,6 +13,8 @@ export interface Model {
   /** Initial θ from the given uniform stream. */
   init(rng: () => number): Float32Array;
   loss(theta: tf.Tensor1D, batch: Batch): tf.Scalar;
+  /** The outputs the loss is taken of (classifiers: logits), one row per input; for evaluation. */
+  outputs?(theta: tf.Tensor1D, x: tf.Tensor): tf.Tensor2D;
   /** Releases tensors the model holds (constants such as a quadratic's matrix). */
   dispose?(): void;
 }

@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CONTROL_MODES, type ControlMode } from '../controller/index.js';
+import { formatNumber, alertLine } from '../demo/progress-view.js';
+import { MAX_DEMO_RUNS, spreadLearningRates } from '../demo/lr-spread.js';
+import { RECORDED_FILE_NAMES, type RecordedFile } from '../demo/recorder.js';
+import { RunBoard } from '../demo/run-board.js';
+import { summarizeRun } from '../demo/run-summary.js';
+import { ProgressDisplay } from '../demo/progress-display.js';
+import { LyapError } from '../errors.js';
+import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
+import { LyapMetrics } from '../metrics/index.js';
+import { BACKEND_NAMES, DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
+import { MemoryBus, type Bus } from '../transport/index.js';
+import { startDemoServer, type DemoServer } from './demo-server.js';
+import { EXIT } from './exit-codes.js';
+import { interruptHandler } from './interrupt.js';
+import { lineSink } from './io.js';
+import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import { formatDemoSummary } from './summary-table.js';
+
+interface DemoFlags {
+  steps: number;
+  lr: number;
+  runs: number;
+  controller: ControlMode;
+  port: number;
+  host: string;
+  live: boolean;
+  seed: number;
+  probeEvery: number;
+  out?: string;
+  brokers?: string;
+  backend: BackendName | 'auto';
+}
+
+export const DEMO_DEFAULTS = {
+  steps: 600,
+  lr: 0.5,
+  runs: 3,
+  controller: 'control',
+  port: 9464,
+  host: '127.0.0.1',
+  seed: 1,
+  probeEvery: 5,
+  backend: 'wasm',
+  batchSize: 64,
+  hidden: [128],
+} as const;
+
+/** A second Ctrl-C quits at once with the shell's code for SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+/** Commanded learning rates stay within these (the `lyap train` defaults). */
+const LR_BOUNDS = { minLr: 1e-6, maxLr: 10 } as const;
+
+export function demoCommand(setExit: (code: number) => void): Command {
+  return new Command('demo')
+    .description(
+      'Train an MLP on MNIST digits (shipped, nothing to download) with the whole pipeline in this ' +
+        'process: trainers, processor, controller and alerter over an in-memory bus, live page and ' +
+        '/metrics, every event recorded for `lyap replay`. Ctrl-C stops after the current step.',
+    )
+    .option('--steps <n>', 'training steps per run', positiveInteger('--steps'), DEMO_DEFAULTS.steps)
+    .option('--lr <rate>', 'learning rate (the middle of --runs)', positiveNumber('--lr'), DEMO_DEFAULTS.lr)
+    .option(
+      '--runs <n>',
+      `runs side by side, learning rates log-spaced from lr/40 to lr·40 (at most ${MAX_DEMO_RUNS})`,
+      runsOption,
+      DEMO_DEFAULTS.runs,
+    )
+    .addOption(
+      new Option('--controller <mode>', 'learning-rate controller: decide only, advise, or set the rate')
+        .choices(CONTROL_MODES)
+        .default(DEMO_DEFAULTS.controller),
+    )
+    .option(
+      '--port <port>',
+      'port of the live page and /metrics; 0 picks a free one',
+      nonNegativeInteger('--port'),
+      DEMO_DEFAULTS.port,
+    )
+    .option('--host <host>', 'address the live page binds to', DEMO_DEFAULTS.host)
+    .option('--no-live', 'serve neither the live page nor /metrics')
+    .option(
+      '--seed <n>',
+      'random seed, the same for every run',
+      nonNegativeInteger('--seed'),
+      DEMO_DEFAULTS.seed,
+    )
+    .option(
+      '--probe-every <n>',
+      'probe the Lyapunov exponent and the sharpness every n steps',
+      positiveInteger('--probe-every'),
+      DEMO_DEFAULTS.probeEvery,
+    )
+    .option('-o, --out <dir>', 'folder for the recorded events (default demo-out/<time>/)')
+    .option(
+      '--brokers <list>',
+      'run the same demo over Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md), on topics of its own',
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(['auto', ...BACKEND_NAMES])
+        .default(DEMO_DEFAULTS.backend),
+    )
+    .action(async (flags: DemoFlags) => {
+      setExit(await runDemoCommand(flags));
+    });
+}
+
+function runsOption(value: string): number {
+  const n = positiveInteger('--runs')(value);
+  if (n > MAX_DEMO_RUNS)
+    throw new InvalidArgumentError(`--runs must be at most ${MAX_DEMO_RUNS}, got '${value}'`);
+  return n;
+}
+
+async function runDemoCommand(flags: DemoFlags): Promise<number> {
+  const out = (text: string): void => {
+    process.stdout.write(text);
+  };
+  const warn = (message: string): void => {
+    process.stderr.write(`warning: ${message}\n`);
+  };
+  const started = new Date();
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+  const outDir = resolve(flags.out ?? join('demo-out', stamp));
+  const lrs = spreadLearningRates(flags.lr, flags.runs);
+  const kafka = flags.brokers !== undefined;
+  // On a shared broker the demo gets topics and consumer groups of its own.
+  const id = `lyap-demo-${started.getTime().toString(36)}`;
+  const topicPrefix = kafka ? `${id}.` : DEFAULT_TOPIC_PREFIX;
+  const groupPrefix = kafka ? `${id}-` : '';
+  const runs = lrs.map((lr, i) => ({
+    runId: `r${i + 1}-lr${lr}${kafka ? `-${started.getTime().toString(36)}` : ''}`,
+    lr,
+  }));
+  const bus: Bus = kafka ? kafkaBusFromFlags(flags.brokers) : new MemoryBus();
+  const topics = topicNames(topicPrefix);
+  const metrics = new LyapMetrics();
+  const board = new RunBoard();
+  const display = new ProgressDisplay({
+    board,
+    write: out,
+    tty: process.stdout.isTTY,
+    columns: process.stdout.columns,
+    logEverySteps: Math.max(1, Math.ceil(flags.steps / 10)),
+  });
+  const abort = new AbortController();
+  const onSignal = interruptHandler({
+    stop: () => {
+      abort.abort();
+      display.note('stopping after the current step (Ctrl-C again to quit at once)');
+    },
+    quit: () => process.exit(EXIT_INTERRUPTED),
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let server: DemoServer | undefined;
+  let dispose: (() => void) | undefined;
+  try {
+    // The port first: a busy one fails at once, before TensorFlow.js loads.
+    if (flags.live) {
+      server = await startDemoServer({
+        bus,
+        topics,
+        groupPrefix,
+        metrics,
+        host: flags.host,
+        port: flags.port,
+      });
+    }
+    makeFolder(outDir);
+    // Loaded here, not at the top: TensorFlow.js takes most of a second to import.
+    const { createProblem, selectBackend } = await import('../trainer/index.js');
+    const { runDemo } = await import('../demo/demo.js');
+    const backend = await selectBackend({ requested: flags.backend });
+    const { dataset, model } = createProblem({
+      dataset: 'mnist',
+      model: 'mlp',
+      hidden: DEMO_DEFAULTS.hidden,
+      seed: flags.seed,
+    });
+    dispose = model.dispose?.bind(model);
+    out(
+      `lyap demo: ${runs.length} run${runs.length === 1 ? '' : 's'} of ${model.name} (${model.layout.size} parameters) ` +
+        `on ${dataset.name} (${dataset.size} digits), ${backend.reportedName} backend, ${flags.steps} steps, ` +
+        `lr ${lrs.map(formatNumber).join(', ')}, controller ${flags.controller}` +
+        `${kafka ? `, Kafka topics ${topicPrefix}*` : ''}\n`,
+    );
+    if (server !== undefined) out(`live page: ${server.url}/   metrics: ${server.url}/metrics\n`);
+    out(`recording to ${shown(outDir)}\n`);
+    const result = await runDemo({
+      bus,
+      topicPrefix,
+      groupPrefix,
+      runs,
+      trainer: {
+        model,
+        dataset,
+        backend: backend.reportedName,
+        batchSize: DEMO_DEFAULTS.batchSize,
+        steps: flags.steps,
+        seed: flags.seed,
+        probe: { every: flags.probeEvery, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: DEFAULT_EPS0 },
+        lrBounds: LR_BOUNDS,
+      },
+      controllerMode: flags.controller,
+      signingKey: randomBytes(32).toString('hex'),
+      observer: metrics,
+      signal: abort.signal,
+      board,
+      open: (file) => lineSink(join(outDir, RECORDED_FILE_NAMES[file])),
+      onUpdate: () => {
+        display.update();
+      },
+      onAlert: (alert) => {
+        display.note(alertLine(alert));
+      },
+      log: (level, message) => {
+        if (level === 'warn') warn(message);
+      },
+      ...(kafka ? { drainTimeoutMs: 30_000, quietMs: 1_000, latenessMs: 60_000 } : {}),
+    });
+    display.finish();
+    out(`\n${formatDemoSummary(board.runs.map(summarizeRun))}\n`);
+    out(recordingText(outDir, result.files));
+    return result.runs.some((r) => r.error !== undefined) ? EXIT.failure : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server?.close();
+    await bus.close();
+    dispose?.();
+  }
+}
+
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new LyapError(
+      'LYAP_E_CONFIG',
+      `cannot create the --out folder ${dir}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function recordingText(outDir: string, files: readonly RecordedFile[]): string {
+  const path = (file: RecordedFile): string => shown(join(outDir, RECORDED_FILE_NAMES[file]));
+  const lines = files.map((file) => `  ${path(file)}`);
+  const events = path('events');
+  const replayed = shown(join(outDir, 'replayed-estimates.jsonl'));
+  return [
+    'recorded:',
+    ...lines,
+    'replay the events through the processor (the same estimates as estimates.jsonl):',
+    `  lyap replay --input ${quote(events)} --output ${quote(replayed)} --summary`,
+    `  (in this repository: npm run lyap -- replay --input ${quote(events)} --summary)`,
+    '',
+  ].join('\n');
+}
+
+/** A path relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') ? rel : path;
+}
+
+function quote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -1,0 +1,81 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EstimateEvent } from '../../../src/events/index.js';
+import { lyap } from '../../helpers/cli.js';
+import { cleanEnv, ensureBuilt, run, summaryRows } from './support.js';
+
+const STEPS = 30;
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+const jsonLines = <T>(path: string): T[] =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
+
+// `npm start` itself, as a newcomer runs it, with its options from the environment
+// (LYAP_STEPS, LYAP_PORT, LYAP_OUT: the LYAP_* option sources of src/cli/option-sources.ts).
+describe('npm start (lyap demo)', () => {
+  before(() => {
+    ensureBuilt();
+  });
+
+  it('trains, measures, controls and alerts, prints a summary, and records events that replay to the same estimates', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lyap-npm-start-'));
+    try {
+      const r = await run(npm, ['start'], {
+        env: cleanEnv({ LYAP_STEPS: String(STEPS), LYAP_PORT: '0', LYAP_OUT: out }),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      // npm may warn about its own set-up on stderr; the demo itself has nothing to report there.
+      assert.doesNotMatch(r.stderr, /^(lyap:|warning:)/m, r.stderr);
+      assert.ok(!r.stdout.includes('\u001b['), 'no escape codes off a terminal');
+      assert.match(
+        r.stdout,
+        /^live page: http:\/\/127\.0\.0\.1:\d+\/ +metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m,
+      );
+
+      // Every run in the summary, completed, with finite numbers.
+      const rows = summaryRows(r.stdout);
+      assert.deepEqual(
+        rows.map((row) => [row.run, row.status, row.steps]),
+        [
+          ['r1-lr0.0125', 'completed', STEPS],
+          ['r2-lr0.5', 'completed', STEPS],
+          ['r3-lr20', 'completed', STEPS],
+        ],
+      );
+      for (const row of rows) {
+        for (const x of [row.finalLoss, row.medianSharpness, row.stabilityRatio, row.topExponent]) {
+          assert.ok(Number.isFinite(x), `${row.run}: ${JSON.stringify(row)}`);
+        }
+        assert.match(row.lr, /^\S+ → \S+$/);
+        assert.match(row.accuracy, /^\d{1,3}\.\d%$/);
+        assert.match(row.commands, /^\d+\/\d+$/);
+      }
+      // The run at 40× the rate is unstable within 30 steps: a critical alert, printed as it fired.
+      assert.match(r.stdout, /^alert: CRITICAL LyapStabilityRatioAboveTwo: run r3-lr20: unstable/m);
+      assert.match(rows[2]?.alerts ?? '', /critical/);
+
+      // The printed replay command, run as printed, gives back the demo's own estimates.
+      const printed = /^ {2}lyap replay --input (\S+) --output (\S+) --summary$/m.exec(r.stdout);
+      assert.ok(printed !== null, r.stdout);
+      const [, input = '', output = ''] = printed;
+      assert.equal(input, join(out, 'events.jsonl'));
+      const replay = await lyap(['replay', '--input', input, '--output', output]);
+      assert.equal(replay.code, 0, replay.stderr);
+      const recorded = jsonLines<EstimateEvent>(join(out, 'estimates.jsonl'));
+      const replayed = jsonLines<EstimateEvent>(output);
+      assert.ok(recorded.length >= 3 * (STEPS / 5), `${recorded.length} estimates`);
+      // Same estimates: every field of every estimate, in the same order (the demo's processor
+      // runs on event time, over the events in the order events.jsonl holds them).
+      assert.deepEqual(replayed, recorded);
+      assert.equal(readFileSync(output, 'utf8'), readFileSync(join(out, 'estimates.jsonl'), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});

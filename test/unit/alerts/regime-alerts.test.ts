@@ -1,0 +1,187 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { concatMap, firstValueFrom, take, toArray } from 'rxjs';
+import { RegimeAlerts, startAlerter } from '../../../src/alerts/index.js';
+import {
+  AlertEvent,
+  decodeEvent,
+  encodeEvent,
+  topicNames,
+  type EstimateEvent,
+  type Regime,
+} from '../../../src/events/index.js';
+import { MemoryBus } from '../../../src/transport/index.js';
+
+const T = 1_700_000_000_000;
+
+function estimate(step: number, regime: Regime, extra: Partial<EstimateEvent> = {}): EstimateEvent {
+  return {
+    v: 1,
+    type: 'estimate',
+    runId: 'r',
+    ts: T + step,
+    step,
+    window: 20,
+    lr: 0.5,
+    lyapunov: [0.05],
+    curvature: [1],
+    sharpness: 5,
+    stabilityRatio: 2.5,
+    regime,
+    samples: step + 1,
+    ...extra,
+  };
+}
+
+/** The alerts of a regime sequence, one estimate per step, as `state name @step`. */
+function run(regimes: readonly Regime[]): string[] {
+  const rule = new RegimeAlerts();
+  return regimes.flatMap((regime, step) =>
+    rule.observe(estimate(step, regime)).map((a) => `${a.state} ${a.name} @${a.step}`),
+  );
+}
+
+describe('alerts > RegimeAlerts', () => {
+  it('fires when a run stays unstable for two estimates and resolves when it leaves', () => {
+    assert.deepEqual(run(['unknown', 'converging', 'unstable', 'unstable', 'unstable', 'converging']), [
+      'firing LyapStabilityRatioAboveTwo @3',
+      'resolved LyapStabilityRatioAboveTwo @5',
+    ]);
+  });
+
+  it('does not fire for a single estimate in a regime', () => {
+    assert.deepEqual(run(['converging', 'unstable', 'converging', 'edge', 'converging', 'chaotic']), []);
+  });
+
+  it('names and grades each regime: unstable and diverged critical, edge and chaotic warnings', () => {
+    const rule = new RegimeAlerts();
+    const seen = new Map<string, string>();
+    const regimes: Regime[] = ['edge', 'edge', 'chaotic', 'chaotic', 'unstable', 'unstable', 'diverged'];
+    regimes.forEach((regime, step) => {
+      for (const a of rule.observe(estimate(step, regime))) {
+        if (a.state === 'firing') seen.set(a.name, `${regime} ${a.severity}`);
+      }
+    });
+    assert.deepEqual(Object.fromEntries(seen), {
+      LyapEdgeOfStability: 'edge warning',
+      LyapPositiveLyapunovExponent: 'chaotic warning',
+      LyapStabilityRatioAboveTwo: 'unstable critical',
+      LyapTrainingDiverged: 'diverged critical',
+    });
+  });
+
+  it('fires diverged at its first estimate: a diverged run emits no second one', () => {
+    assert.deepEqual(run(['converging', 'converging', 'diverged']), ['firing LyapTrainingDiverged @2']);
+  });
+
+  it('resolves the old alert before firing the next when the regime changes while firing', () => {
+    assert.deepEqual(run(['unstable', 'unstable', 'diverged']), [
+      'firing LyapStabilityRatioAboveTwo @1',
+      'resolved LyapStabilityRatioAboveTwo @2',
+      'firing LyapTrainingDiverged @2',
+    ]);
+  });
+
+  it('restarts the count when the regime changes before the alert fired', () => {
+    assert.deepEqual(run(['edge', 'unstable', 'edge', 'unstable', 'unstable']), [
+      'firing LyapStabilityRatioAboveTwo @4',
+    ]);
+  });
+
+  it('fires once per stay, and again after the run left and came back', () => {
+    assert.deepEqual(run(['chaotic', 'chaotic', 'chaotic', 'chaotic', 'converging', 'chaotic', 'chaotic']), [
+      'firing LyapPositiveLyapunovExponent @1',
+      'resolved LyapPositiveLyapunovExponent @4',
+      'firing LyapPositiveLyapunovExponent @6',
+    ]);
+  });
+
+  it('ignores redelivered and out-of-order estimates', () => {
+    const rule = new RegimeAlerts();
+    assert.deepEqual(rule.observe(estimate(10, 'unstable')), []);
+    assert.deepEqual(rule.observe(estimate(10, 'unstable')), []);
+    assert.deepEqual(rule.observe(estimate(5, 'unstable')), []);
+    assert.equal(rule.observe(estimate(20, 'unstable'))[0]?.state, 'firing');
+    assert.deepEqual(rule.observe(estimate(20, 'converging')), []);
+  });
+
+  it('keeps runs apart', () => {
+    const rule = new RegimeAlerts();
+    const a = (step: number, regime: Regime) => estimate(step, regime, { runId: 'a' });
+    const b = (step: number, regime: Regime) => estimate(step, regime, { runId: 'b' });
+    assert.deepEqual(rule.observe(a(0, 'unstable')), []);
+    assert.deepEqual(rule.observe(b(0, 'unstable')), []);
+    assert.deepEqual(rule.observe(b(1, 'converging')), []);
+    assert.equal(rule.observe(a(1, 'unstable'))[0]?.runId, 'a');
+    assert.equal(rule.firing('a'), 'LyapStabilityRatioAboveTwo');
+    assert.equal(rule.firing('b'), undefined);
+  });
+
+  it('carries the measure the regime was judged by, the estimate time and a message naming the run', () => {
+    const rule = new RegimeAlerts();
+    rule.observe(estimate(0, 'unstable', { stabilityRatio: 3.1 }));
+    const [unstable] = rule.observe(estimate(5, 'unstable', { stabilityRatio: 3.2, lr: 0.8, sharpness: 4 }));
+    assert.equal(unstable?.value, 3.2);
+    assert.equal(unstable?.ts, T + 5);
+    assert.match(unstable?.message ?? '', /^run r: unstable: η·λ_max = 3\.20 > 2 .* at step 5$/);
+    assert.equal(AlertEvent.safeParse(unstable).success, true);
+
+    rule.observe(estimate(6, 'chaotic', { lyapunov: [0.07] }));
+    const chaotic = rule.observe(estimate(7, 'chaotic', { lyapunov: [0.08] })).at(-1);
+    assert.equal(chaotic?.value, 0.08);
+
+    const [resolved, diverged] = rule.observe(estimate(8, 'diverged', { lyapunov: [], stabilityRatio: 0 }));
+    assert.equal(resolved?.state, 'resolved');
+    assert.match(resolved?.message ?? '', /left chaotic \(now diverged\)/);
+    assert.ok(Number.isNaN(diverged?.value), 'a diverged run has no finite loss');
+    // NaN travels as "NaN" and decodes back.
+    const decoded = decodeEvent(encodeEvent(diverged as AlertEvent));
+    assert.ok(decoded.ok && decoded.event.type === 'alert' && Number.isNaN(decoded.event.value));
+  });
+});
+
+describe('alerts > startAlerter', () => {
+  it('turns the estimates topic into alert events on the alerts topic, keyed by run', async () => {
+    const bus = new MemoryBus();
+    const topics = topicNames('t.');
+    const told: AlertEvent[] = [];
+    const alerter = startAlerter({
+      bus,
+      topicPrefix: 't.',
+      groupId: 'alerter-test',
+      fromBeginning: true,
+      onAlert: (a) => told.push(a),
+    });
+    const alerts = firstValueFrom(
+      bus.consume([topics.alerts], { groupId: 'watch', fromBeginning: true }).pipe(
+        concatMap((d) => {
+          d.ack();
+          return d.messages;
+        }),
+        take(2),
+        toArray(),
+      ),
+    );
+    const regimes: Regime[] = ['unstable', 'unstable', 'unstable', 'converging'];
+    await bus.publish(topics.estimates, [
+      { value: '{"not": "an event"}' },
+      ...regimes.map((regime, step) => ({ key: 'r', value: encodeEvent(estimate(step, regime)) })),
+    ]);
+    const messages = await alerts;
+    assert.deepEqual(
+      messages.map((m) => {
+        const decoded = decodeEvent(m.value);
+        return decoded.ok && decoded.event.type === 'alert' ? `${m.key} ${decoded.event.state}` : 'bad';
+      }),
+      ['r firing', 'r resolved'],
+    );
+    assert.deepEqual(
+      told.map((a) => a.state),
+      ['firing', 'resolved'],
+    );
+    assert.deepEqual(alerter.stats, { estimates: 4, alerts: 2, invalid: 1 });
+    alerter.stop();
+    await alerter.done;
+    await bus.close();
+  });
+});
