@@ -31,6 +31,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
   'control-loop-kafka': async () =>
     (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
+  'kafka-throughput': async () =>
+    (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
 };
 
 const results: SuiteResult[] = [];
