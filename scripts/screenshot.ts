@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
-const CHROMIUM = process.env['LYAP_CHROMIUM'] ?? '/usr/bin/chromium';
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '300' },
@@ -56,15 +56,7 @@ const profile = mkdtempSync(join(tmpdir(), 'lyap-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: [...CHROMIUM_ARGS],
   viewport: { width: 1400, height: 1000 },
 });
 try {

@@ -19,18 +19,8 @@ import {
   type TrainingSessionResult,
 } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = 'test-artifacts/live-page.png';
 const SAMPLES = 64;
 const DIM = 4;
@@ -150,7 +140,7 @@ describe('browser > the live page', () => {
         context = await chromium.launchPersistentContext(profile, {
           executablePath: CHROMIUM,
           headless: true,
-          args: CHROMIUM_ARGS,
+          args: [...CHROMIUM_ARGS],
           viewport: { width: 1400, height: 1000 },
         });
         const page = context.pages()[0] ?? (await context.newPage());
@@ -305,7 +295,7 @@ describe('browser > the live page under load', () => {
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
         headless: true,
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS],
         viewport: { width: 1400, height: 1000 },
       });
       try {

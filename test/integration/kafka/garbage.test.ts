@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom, toArray } from 'rxjs';
-import { decodeEvent, encodeEvent, topicNames, type EstimateEvent } from '../../../src/events/index.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  topicForType,
+  topicNames,
+  type EstimateEvent,
+} from '../../../src/events/index.js';
 import type { DeadLetterEvent } from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import type { OutgoingMessage } from '../../../src/transport/index.js';
@@ -77,8 +83,7 @@ if (broker === undefined) {
         const perStep = GARBAGE / STEPS;
         let sent = 0;
         for (const e of events) {
-          const topic =
-            e.type === 'run' ? topics.runs : e.type === 'gradient' ? topics.gradients : topics.trajectory;
+          const topic = topicForType(e.type, topics);
           await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
           if (e.type === 'gradient') {
             // The garbage goes in concurrently with the run, into the same topic.

@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { decodeEvent, encodeEvent, topicNames, type EstimateEvent } from '../../../src/events/index.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  topicForType,
+  topicNames,
+  type EstimateEvent,
+} from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
 import { testKafkaBus } from '../../helpers/kafka-bus.js';
@@ -46,8 +52,7 @@ if (broker === undefined) {
         ...simulateQuadraticRun({ runId: 'kafka-run', spectrum: [3, 1, -0.5], lr: 0.05, steps: 40 }),
       ];
       for (const e of events) {
-        const topic =
-          e.type === 'run' ? topics.runs : e.type === 'gradient' ? topics.gradients : topics.trajectory;
+        const topic = topicForType(e.type, topics);
         await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
       }
       const common = ['--brokers', broker.bootstrap, '--topic-prefix', prefix, '--metrics-port', '0'];

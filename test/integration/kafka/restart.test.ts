@@ -4,6 +4,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import {
   decodeEvent,
   encodeEvent,
+  topicForType,
   topicNames,
   type EstimateEvent,
   type LyapEvent,
@@ -46,8 +47,7 @@ if (broker === undefined) {
       ];
       const publish = async (list: readonly LyapEvent[]): Promise<void> => {
         for (const e of list) {
-          const topic =
-            e.type === 'run' ? topics.runs : e.type === 'gradient' ? topics.gradients : topics.trajectory;
+          const topic = topicForType(e.type, topics);
           await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
         }
       };
