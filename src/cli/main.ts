@@ -9,6 +9,7 @@ import { addOptionSources } from './option-sources.js';
 import { processCommand } from './process-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
+import { sweepCommand } from './sweep-command.js';
 import { trainCommand } from './train-command.js';
 
 function version(): string {
@@ -43,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void, options: ProgramOp
   program.addCommand(controlCommand(setExit));
   program.addCommand(dashboardsCommand(setExit));
   program.addCommand(recordCommand(setExit));
+  program.addCommand(sweepCommand(setExit));
   program.addCommand(demoCommand(setExit));
   return registerAll(program, options.env ?? process.env);
 }

@@ -3,6 +3,7 @@ import { LyapError } from '../errors.js';
 import { RunId, topicNames } from '../events/index.js';
 import { DEFAULT_BUFFER_CAPACITY_EVENTS } from '../trainer/events/event-buffer.js';
 import { copyTopics } from '../trainer/events/copy-topics.js';
+import { SCHEDULE_NAMES, type ScheduleName } from '../trainer/lr-schedule.js';
 import {
   ACTIVATIONS,
   BACKEND_NAMES,
@@ -38,6 +39,7 @@ interface TrainFlags {
   activation: Activation;
   loss?: LossName;
   lr: number;
+  schedule: ScheduleName;
   momentum: number;
   batch: number;
   steps: number;
@@ -119,6 +121,13 @@ export function trainCommand(setExit: (code: number) => void): Command {
       ),
     )
     .option('--lr <rate>', 'learning rate', positiveNumber('--lr'), 0.1)
+    .addOption(
+      choice(
+        '--schedule <name>',
+        'rate over the run: constant, step (×0.1 at 50% and 75%), cosine',
+        SCHEDULE_NAMES,
+      ).default('constant'),
+    )
     .option(
       '--momentum <mu>',
       'heavy-ball momentum, 0 for plain SGD',
@@ -343,6 +352,7 @@ async function runTrain(flags: TrainFlags, backendFromConfig: boolean): Promise<
       dataset,
       backend: backend.reportedName,
       lr: flags.lr,
+      schedule: flags.schedule,
       momentum: flags.momentum,
       batchSize: flags.batch,
       steps,

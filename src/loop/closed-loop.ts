@@ -101,7 +101,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
         await new Promise((r) => setTimeout(r, 5));
       }
     } else {
-      await new Promise((r) => setTimeout(r, 1_000));
+      await untilEstimated(estimates, lastProbedStep(session.lastStep, options.trainer.probe.every));
     }
     return { session, gradients, estimates, commands };
   } finally {
@@ -109,5 +109,26 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
     controller?.stop();
     watch.unsubscribe();
     if (options.bus === undefined) await bus.close();
+  }
+}
+
+function lastProbedStep(lastStep: number | undefined, every: number): number | undefined {
+  return lastStep === undefined || every <= 0 ? undefined : Math.floor(lastStep / every) * every;
+}
+
+/**
+ * Over a broker the estimates trail the training by a few fetch round trips: wait until the
+ * last probed step's estimate has come back (at most 30 s without one arriving), or 1 s when
+ * nothing was probed.
+ */
+async function untilEstimated(estimates: readonly EstimateEvent[], step: number | undefined): Promise<void> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  if (step === undefined) return sleep(1_000);
+  let seen = estimates.length;
+  let quietMs = 0;
+  while (quietMs < 30_000 && !estimates.some((e) => e.step >= step)) {
+    await sleep(100);
+    quietMs = estimates.length > seen ? 0 : quietMs + 100;
+    seen = estimates.length;
   }
 }

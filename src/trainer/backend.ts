@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { LyapError } from '../errors.js';
 import { BACKEND_NAMES, type BackendName } from './names.js';
 import { tf } from './tf.js';
+import { registerWasmConv2dFilterGradient } from './wasm-conv2d-filter-grad.js';
 
 interface BackendSpec {
   /** The package that provides it; undefined when it ships with the union package. */
@@ -87,6 +88,7 @@ async function activate(
     return `backend '${spec.tfName}' failed to initialise (${firstLine(error)})`;
   }
   await tf.ready();
+  if (name === 'wasm') registerWasmConv2dFilterGradient();
   return undefined;
 }
 

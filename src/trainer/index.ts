@@ -4,6 +4,7 @@ export * from './params.js';
 export * from './problem.js';
 export * from './trainer.js';
 export * from './lr-command-queue.js';
+export * from './lr-schedule.js';
 export * from './lr-intake.js';
 export * from './events/event-buffer.js';
 export * from './probe/hvp.js';

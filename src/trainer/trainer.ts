@@ -11,6 +11,7 @@ import {
 import { BatchSampler, type Batch } from './data/sampler.js';
 import type { Dataset } from './data/dataset.js';
 import type { Model } from './models/model.js';
+import { scheduledLr, type ScheduleName } from './lr-schedule.js';
 import type { HvpMode } from './probe/hvp.js';
 import { TangentProbe } from './probe/tangent-probe.js';
 import { ShadowReplica } from './shadow-replica.js';
@@ -39,6 +40,11 @@ export interface TrainerOptions {
   /** The active backend's reported name, for the `run` events. */
   backend: string;
   lr: number;
+  /**
+   * How the rate moves from `lr` over the run (lr-schedule.ts); default `constant`. It applies
+   * until the first learning-rate command; from then on the commanded rate holds.
+   */
+  schedule?: ScheduleName;
   momentum?: number;
   batchSize: number;
   steps: number;
@@ -54,6 +60,8 @@ export interface TrainerOptions {
   onStep?: (events: {
     gradient: LyapEvent & { type: 'gradient' };
     trajectory: LyapEvent & { type: 'trajectory' };
+    /** θ[t+1], after the step: to read (e.g. evaluate the model), never to write or dispose. */
+    theta: tf.Tensor1D;
   }) => void;
   signal?: AbortSignal;
   /**
@@ -112,6 +120,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     previousUpdate: undefined,
   };
   const config = runConfig(options, sampler.batchSize);
+  const schedule = options.schedule ?? 'constant';
   let lr = options.lr;
   let cmdSeq: number | undefined;
   let status: RunStatus = 'completed';
@@ -129,6 +138,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       if (command !== undefined) {
         lr = command.lr;
         cmdSeq = command.seq;
+      } else if (cmdSeq === undefined && schedule !== 'constant') {
+        lr = scheduledLr(schedule, options.lr, step, options.steps);
       }
       const batch = sampler.next();
       const loss = (theta: tf.Tensor1D): tf.Scalar => model.loss(theta, batch);
@@ -181,7 +192,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       if (separation !== undefined) trajectory.shadow = separation;
       options.emit(gradient);
       options.emit(trajectory);
-      options.onStep?.({ gradient, trajectory });
+      options.onStep?.({ gradient, trajectory, theta: state.theta });
       lastStep = step;
       finalLoss = computed.stats.loss;
       if (!finite) {

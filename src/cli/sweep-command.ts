@@ -1,0 +1,175 @@
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LyapError } from '../errors.js';
+import { defaultJobs } from '../sweep/presets.js';
+import {
+  PRESET_NAMES,
+  SWEEP_DATASETS,
+  SWEEP_MODELS,
+  type PresetName,
+  type SweepModel,
+} from '../sweep/sweep-config.js';
+import { resolveSweepConfig, type SweepOverrides } from '../sweep/sweep-options.js';
+import type { ScheduleName } from '../trainer/lr-schedule.js';
+import { BACKEND_NAMES, type LossName } from '../trainer/names.js';
+import { EXIT } from './exit-codes.js';
+import { positiveInteger } from './options.js';
+
+interface SweepFlags extends Omit<SweepOverrides, 'jobs'> {
+  preset: PresetName;
+  out?: string;
+  jobs?: number;
+  rebuild?: string;
+}
+
+/** A comma-separated list, each item through `item`; a bad one names the whole list. */
+function list<T>(
+  name: string,
+  expected: string,
+  item: (part: string) => T | undefined,
+): (value: string) => T[] {
+  return (value) =>
+    value.split(',').map((raw) => {
+      const part = raw.trim();
+      const parsed = part === '' ? undefined : item(part);
+      if (parsed === undefined) {
+        throw new InvalidArgumentError(
+          `${name} must be a comma-separated list of ${expected}, got '${value}'`,
+        );
+      }
+      return parsed;
+    });
+}
+
+const positiveNumberItem = (part: string): number | undefined => {
+  const n = Number(part);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+};
+const seedItem = (part: string): number | undefined =>
+  /^\d+$/.test(part) && Number.isSafeInteger(Number(part)) ? Number(part) : undefined;
+const modelItem = (part: string): SweepModel | undefined =>
+  (SWEEP_MODELS as readonly string[]).includes(part) ? (part as SweepModel) : undefined;
+const lossItem = (part: string): LossName | undefined =>
+  part === 'ce' || part === 'cross-entropy' ? 'cross-entropy' : part === 'mse' ? 'mse' : undefined;
+const scheduleItem = (part: string): Exclude<ScheduleName, 'constant'> | undefined =>
+  part === 'step' || part === 'cosine' ? part : undefined;
+/** `none` for an empty list (no arms of that kind). */
+const orNone =
+  <T>(parse: (value: string) => T[]) =>
+  (value: string): T[] =>
+    value.trim() === 'none' ? [] : parse(value);
+
+function positive(name: string): (value: string) => number {
+  return (value) => {
+    const n = positiveNumberItem(value.trim());
+    if (n === undefined) throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
+    return n;
+  };
+}
+
+export function sweepCommand(setExit: (code: number) => void): Command {
+  return new Command('sweep')
+    .description(
+      'Train many runs (learning rates × seeds × models × losses, plus controller and schedule arms), ' +
+        'each in its own process through the pipeline, and write a report: λ_max against 1/η, η·λ_max, ' +
+        'the Lyapunov exponent against the curvature, steps to a target loss (docs/sweep.md).',
+    )
+    .addOption(
+      new Option('--preset <name>', 'sizes and grids to start from').choices(PRESET_NAMES).default('quick'),
+    )
+    .option('-o, --out <dir>', 'report folder (default: sweep-out/<preset>-<time>)')
+    .option(
+      '--lrs <rates>',
+      'constant learning rates, comma-separated',
+      list('--lrs', 'positive numbers', positiveNumberItem),
+    )
+    .option('--seeds <list>', 'seeds, comma-separated', list('--seeds', 'non-negative integers', seedItem))
+    .option('--steps <n>', 'training steps per run', positiveInteger('--steps'))
+    .option('--batch <n>', 'minibatch size', positiveInteger('--batch'))
+    .option('--probe-every <n>', 'probe every n steps', positiveInteger('--probe-every'))
+    .option('--models <list>', 'models: mlp, cnn', list('--models', 'mlp or cnn', modelItem))
+    .option('--losses <list>', 'losses: ce (cross-entropy), mse', list('--losses', 'ce or mse', lossItem))
+    .option(
+      '--alphas <list>',
+      'controller arms η = α/λ̂_max, comma-separated; none for no controller arm',
+      orNone(list('--alphas', 'positive numbers', positiveNumberItem)),
+    )
+    .option(
+      '--schedules <list>',
+      'schedule arms from the best constant rate: step, cosine; none for none',
+      orNone(list('--schedules', 'step or cosine', scheduleItem)),
+    )
+    .option(
+      '--controller-start-lr <rate>',
+      'learning rate the controller arms start from',
+      positive('--controller-start-lr'),
+    )
+    .option(
+      '--target-loss <loss>',
+      'steps-to-target threshold of the smoothed training loss',
+      positive('--target-loss'),
+    )
+    .option('--jobs <n>', 'child processes at once (default: number of cores)', positiveInteger('--jobs'))
+    .addOption(new Option('--dataset <name>', 'dataset').choices(SWEEP_DATASETS))
+    .option('--data-dir <dir>', 'CIFAR-10: the extracted cifar-10-batches-bin folder')
+    .option('--train-samples <n>', 'training samples (the first n)', positiveInteger('--train-samples'))
+    .option(
+      '--eval-samples <n>',
+      'held-out samples for accuracy (the next n)',
+      positiveInteger('--eval-samples'),
+    )
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend of the runs').choices(['auto', ...BACKEND_NAMES]),
+    )
+    .option(
+      '--brokers <list>',
+      'run every run through Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md)',
+    )
+    .option(
+      '--rebuild <dir>',
+      "rebuild a sweep folder's results.json, figures and report.md from its runs, without training",
+    )
+    .action(async (flags: SweepFlags) => {
+      setExit(await runSweepCommand(flags));
+    });
+}
+
+async function runSweepCommand(flags: SweepFlags): Promise<number> {
+  const { preset, out, jobs, rebuild, ...overrides } = flags;
+  if (rebuild !== undefined) {
+    const { rebuildSweep } = await import('../sweep/sweep.js');
+    const results = await rebuildSweep(rebuild);
+    process.stderr.write(`rebuilt ${join(rebuild, 'report.md')} from ${results.runs.length} runs\n`);
+    return EXIT.ok;
+  }
+  const resolved = resolveSweepConfig(preset, { ...overrides, jobs: jobs ?? defaultJobs() });
+  if (!resolved.ok) throw new LyapError('LYAP_E_CONFIG', resolved.problems.join('; '));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const outDir = out ?? join('sweep-out', `${preset}-${stamp}`);
+  const abort = new AbortController();
+  const stop = (): void => {
+    abort.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    // Loaded here: the sweep pulls in vega, which `lyap --help` should not pay for.
+    const { runSweep } = await import('../sweep/sweep.js');
+    const results = await runSweep({
+      config: resolved.config,
+      outDir,
+      command: ['lyap', 'sweep', ...process.argv.slice(3)].join(' '),
+      log: (line) => process.stderr.write(`${line}\n`),
+      signal: abort.signal,
+    });
+    const { counts } = results.analysis;
+    process.stderr.write(
+      `sweep done in ${results.wallSeconds.toFixed(0)} s: ${counts.completed} completed, ${counts.diverged} diverged, ` +
+        `${counts.failed} failed; report in ${join(outDir, 'report.md')}\n`,
+    );
+    return abort.signal.aborted ? EXIT.failure : EXIT.ok;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,158 @@
+import type { EstimateEvent } from '../events/index.js';
+import { LATE_FRACTION, type RunSpec } from './sweep-config.js';
+import type { LateStats, RunRecord } from './run-record.js';
+import { smoothedLoss, stepsToTarget } from './smoothed-loss.js';
+import { mean, median } from './stats.js';
+
+/** One probe's raw k = 1 measurements (from the gradient event): η, G = ‖Jv‖², r = vᵀHv. */
+export interface RawProbe {
+  step: number;
+  eta: number;
+  gram: number;
+  rayleigh: number;
+}
+
+export interface RunObservations {
+  status: RunRecord['status'];
+  error?: string;
+  wallSeconds: number;
+  cpuSeconds: number;
+  finalLr: number | null;
+  commands: number;
+  /** Training loss per step (index = step); NaN where it was not finite. */
+  losses: readonly number[];
+  probes: readonly RawProbe[];
+  /** This run's estimates, in any order. */
+  estimates: readonly EstimateEvent[];
+  evals: readonly { step: number; accuracy: number; loss: number }[];
+}
+
+export interface SummaryOptions {
+  targetLoss: number;
+  lossHalfLifeSteps: number;
+}
+
+const SERIES_POINTS = 100;
+const LOSS_POINTS = 200;
+
+/** Every n-th index so that at most `points` remain, the last one always kept. */
+function thin<T>(values: readonly T[], points: number): T[] {
+  const stride = Math.max(1, Math.ceil(values.length / points));
+  const kept = values.filter((_, i) => i % stride === 0);
+  const last = values.at(-1);
+  if (last !== undefined && kept.at(-1) !== last) kept.push(last);
+  return kept;
+}
+
+const finiteOrNull = (x: number | undefined): number | null =>
+  x !== undefined && Number.isFinite(x) ? x : null;
+
+/**
+ * The late-training statistics: over the estimates of the last half of the run's probes (by
+ * step, diverged ones excluded) and the raw probes at or after the first of them.
+ */
+export function lateStats(
+  estimates: readonly EstimateEvent[],
+  probes: readonly RawProbe[],
+): LateStats | null {
+  const usable = estimates
+    .filter((e) => e.window > 0 && e.regime !== 'diverged' && e.lyapunov.length > 0)
+    .sort((a, b) => a.step - b.step);
+  const late = usable.slice(Math.floor(usable.length * (1 - LATE_FRACTION)));
+  const first = late[0];
+  if (first === undefined) return null;
+  const top = late.map((e) => e.lyapunov[0] ?? NaN);
+  const h = late.map((e) => e.curvature[0] ?? NaN);
+  const raw = probes.filter((p) => p.step >= first.step && p.gram > 0 && Number.isFinite(p.rayleigh));
+  const stats = {
+    probes: late.length,
+    sharpness: median(late.map((e) => e.sharpness)),
+    etaLambda: median(late.map((e) => e.lr * e.sharpness)),
+    topExponent: median(top),
+    curvature: median(h),
+    predictedExponent: median(late.map((e) => e.predictedLyapunov?.[0] ?? NaN)),
+    negativeCurvaturePrediction: median(late.map((e, i) => Math.log1p(e.lr * Math.max(0, -(h[i] ?? NaN))))),
+    localExponent: mean(raw.map((p) => 0.5 * Math.log(p.gram))),
+    localPredicted: mean(raw.map((p) => Math.log(Math.abs(1 - p.eta * p.rayleigh)))),
+    offEigenSine: median(raw.map((p) => offEigenSine(p))),
+  };
+  const values = Object.values(stats);
+  return values.every((v) => v !== undefined && Number.isFinite(v)) ? (stats as LateStats) : null;
+}
+
+/**
+ * sin∠(v, Hv) for a unit v from one probe: ‖Hv‖² = (G − 1 + 2ηr)/η² since G = ‖v − ηHv‖²,
+ * and ‖(H − r)v‖² = ‖Hv‖² − r².
+ */
+export function offEigenSine(p: RawProbe): number {
+  const hv2 = (p.gram - 1 + 2 * p.eta * p.rayleigh) / (p.eta * p.eta);
+  if (!(hv2 > 0)) return 0;
+  return Math.sqrt(Math.min(1, Math.max(0, 1 - (p.rayleigh * p.rayleigh) / hv2)));
+}
+
+/** One run's record from what its child observed. */
+export function summarizeRun(spec: RunSpec, obs: RunObservations, options: SummaryOptions): RunRecord {
+  const smoothed = smoothedLoss(obs.losses, options.lossHalfLifeSteps);
+  const reached = stepsToTarget(smoothed, options.targetLoss);
+  const estimates = [...obs.estimates]
+    .filter((e) => e.window > 0 && e.regime !== 'diverged')
+    .sort((a, b) => a.step - b.step);
+  const series = thin(estimates, SERIES_POINTS);
+  const lossSteps = thin(
+    smoothed.map((_, i) => i),
+    LOSS_POINTS,
+  );
+  const evals = [...obs.evals].filter((e) => Number.isFinite(e.accuracy) && Number.isFinite(e.loss));
+  return {
+    ...spec,
+    status: obs.status,
+    ...(obs.error === undefined ? {} : { error: obs.error }),
+    stepsDone: obs.losses.length,
+    wallSeconds: obs.wallSeconds,
+    cpuSeconds: obs.cpuSeconds,
+    finalLr: finiteOrNull(obs.finalLr ?? undefined),
+    commands: obs.commands,
+    probes: estimates.length,
+    late: lateStats(obs.estimates, obs.probes),
+    finalLoss: finiteOrNull(smoothed.at(-1)),
+    finalAccuracy: finiteOrNull(evals.at(-1)?.accuracy),
+    targetLoss: options.targetLoss,
+    stepsToTarget: reached ?? null,
+    series: {
+      step: series.map((e) => e.step),
+      lr: series.map((e) => e.lr),
+      sharpness: series.map((e) => e.sharpness),
+      topExponent: series.map((e) => e.lyapunov[0] ?? 0),
+      curvature: series.map((e) => e.curvature[0] ?? 0),
+    },
+    lossCurve: { step: lossSteps, loss: lossSteps.map((i) => smoothed[i] ?? 0) },
+    evals: {
+      step: evals.map((e) => e.step),
+      accuracy: evals.map((e) => e.accuracy),
+      loss: evals.map((e) => e.loss),
+    },
+  };
+}
+
+/** The record of a run whose child produced no result (crashed, killed, timed out). */
+export function failedRun(spec: RunSpec, error: string, wallSeconds: number, targetLoss: number): RunRecord {
+  return {
+    ...spec,
+    status: 'failed',
+    error,
+    stepsDone: 0,
+    wallSeconds,
+    cpuSeconds: 0,
+    finalLr: null,
+    commands: 0,
+    probes: 0,
+    late: null,
+    finalLoss: null,
+    finalAccuracy: null,
+    targetLoss,
+    stepsToTarget: null,
+    series: { step: [], lr: [], sharpness: [], topExponent: [], curvature: [] },
+    lossCurve: { step: [], loss: [] },
+    evals: { step: [], accuracy: [], loss: [] },
+  };
+}
