@@ -119,18 +119,16 @@ export const COLLAPSED_ACCURACY = 0.2;
 export const CHANCE_LOSS: Readonly<Record<LossName, number>> = { 'cross-entropy': Math.log(10), mse: 0.45 };
 
 /**
- * A completed run whose network died: held-out accuracy below COLLAPSED_ACCURACY, or a
- * smoothed training loss that had been below 80% of CHANCE_LOSS and ended back within 5% of
- * it (constant outputs again; a run that is merely slow never went below). The curvature left
- * is then the output bias's (λ_max = 1 exactly for half-MSE), which says nothing about the
- * sharpness SGD trains to, so fits, η·λ_max and the exponent comparison leave such runs out.
+ * A completed run that ended where a constant output would: held-out accuracy below
+ * COLLAPSED_ACCURACY, or a final smoothed training loss within 5% of CHANCE_LOSS. Its network
+ * died (or never learned); the curvature left is the output bias's (λ_max = 1 exactly for
+ * half-MSE), which says nothing about the sharpness SGD trains to, so fits, η·λ_max and the
+ * exponent comparison leave such runs out.
  */
 export function collapsed(r: RunRecord): boolean {
   if (r.status !== 'completed') return false;
   if (r.finalAccuracy !== null && r.finalAccuracy < COLLAPSED_ACCURACY) return true;
-  const chance = CHANCE_LOSS[r.loss];
-  const learned = r.lossCurve.loss.some((l) => l < 0.8 * chance);
-  return learned && r.finalLoss !== null && r.finalLoss >= 0.95 * chance;
+  return r.finalLoss !== null && r.finalLoss >= 0.95 * CHANCE_LOSS[r.loss];
 }
 
 /**

@@ -207,7 +207,7 @@ export function renderReport(results: SweepResults): string {
     ),
     '',
     `Runs: ${a.counts.runs} (${a.counts.completed} completed, of which ${a.counts.collapsed} collapsed; ${a.counts.diverged} diverged, ${a.counts.failed} failed, ${a.counts.stopped} stopped). ` +
-      `A collapsed run completed with a dead network (held-out accuracy below ${COLLAPSED_ACCURACY}, or a loss back within 5% of the constant prediction's after it had been below 80% of it); fits, η·λ_max and the exponent comparison leave it out. ` +
+      `A collapsed run completed where a constant output would be (held-out accuracy below ${COLLAPSED_ACCURACY}, or a final loss within 5% of the constant prediction's): a dead network. Fits, η·λ_max and the exponent comparison leave it out. ` +
       cpuLine(results.runs),
     '',
     d === null

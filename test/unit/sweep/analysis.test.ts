@@ -47,13 +47,8 @@ describe('sweep > analysis > sharpnessFit', () => {
       ...[0.01, 0.1].map((lr) => record({ lr })),
       record({ lr: 0.05 }, { finalAccuracy: 0.1, late: late({ sharpness: 1 }) }),
       record({ lr: 0.5 }, { finalAccuracy: 0.22, finalLoss: 2.3, late: late({ sharpness: 0.1 }) }),
-      // Slow, not dead: its loss never went below 80% of log 10.
-      record(
-        { lr: 0.001 },
-        { finalAccuracy: 0.3, finalLoss: 2.25, lossCurve: { step: [0, 99], loss: [2.3, 2.25] } },
-      ),
     ];
-    assert.deepEqual(sharpnessFit(runs)?.runIds, [runs[0]?.id, runs[1]?.id, runs[4]?.id]);
+    assert.deepEqual(sharpnessFit(runs)?.runIds, [runs[0]?.id, runs[1]?.id]);
     close(sharpnessFit(runs)?.slope, 1);
     assert.equal(analyzeSweep(runs).counts.collapsed, 2);
   });
