@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
+import { CHROMIUM, openChromium } from './chromium.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,15 +51,9 @@ const url = await new Promise<string>((resolve, reject) => {
   });
 });
 
-const profile = mkdtempSync(join(tmpdir(), 'lyap-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [...CHROMIUM_ARGS],
-  viewport: { width: 1400, height: 1000 },
-});
+const browser = await openChromium();
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { page } = browser;
   await page.goto(`${url}/`);
   // Wait until the runs are `at` of the way through (the progress is in the demo's output).
   const target = Math.floor(steps * at);
@@ -76,8 +69,7 @@ try {
   await page.screenshot({ path: values.out, fullPage: true });
   console.log(`wrote ${values.out}`);
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await browser.close();
   demo.kill('SIGINT');
   await exited;
   rmSync(outDir, { recursive: true, force: true });

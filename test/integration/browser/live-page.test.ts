@@ -1,9 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { startController } from '../../../src/controller/index.js';
 import { symmetricEigen } from '../../../src/dynamics/index.js';
 import { encodeEvent, topicForType, topicNames, type TopicNames } from '../../../src/events/index.js';
@@ -19,7 +17,7 @@ import {
   type TrainingSessionResult,
 } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../../scripts/chromium.js';
+import { CHROMIUM, openChromium } from '../../../scripts/chromium.js';
 
 const SCREENSHOT = 'test-artifacts/live-page.png';
 const SAMPLES = 64;
@@ -133,17 +131,11 @@ describe('browser > the live page', () => {
       const server = await listen(
         metricsApp({ render: () => Promise.resolve(''), contentType: 'text/plain', routes: liveApp(feed) }),
       );
-      const profile = mkdtempSync(join(tmpdir(), 'lyap-chromium-'));
-      let context: BrowserContext | undefined;
+      let browser: Awaited<ReturnType<typeof openChromium>> | undefined;
       let loops: Promise<TrainingSessionResult[]> | undefined;
       try {
-        context = await chromium.launchPersistentContext(profile, {
-          executablePath: CHROMIUM,
-          headless: true,
-          args: [...CHROMIUM_ARGS],
-          viewport: { width: 1400, height: 1000 },
-        });
-        const page = context.pages()[0] ?? (await context.newPage());
+        browser = await openChromium();
+        const { page } = browser;
         const problems: string[] = [];
         page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
         page.on('console', (m) => {
@@ -206,11 +198,10 @@ describe('browser > the live page', () => {
         await page.screenshot({ path: SCREENSHOT, fullPage: true });
       } finally {
         await loops?.catch(() => undefined);
-        await context?.close();
+        await browser?.close();
         await server.close();
         feed.stop();
         await bus.close();
-        rmSync(profile, { recursive: true, force: true });
       }
     },
   );
@@ -291,15 +282,9 @@ describe('browser > the live page under load', () => {
       const server = await listen(
         metricsApp({ render: () => Promise.resolve(''), contentType: 'text/plain', routes: liveApp(feed) }),
       );
-      const profile = mkdtempSync(join(tmpdir(), 'lyap-chromium-'));
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [...CHROMIUM_ARGS],
-        viewport: { width: 1400, height: 1000 },
-      });
+      const browser = await openChromium();
       try {
-        const page = context.pages()[0] ?? (await context.newPage());
+        const { page } = browser;
         await page.goto(`${server.url}/`);
         await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
         // Browser-only code as a string: this file is type-checked against Node's globals.
@@ -353,11 +338,10 @@ describe('browser > the live page under load', () => {
         console.log(report);
         assert.equal(measured.runs, 10);
       } finally {
-        await context.close();
+        await browser.close();
         await server.close();
         feed.stop();
         await bus.close();
-        rmSync(profile, { recursive: true, force: true });
       }
     },
   );
