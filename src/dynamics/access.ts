@@ -1,7 +1,7 @@
 // Checked element access under `noUncheckedIndexedAccess`. Shapes are validated on entry to every
 // public function, so these throws only fire on a bug in this folder; they keep such a bug loud
 // instead of silently reading `undefined` as NaN. Internal: not re-exported from index.ts.
-import type { Matrix } from './matrix.js';
+import type { Matrix } from './matrix-type.js';
 
 export function rowAt(a: Matrix, i: number): number[] {
   const row = a[i];

@@ -1,8 +1,9 @@
 // Small dense row-major matrices (k ≤ a few dozen) and the vector kernels the tangent-subspace
 // code runs on long Float64Arrays. Shape errors are programmer errors: RangeError.
 import { entry, rowAt, setEntry } from './access.js';
+import type { Matrix } from './matrix-type.js';
 
-export type Matrix = number[][];
+export type { Matrix } from './matrix-type.js';
 
 function assertCount(name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0)

@@ -22,5 +22,3 @@ export const METRIC = {
   liveRuns: 'lyap_metric_runs',
   runsRefusedTotal: 'lyap_metric_runs_refused_total',
 } as const;
-
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];

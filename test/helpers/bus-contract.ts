@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { isLyapError } from '../../src/errors.js';
 import type { Bus, BusMessage, Delivery } from '../../src/transport/index.js';
+import { sleep, until } from './wait.js';
 
 export interface BusContractOptions {
   /** The longest to wait for something that must happen (a bound for slow machines, not a claim). */
@@ -14,8 +15,6 @@ export interface BusContractOptions {
   /** A topic or group name of its own for each use. */
   readonly uniqueName?: (prefix: string) => string;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let counter = 0;
 const localName = (prefix: string): string => `${prefix}-${process.pid}-${++counter}`;
@@ -33,11 +32,7 @@ export function busContract(
   const quietMs = options.quietMs ?? 50;
   const unique = options.uniqueName ?? localName;
 
-  async function until(condition: () => boolean, what: () => string): Promise<void> {
-    const deadline = Date.now() + patienceMs;
-    while (!condition() && Date.now() < deadline) await sleep(10);
-    assert.ok(condition(), `gave up after ${patienceMs} ms waiting for ${what()}`);
-  }
+  const patience = { timeoutMs: patienceMs, intervalMs: 10 };
 
   /** Subscribes and acks every delivery at once, until `count` messages are in; then unsubscribes. */
   async function collect(
@@ -66,6 +61,7 @@ export function busContract(
       await until(
         () => seen.length >= count || failure !== undefined,
         () => `${count} messages on ${topics.join(',')} (have ${seen.length})`,
+        patience,
       );
       if (failure !== undefined)
         throw failure instanceof Error ? failure : new Error('the consumer failed', { cause: failure });
@@ -128,6 +124,7 @@ export function busContract(
           await until(
             () => deliveries.length === 1,
             () => 'the first delivery',
+            patience,
           );
           await sleep(quietMs);
           assert.equal(deliveries.length, 1, 'a second delivery came before the first was acked');
@@ -138,6 +135,7 @@ export function busContract(
             await until(
               () => deliveries.length > acked || total() >= 6,
               () => `delivery ${acked + 1}`,
+              patience,
             );
           }
           assert.equal(early, 0, 'deliveries emitted before the previous one was acked');
@@ -162,11 +160,13 @@ export function busContract(
         await until(
           () => deliveries.length === 1,
           () => 'the first delivery',
+          patience,
         );
         deliveries[0]!.ack();
         await until(
           () => deliveries.length === 2,
           () => 'the second delivery',
+          patience,
         );
         first.unsubscribe(); // the second delivery is never acked
         const acked = deliveries[0]!.messages.map(text);
@@ -227,6 +227,7 @@ export function busContract(
       await until(
         () => completed,
         () => 'the consumer to complete',
+        patience,
       );
       await assert.rejects(bus.publish(topic, messages('k', 'm', 1)), (e: unknown) =>
         isLyapError(e, 'LYAP_E_BUS_CLOSED'),

@@ -4,16 +4,18 @@
 //      engine really answers (testcontainers' own runtime detection);
 //   3. else the local broker of scripts/kafka (Maven Central jars, Java 17), started for
 //      this process and stopped when it ends.
-// With CI=true, having none of them fails the tests; elsewhere they are skipped, loudly.
+// With CI=true, having none of them fails the tests; elsewhere they are skipped, loudly
+// (`unavailable` holds that rule; `withKafka` registers a test file's suites or their skip).
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { KAFKA_CACHE_DIR } from '../../scripts/kafka/kafka-paths.js';
 import {
   startLocalCluster,
   type LocalCluster,
   type LocalClusterOptions,
 } from '../../scripts/kafka/local-cluster.js';
+import { unavailable } from './unavailable.js';
 
 export type BrokerSource = 'KAFKA_BROKERS' | 'testcontainers' | 'local-script';
 
@@ -28,11 +30,6 @@ export const DEFAULT_KAFKA_IMAGE = 'confluentinc/cp-kafka:8.0.0';
 const say = (line: string): void => {
   process.stderr.write(`[kafka-broker] ${line}\n`);
 };
-
-function loud(lines: readonly string[]): void {
-  const bar = '*'.repeat(78);
-  process.stderr.write(`\n${bar}\n${lines.map((l) => `*** ${l}`).join('\n')}\n${bar}\n\n`);
-}
 
 async function dockerEngine(): Promise<boolean> {
   try {
@@ -86,6 +83,11 @@ async function fromLocalScript(): Promise<TestBroker> {
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+  return clusterBroker(cluster);
+}
+
+/** A local cluster (scripts/kafka) as the broker of a test. */
+export function clusterBroker(cluster: LocalCluster): TestBroker {
   return { source: 'local-script', brokers: cluster.bootstrap.split(','), bootstrap: cluster.bootstrap };
 }
 
@@ -113,15 +115,14 @@ async function provide(): Promise<TestBroker | undefined> {
       `the local broker (scripts/kafka) failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const why = reasons.join('; ');
-  if (process.env['CI'] === 'true') {
-    throw new Error(`CI=true and no Kafka broker could be had, so the Kafka integration tests fail: ${why}`);
-  }
-  loud([
-    'KAFKA INTEGRATION TESTS SKIPPED: no Kafka broker could be had.',
-    ...reasons,
-    'Fix: install Java 17 and Maven (the local broker), or start Docker, or set KAFKA_BROKERS.',
-  ]);
+  unavailable(
+    `CI=true and no Kafka broker could be had, so the Kafka integration tests fail: ${reasons.join('; ')}`,
+    [
+      'KAFKA INTEGRATION TESTS SKIPPED: no Kafka broker could be had.',
+      ...reasons,
+      'Fix: install Java 17 and Maven (the local broker), or start Docker, or set KAFKA_BROKERS.',
+    ],
+  );
   return undefined;
 }
 
@@ -160,28 +161,31 @@ export async function localKafkaCluster(
     return cluster;
   } catch (error) {
     const why = `the local ${options.nodes ?? 1}-node Kafka cluster (scripts/kafka) failed: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env['CI'] === 'true')
-      throw new Error(`CI=true, so this fails the test: ${why}`, { cause: error });
-    loud(['KAFKA CLUSTER TESTS SKIPPED.', why, 'Fix: install Java 17 and Maven.']);
+    unavailable(
+      `CI=true, so this fails the test: ${why}`,
+      ['KAFKA CLUSTER TESTS SKIPPED.', why, 'Fix: install Java 17 and Maven.'],
+      error,
+    );
     return undefined;
+  }
+}
+
+/**
+ * The one way a Kafka test file registers its suites: `register(kafka)` when `kafka` (what
+ * `kafkaBroker()` or `localKafkaCluster()` gave) is there; otherwise one skipped suite `name`.
+ * The absent case is already loud by then, and with CI=true those calls threw instead.
+ */
+export function withKafka<T>(kafka: T | undefined, name: string, register: (kafka: T) => void): void {
+  if (kafka === undefined) {
+    describe(name, { skip: 'no Kafka broker: see the message above' }, () => {
+      it('is skipped');
+    });
+  } else {
+    register(kafka);
   }
 }
 
 /** A topic or group name no other test uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** How many members the consumer group has now (0 when it is unknown or empty). */
-export async function groupMembers(broker: TestBroker, groupId: string): Promise<number> {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ brokers: [...broker.brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([groupId]);
-    const group = groups[0];
-    return group?.state === 'Stable' ? group.members.length : 0;
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -1,3 +1,6 @@
+import kafkajs from 'kafkajs';
+import { lastValueFrom, toArray } from 'rxjs';
+import { decodeEvent, type EventOfType, type EventType, type LyapEvent } from '../../src/events/index.js';
 import { KafkaBus, type KafkaBusOptions, type LogRecord } from '../../src/transport/kafka/index.js';
 import type { TestBroker } from './kafka-broker.js';
 
@@ -23,4 +26,40 @@ export function testKafkaBus(broker: TestBroker, overrides: Partial<KafkaBusOpti
     consumer: { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, maxWaitTimeMs: 250, closeGraceMs: 5000 },
     ...overrides,
   });
+}
+
+/** A kafkajs admin client on the test broker, silent; the caller connects and disconnects it. */
+export function testAdmin(broker: TestBroker): kafkajs.Admin {
+  return new kafkajs.Kafka({ brokers: [...broker.brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
+}
+
+/** How many members the consumer group has now (0 when it is unknown or empty). */
+export async function groupMembers(broker: TestBroker, groupId: string): Promise<number> {
+  const admin = testAdmin(broker);
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return group?.state === 'Stable' ? group.members.length : 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The events `topics` hold up to their end offsets now (`readToEnd`), decoded; what does not decode is left out. */
+export async function readEvents(bus: KafkaBus, topics: readonly string[]): Promise<LyapEvent[]> {
+  const batches = await lastValueFrom(bus.readToEnd(topics).pipe(toArray()));
+  return batches.flat().flatMap((m) => {
+    const d = decodeEvent(m.value);
+    return d.ok ? [d.event] : [];
+  });
+}
+
+/** `readEvents`, keeping the events of one type. */
+export async function readEventsOf<T extends EventType>(
+  bus: KafkaBus,
+  topics: readonly string[],
+  type: T,
+): Promise<EventOfType<T>[]> {
+  return (await readEvents(bus, topics)).filter((e): e is EventOfType<T> => e.type === type);
 }

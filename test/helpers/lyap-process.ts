@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { sleep } from './wait.js';
 
 export interface LyapProcess {
   readonly child: ChildProcess;
@@ -11,7 +12,10 @@ export interface LyapProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
-/** A long-running `lyap <args>` from the sources (through tsx), its output collected. */
+/**
+ * A long-running `lyap <args>` from the sources (through tsx), its output collected: the one
+ * spawner of lyap processes that tests watch while they run (`lyap` of cli.ts runs one to its end).
+ */
 export function spawnLyap(args: readonly string[], env: NodeJS.ProcessEnv = {}): LyapProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
     env: { ...process.env, ...env },
@@ -36,7 +40,7 @@ export function spawnLyap(args: readonly string[], env: NodeJS.ProcessEnv = {}):
       if (closed) throw new Error(`lyap ${args[0] ?? ''} exited before ${String(pattern)}:\n${stderr}`);
       if (Date.now() > deadline)
         throw new Error(`lyap ${args[0] ?? ''}: no ${String(pattern)} in ${timeoutMs} ms:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   };
   return { child, stderr: () => stderr, stdout: () => stdout, exited, waitFor };

@@ -6,6 +6,8 @@ import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { unavailable } from './unavailable.js';
+import { sleep } from './wait.js';
 
 export const TOOL_PACKAGES = {
   promtool: 'prometheus',
@@ -29,11 +31,6 @@ export function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-function loud(lines: readonly string[]): void {
-  const bar = '*'.repeat(78);
-  process.stderr.write(`\n${bar}\n${lines.map((l) => `*** ${l}`).join('\n')}\n${bar}\n\n`);
-}
-
 /** Why a tool is unusable here, or undefined when it is on the PATH. */
 export function missingTool(tool: Tool): string | undefined {
   if (findOnPath(tool) !== undefined) return undefined;
@@ -48,8 +45,7 @@ export function requireTool(t: TestContext, tool: Tool): string | undefined {
   const path = findOnPath(tool);
   if (path !== undefined) return path;
   const why = missingTool(tool) ?? tool;
-  if (process.env['CI'] === 'true') throw new Error(`CI=true and ${why}`);
-  loud([`SKIPPED: ${t.name}`, why]);
+  unavailable(`CI=true and ${why}`, [`SKIPPED: ${t.name}`, why]);
   t.skip(why);
   return undefined;
 }
@@ -109,7 +105,7 @@ export async function pollUntil<T>(
     if (Date.now() > deadline) {
       throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }
 

@@ -16,13 +16,7 @@ export {
   type SaslMechanism,
 } from './kafka-config.js';
 export { kafkaClientOptions } from './kafka-client-options.js';
-export {
-  silentLogger,
-  stderrLogger,
-  type BusLogger,
-  type LogLevelName,
-  type LogRecord,
-} from './kafka-logger.js';
+export { stderrLogger, type BusLogger, type LogLevelName, type LogRecord } from './kafka-logger.js';
 export { ensureTopics, type EnsureTopicsReport } from './ensure-topics.js';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.js';
 export {

@@ -13,8 +13,6 @@ export interface LogRecord {
 /** Where the Kafka transport (and kafkajs inside it) logs: injected, never the console by itself. */
 export type BusLogger = (record: LogRecord) => void;
 
-export const silentLogger: BusLogger = () => undefined;
-
 const LEVELS: readonly LogLevelName[] = ['error', 'warn', 'info', 'debug'];
 
 /** One line per record on stderr, from `minLevel` up: for the process edge. */

@@ -1,26 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastValueFrom, toArray } from 'rxjs';
-import {
-  decodeEvent,
-  encodeEvent,
-  topicForType,
-  topicNames,
-  type EstimateEvent,
-} from '../../../src/events/index.js';
+import { encodeEvent, topicForType, topicNames, type EstimateEvent } from '../../../src/events/index.js';
 import type { DeadLetterEvent } from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import type { OutgoingMessage } from '../../../src/transport/index.js';
 import { sameEstimate } from '../../helpers/estimates.js';
-import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
-import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
+import { readEvents, testKafkaBus } from '../../helpers/kafka-bus.js';
 import { spawnLyap } from '../../helpers/lyap-process.js';
 import { replayLines } from '../../helpers/replay.js';
+import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
 const GARBAGE = 10_000;
 const STEPS = 40;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Five kinds of bad payload, some keyed with the live run's id, none of them blank. */
 function garbage(i: number, runId: string): OutgoingMessage {
@@ -54,11 +47,7 @@ function garbage(i: number, runId: string): OutgoingMessage {
   }
 }
 
-if (broker === undefined) {
-  describe('kafka > garbage producer', { skip: 'no Kafka broker: see the message above' }, () => {
-    it('is skipped');
-  });
-} else {
+withKafka(broker, 'kafka > garbage producer', (broker) => {
   describe('kafka > a garbage producer next to a live run (lyap process)', () => {
     it(`dead-letters all ${GARBAGE} bad messages with their reason, counts them, and leaves the run's estimates as replay has them`, async () => {
       const prefix = `${uniqueName('junk')}.`;
@@ -96,16 +85,15 @@ if (broker === undefined) {
 
         let deadLetters: DeadLetterEvent[] = [];
         let estimates: EstimateEvent[] = [];
-        const deadline = Date.now() + 120_000;
-        while ((deadLetters.length < GARBAGE || estimates.length < STEPS) && Date.now() < deadline) {
-          await sleep(500);
-          const read = (
-            await lastValueFrom(bus.readToEnd([topics.dlq, topics.estimates]).pipe(toArray()))
-          ).flat();
-          const decoded = read.map((m) => decodeEvent(m.value)).flatMap((d) => (d.ok ? [d.event] : []));
-          deadLetters = decoded.filter((e): e is DeadLetterEvent => e.type === 'dead-letter');
-          estimates = decoded.filter((e): e is EstimateEvent => e.type === 'estimate');
-        }
+        await poll(
+          async () => {
+            const decoded = await readEvents(bus, [topics.dlq, topics.estimates]);
+            deadLetters = decoded.filter((e): e is DeadLetterEvent => e.type === 'dead-letter');
+            estimates = decoded.filter((e): e is EstimateEvent => e.type === 'estimate');
+            return deadLetters.length >= GARBAGE && estimates.length >= STEPS;
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
         assert.equal(deadLetters.length, GARBAGE, 'every bad message is in the dead-letter topic');
         assert.ok(deadLetters.every((d) => d.error.length > 0 && d.sourceTopic === topics.gradients));
         const reasons = new Set(deadLetters.map((d) => d.error.split(':')[0]));
@@ -129,4 +117,4 @@ if (broker === undefined) {
       }
     });
   });
-}
+});

@@ -5,28 +5,15 @@ import { topicNames } from '../../../src/events/index.js';
 import type { Delivery } from '../../../src/transport/index.js';
 import { brokerApiVersions, negotiate } from '../../../scripts/kafka/api-versions.js';
 import { busContract } from '../../helpers/bus-contract.js';
-import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
-import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
+import { testAdmin, testKafkaBus } from '../../helpers/kafka-bus.js';
+import { PATIENCE_MS, sleep, until } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
-const PATIENCE_MS = 60_000;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + PATIENCE_MS;
-  while (!condition() && Date.now() < deadline) await sleep(20);
-  assert.ok(condition(), `gave up after ${PATIENCE_MS} ms waiting for ${what}`);
-}
 const text = (d: Delivery): string[] => d.messages.map((m) => Buffer.from(m.value).toString('utf8'));
 
-if (broker === undefined) {
-  describe('transport > KafkaBus', { skip: 'no Kafka broker: see the message above' }, () => {
-    it('is skipped');
-  });
-} else {
-  const admin = (): kafkajs.Admin =>
-    new kafkajs.Kafka({ brokers: [...broker.brokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
-
+withKafka(broker, 'transport > KafkaBus', (broker) => {
   busContract('KafkaBus', () => testKafkaBus(broker), {
     patienceMs: PATIENCE_MS,
     quietMs: 1500,
@@ -51,7 +38,7 @@ if (broker === undefined) {
       const bus = testKafkaBus(broker, {
         topics: { topicPrefix: prefix, partitions: 4, retentionMs: 3_600_000 },
       });
-      const client = admin();
+      const client = testAdmin(broker);
       try {
         const first = await bus.ensureTopics();
         const names = topicNames(prefix);
@@ -277,4 +264,4 @@ if (broker === undefined) {
       }
     });
   });
-}
+});

@@ -1,21 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
-import { lastValueFrom, toArray } from 'rxjs';
-import { decodeEvent, topicNames } from '../../../src/events/index.js';
-import { localKafkaCluster, uniqueName } from '../../helpers/kafka-broker.js';
-import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { topicNames } from '../../../src/events/index.js';
+import { clusterBroker, localKafkaCluster, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
+import { readEventsOf, testAdmin, testKafkaBus } from '../../helpers/kafka-bus.js';
 import { spawnLyap } from '../../helpers/lyap-process.js';
+import { sleep, until, type PollOptions } from '../../helpers/wait.js';
 
-const PATIENCE_MS = 120_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + PATIENCE_MS;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `gave up after ${PATIENCE_MS} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const patience: PollOptions = { timeoutMs: 120_000, intervalMs: 200 };
 
 // Brokers notice a dead peer after broker.session.timeout.ms (9 s by default); 4 s keeps the test short.
 const cluster = await localKafkaCluster({
@@ -24,25 +15,15 @@ const cluster = await localKafkaCluster({
   extraProperties: { 'broker.session.timeout.ms': 4000, 'broker.heartbeat.interval.ms': 1000 },
 });
 
-describe(
-  'scripts > kafka > local 3-node KRaft cluster',
-  { skip: cluster === undefined && 'no local Kafka: see above' },
-  () => {
+withKafka(cluster, 'scripts > kafka > local 3-node KRaft cluster', (cluster) => {
+  const broker = clusterBroker(cluster);
+  describe('scripts > kafka > local 3-node KRaft cluster', () => {
     it('keeps acks=all publishing going with one node of three killed, loses nothing, and takes the node back', async () => {
-      assert.ok(cluster !== undefined);
       assert.equal(cluster.nodes.length, 3);
-      const broker = {
-        source: 'local-script' as const,
-        brokers: cluster.bootstrap.split(','),
-        bootstrap: cluster.bootstrap,
-      };
       const bus = testKafkaBus(broker, {
         topics: { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 },
       });
-      const admin = new kafkajs.Kafka({
-        brokers: [...broker.brokers],
-        logLevel: kafkajs.logLevel.NOTHING,
-      }).admin();
+      const admin = testAdmin(broker);
       const topic = uniqueName('it-fault');
       const batch = (from: number): { key: string; value: string }[] =>
         Array.from({ length: 50 }, (_, i) => ({ key: `run-${(from + i) % 5}`, value: String(from + i) }));
@@ -55,17 +36,25 @@ describe(
         await bus.publish(topic, batch(100));
 
         await admin.connect();
-        await until(async () => {
-          const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-          return meta.topics[0]!.partitions.every((p) => p.isr.length === 3);
-        }, 'node 2 back in every ISR');
+        await until(
+          async () => {
+            const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+            return meta.topics[0]!.partitions.every((p) => p.isr.length === 3);
+          },
+          'node 2 back in every ISR',
+          patience,
+        );
 
         const seen = new Set<string>();
         const sub = bus.consume([topic], { groupId: uniqueName('g'), fromBeginning: true }).subscribe((d) => {
           for (const m of d.messages) seen.add(Buffer.from(m.value).toString('utf8'));
           d.ack();
         });
-        await until(() => seen.size === 150, `150 messages (have ${seen.size})`);
+        await until(
+          () => seen.size === 150,
+          () => `150 messages (have ${seen.size})`,
+          patience,
+        );
         sub.unsubscribe();
         assert.deepEqual(
           [...seen].map(Number).sort((a, b) => a - b),
@@ -78,12 +67,6 @@ describe(
     });
 
     it('a live trainer keeps training through a broker kill and restart, and every step reaches lyap.gradients', async () => {
-      assert.ok(cluster !== undefined);
-      const broker = {
-        source: 'local-script' as const,
-        brokers: cluster.bootstrap.split(','),
-        bootstrap: cluster.bootstrap,
-      };
       // Long enough (about 30 s here) to span the outage and the restart.
       const STEPS = 15_000;
       const prefix = `${uniqueName('fault')}.`;
@@ -91,10 +74,7 @@ describe(
       const bus = testKafkaBus(broker, {
         topics: { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 },
       });
-      const admin = new kafkajs.Kafka({
-        brokers: [...broker.brokers],
-        logLevel: kafkajs.logLevel.NOTHING,
-      }).admin();
+      const admin = testAdmin(broker);
       await bus.ensureTopics(Object.values(topics));
       const trainer = spawnLyap([
         'train',
@@ -126,7 +106,7 @@ describe(
             (n, p) => n + Number(p.high),
             0,
           );
-        await until(async () => (await produced()) >= 300, 'the run to be under way');
+        await until(async () => (await produced()) >= 300, 'the run to be under way', patience);
         const killedAt = Date.now();
         await cluster.kill(1);
         // Long enough for the cluster to notice (broker.session.timeout.ms 4 s) and move leaders.
@@ -139,12 +119,9 @@ describe(
 
         const steps = new Set<number>();
         let duringOutage = 0;
-        const batches = await lastValueFrom(bus.readToEnd([topics.gradients]).pipe(toArray()));
-        for (const m of batches.flat()) {
-          const d = decodeEvent(m.value);
-          if (!d.ok || d.event.type !== 'gradient') continue;
-          steps.add(d.event.step);
-          if (d.event.ts >= killedAt && d.event.ts < restartingAt) duringOutage++;
+        for (const gradient of await readEventsOf(bus, [topics.gradients], 'gradient')) {
+          steps.add(gradient.step);
+          if (gradient.ts >= killedAt && gradient.ts < restartingAt) duringOutage++;
         }
         assert.equal(steps.size, STEPS, 'every step 0..N-1 is on lyap.gradients');
         assert.equal(Math.max(...steps), STEPS - 1);
@@ -155,5 +132,5 @@ describe(
         await bus.close();
       }
     });
-  },
-);
+  });
+});

@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import {
   decodeEvent,
   encodeEvent,
@@ -9,37 +8,15 @@ import {
   type EstimateEvent,
 } from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
-import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
+import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
 import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { spawnLyap } from '../../helpers/lyap-process.js';
+import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
 const PATIENCE_MS = 90_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `lyap <args>` from the sources, with its stderr collected. */
-function lyap(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { child, stderr: () => stderr, exited };
-}
-
-if (broker === undefined) {
-  describe(
-    'cli > lyap process and lyap control on Kafka',
-    { skip: 'no Kafka broker: see the message above' },
-    () => {
-      it('is skipped');
-    },
-  );
-} else {
+withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
   describe('cli > lyap process and lyap control on Kafka', () => {
     // The events are all on the broker before the processor starts: it catches up on a backlog
     // that it reads topic by topic (gradients may come hundreds of steps before their
@@ -56,8 +33,8 @@ if (broker === undefined) {
         await bus.publish(topic, [{ key: e.runId, value: encodeEvent(e) }]);
       }
       const common = ['--brokers', broker.bootstrap, '--topic-prefix', prefix, '--metrics-port', '0'];
-      const processor = lyap(['process', ...common, '--group-id', uniqueName('g')]);
-      const controller = lyap(
+      const processor = spawnLyap(['process', ...common, '--group-id', uniqueName('g')]);
+      const controller = spawnLyap(
         ['control', ...common, '--mode', 'control', '--cooldown-steps', '5', '--group-id', uniqueName('c')],
         {
           LYAP_CONTROL_KEY: 'k',
@@ -77,8 +54,7 @@ if (broker === undefined) {
             }
             d.ack();
           });
-        const deadline = Date.now() + PATIENCE_MS;
-        while ((estimates.size < 40 || commands === 0) && Date.now() < deadline) await sleep(100);
+        await poll(() => estimates.size >= 40 && commands > 0, { timeoutMs: PATIENCE_MS, intervalMs: 100 });
         sub.unsubscribe();
         assert.equal(estimates.size, 40, `one estimate per probed step (stderr: ${processor.stderr()})`);
         assert.ok(commands > 0, `the controller commanded the run (stderr: ${controller.stderr()})`);
@@ -99,17 +75,17 @@ if (broker === undefined) {
       assert.match(processor.stderr(), /stopping \(SIGTERM\)/);
     });
   });
-}
+});
 
 describe('cli > lyap process and lyap control: bad input', () => {
   it('fails with exit 2 and one line when no broker is named', async () => {
-    const r = lyap(['process'], { KAFKA_BROKERS: '' });
+    const r = spawnLyap(['process'], { KAFKA_BROKERS: '' });
     assert.equal(await r.exited, 2);
     assert.match(r.stderr(), /KAFKA_BROKERS/);
   });
 
   it('rejects an unknown controller mode with exit 2', async () => {
-    const r = lyap(['control', '--brokers', '127.0.0.1:1', '--mode', 'drive']);
+    const r = spawnLyap(['control', '--brokers', '127.0.0.1:1', '--mode', 'drive']);
     assert.equal(await r.exited, 2);
     assert.match(r.stderr(), /--mode.*drive.*observe, advise, control/s);
   });

@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastValueFrom, toArray } from 'rxjs';
 import {
-  decodeEvent,
   encodeEvent,
   topicForType,
   topicNames,
@@ -10,30 +8,17 @@ import {
   type LyapEvent,
 } from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
-import type { KafkaBus } from '../../../src/transport/kafka/index.js';
 import { sameEstimate } from '../../helpers/estimates.js';
-import { kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
-import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
+import { readEventsOf, testKafkaBus } from '../../helpers/kafka-bus.js';
 import { spawnLyap } from '../../helpers/lyap-process.js';
 import { replayLines } from '../../helpers/replay.js';
+import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
 const STEPS = 80;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function estimatesOn(bus: KafkaBus, topic: string): Promise<EstimateEvent[]> {
-  const batches = await lastValueFrom(bus.readToEnd([topic]).pipe(toArray()));
-  return batches.flat().flatMap((m) => {
-    const d = decodeEvent(m.value);
-    return d.ok && d.event.type === 'estimate' ? [d.event] : [];
-  });
-}
-
-if (broker === undefined) {
-  describe('kafka > processor restart', { skip: 'no Kafka broker: see the message above' }, () => {
-    it('is skipped');
-  });
-} else {
+withKafka(broker, 'kafka > processor restart', (broker) => {
   describe('kafka > a processor killed with SIGKILL mid-run and restarted', () => {
     it('misses no probed step, and every estimate (before, after, and re-done) equals the replay', async () => {
       const prefix = `${uniqueName('kill')}.`;
@@ -58,12 +43,14 @@ if (broker === undefined) {
         await first.waitFor(/"msg":"started"/);
         await publish(events.slice(0, half));
         // Killed once it has estimated part of the first half: mid-run, window half full.
-        const deadline = Date.now() + 60_000;
         let before: EstimateEvent[] = [];
-        while (before.length < 25 && Date.now() < deadline) {
-          await sleep(200);
-          before = await estimatesOn(bus, topics.estimates);
-        }
+        await poll(
+          async () => {
+            before = await readEventsOf(bus, [topics.estimates], 'estimate');
+            return before.length >= 25;
+          },
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
         assert.ok(
           before.length >= 25,
           `the first processor estimated ${before.length} steps: ${first.stderr()}`,
@@ -74,11 +61,13 @@ if (broker === undefined) {
 
         second = spawnLyap(args);
         let estimates: EstimateEvent[] = [];
-        const until = Date.now() + 120_000;
-        while (new Set(estimates.map((e) => e.step)).size < STEPS && Date.now() < until) {
-          await sleep(500);
-          estimates = await estimatesOn(bus, topics.estimates);
-        }
+        await poll(
+          async () => {
+            estimates = await readEventsOf(bus, [topics.estimates], 'estimate');
+            return new Set(estimates.map((e) => e.step)).size >= STEPS;
+          },
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
         const steps = new Set(estimates.map((e) => e.step));
         assert.deepEqual(
           [...steps].sort((a, b) => a - b),
@@ -100,4 +89,4 @@ if (broker === undefined) {
       }
     });
   });
-}
+});

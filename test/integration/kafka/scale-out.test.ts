@@ -3,23 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastValueFrom, toArray } from 'rxjs';
-import { decodeEvent, topicNames, type EstimateEvent } from '../../../src/events/index.js';
+import { topicNames, type EstimateEvent } from '../../../src/events/index.js';
 import { lyap } from '../../helpers/cli.js';
-import { groupMembers, kafkaBroker, uniqueName } from '../../helpers/kafka-broker.js';
-import { testKafkaBus } from '../../helpers/kafka-bus.js';
+import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
+import { groupMembers, readEventsOf, testKafkaBus } from '../../helpers/kafka-bus.js';
 import { spawnLyap, type LyapProcess } from '../../helpers/lyap-process.js';
 import { sameEstimate } from '../../helpers/estimates.js';
+import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
 const STEPS = 60;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (broker === undefined) {
-  describe('kafka > scale-out', { skip: 'no Kafka broker: see the message above' }, () => {
-    it('is skipped');
-  });
-} else {
+withKafka(broker, 'kafka > scale-out', (broker) => {
   describe('kafka > two trainers and two processors (one consumer group) as processes', () => {
     it('estimates every probed step of both runs once, with the numbers of lyap replay on the recorded events', async () => {
       const prefix = `${uniqueName('scale')}.`;
@@ -39,8 +34,10 @@ if (broker === undefined) {
       try {
         const urls = await Promise.all(processors.map((p) => p.waitFor(/"metricsUrl":"([^"]+)"/)));
         // Both processors in the group before any event: the partitions are split once, up front.
-        const deadline = Date.now() + 60_000;
-        while ((await groupMembers(broker, group)) < 2 && Date.now() < deadline) await sleep(200);
+        await poll(async () => (await groupMembers(broker, group)) >= 2, {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
         assert.equal(await groupMembers(broker, group), 2, 'both processors joined the group');
         const trainers = runs.map((r) =>
           spawnLyap([
@@ -69,15 +66,13 @@ if (broker === undefined) {
           runs.every(
             (r) => new Set(estimates.filter((e) => e.runId === r.id).map((e) => e.step)).size >= STEPS,
           );
-        const waitUntil = Date.now() + 90_000;
-        while (!complete() && Date.now() < waitUntil) {
-          await sleep(500);
-          const batches = await lastValueFrom(bus.readToEnd([topics.estimates]).pipe(toArray()));
-          estimates = batches.flat().flatMap((m) => {
-            const d = decodeEvent(m.value);
-            return d.ok && d.event.type === 'estimate' ? [d.event] : [];
-          });
-        }
+        await poll(
+          async () => {
+            estimates = await readEventsOf(bus, [topics.estimates], 'estimate');
+            return complete();
+          },
+          { timeoutMs: 90_000, intervalMs: 500 },
+        );
         for (const r of runs) {
           const mine = estimates.filter((e) => e.runId === r.id);
           assert.deepEqual(
@@ -119,4 +114,4 @@ if (broker === undefined) {
       }
     });
   });
-}
+});

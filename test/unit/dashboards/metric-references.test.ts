@@ -12,7 +12,7 @@ import {
   SCRAPE_METRIC,
 } from '../../../src/dashboards/index.js';
 import { METRIC } from '../../../src/metrics/index.js';
-import { recordingRules, ruleGroups } from './support.js';
+import { recordingRules, ruleGroups } from '../deploy/support.js';
 
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 /** Series Prometheus writes itself. */

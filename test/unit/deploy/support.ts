@@ -1,3 +1,6 @@
+// The files of deploy/ as data: YAML read the way docker compose and Prometheus read it, and the
+// Prometheus rule groups of deploy/prometheus/rules (the deploy tests, and the dashboards tests that
+// check the recording rules they read).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
