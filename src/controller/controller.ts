@@ -1,20 +1,16 @@
-import { concatMap, defer, type Subscription } from 'rxjs';
-import {
-  decodeEvent,
-  encodeEvent,
-  signCommand,
-  topicNames,
-  type EstimateEvent,
-  type LrCommandEvent,
-} from '../events/index.js';
+import { signCommand, topicNames, type EstimateEvent, type LrCommandEvent } from '../events/index.js';
+import { stageCounts, startStage, type RunningStage, type StageOutput } from '../stage/index.js';
 import type { Bus } from '../transport/index.js';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from './config.js';
 import { RunControl, type Decision } from './run-control.js';
 
+type CommandDecision = Extract<Decision, { kind: 'command' }>;
+
 export interface ControllerStats {
-  estimates: number;
-  commands: number;
-  invalid: number;
+  readonly estimates: number;
+  readonly commands: number;
+  /** Payloads on the estimates topic that did not decode; each is dead-lettered. */
+  readonly invalid: number;
   byOutcome: Map<string, number>;
 }
 
@@ -29,11 +25,7 @@ export interface ControllerOptions {
   fromBeginning?: boolean;
 }
 
-export interface ControllerHandle {
-  readonly stats: ControllerStats;
-  readonly done: Promise<void>;
-  stop(): void;
-}
+export type ControllerHandle = RunningStage<ControllerStats>;
 
 /**
  * The controller as a pipeline over the bus: estimates in, `lr-command` events out on the
@@ -45,11 +37,10 @@ export interface ControllerHandle {
  */
 export function startController(options: ControllerOptions): ControllerHandle {
   const config = resolveControllerConfig(options.config);
-  const { bus } = options;
   const topics = topicNames(config.topicPrefix);
   const clock = options.clock ?? Date.now;
   const runs = new Map<string, RunControl>();
-  const stats: ControllerStats = { estimates: 0, commands: 0, invalid: 0, byOutcome: new Map() };
+  const byOutcome = new Map<string, number>();
 
   const runFor = (runId: string): RunControl => {
     let run = runs.get(runId);
@@ -64,74 +55,49 @@ export function startController(options: ControllerOptions): ControllerHandle {
     return run;
   };
 
-  const decideAll = (values: readonly (string | Uint8Array)[]): LrCommandEvent[] => {
-    const out: LrCommandEvent[] = [];
-    for (const value of values) {
-      const decoded = decodeEvent(value);
-      if (!decoded.ok) {
-        stats.invalid++;
-        continue;
-      }
-      const estimate = decoded.event;
-      if (estimate.type !== 'estimate') continue;
-      stats.estimates++;
-      const now = clock();
-      const decision = runFor(estimate.runId).decide(estimate, now);
-      const outcome = decision.kind === 'command' ? decision.reason : decision.why;
-      stats.byOutcome.set(outcome, (stats.byOutcome.get(outcome) ?? 0) + 1);
-      let command: LrCommandEvent | undefined;
-      if (decision.kind === 'command') {
-        command = {
-          v: 1,
-          type: 'lr-command',
-          runId: estimate.runId,
-          ts: now,
-          seq: estimate.step,
-          lr: decision.lr,
-          previousLr: decision.previousLr,
-          reason: decision.reason,
-          basedOnStep: estimate.step,
-        };
-        if (decision.sharpness !== undefined) command.sharpness = decision.sharpness;
-        if (config.mode === 'advise') command.advisory = true;
-        if (options.signingKey !== undefined) command = signCommand(command, options.signingKey);
-        if (config.mode !== 'observe') out.push(command);
-      }
-      options.onDecision?.(estimate, decision, command);
-    }
-    return out;
+  const decide = (estimate: EstimateEvent): StageOutput[] => {
+    const now = clock();
+    const decision = runFor(estimate.runId).decide(estimate, now);
+    const outcome = decision.kind === 'command' ? decision.reason : decision.why;
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    const command = decision.kind === 'command' ? commandFor(estimate, decision, now) : undefined;
+    options.onDecision?.(estimate, decision, command);
+    return command === undefined || config.mode === 'observe'
+      ? []
+      : [{ topic: topics.control, key: command.runId, event: command }];
   };
 
-  let subscription: Subscription | undefined;
-  let settle: (() => void) | undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    settle = resolve;
-    subscription = bus
-      .consume([topics.estimates], { groupId: config.groupId, fromBeginning: options.fromBeginning ?? false })
-      .pipe(
-        concatMap((delivery) =>
-          defer(async () => {
-            const commands = decideAll(delivery.messages.map((m) => m.value));
-            if (commands.length > 0) {
-              await bus.publish(
-                topics.control,
-                commands.map((c) => ({ key: c.runId, value: encodeEvent(c) })),
-              );
-              stats.commands += commands.length;
-            }
-            delivery.ack();
-          }),
-        ),
-      )
-      .subscribe({ error: reject, complete: resolve });
+  const commandFor = (estimate: EstimateEvent, decision: CommandDecision, now: number): LrCommandEvent => {
+    let command: LrCommandEvent = {
+      v: 1,
+      type: 'lr-command',
+      runId: estimate.runId,
+      ts: now,
+      seq: estimate.step,
+      lr: decision.lr,
+      previousLr: decision.previousLr,
+      reason: decision.reason,
+      basedOnStep: estimate.step,
+    };
+    if (decision.sharpness !== undefined) command.sharpness = decision.sharpness;
+    if (config.mode === 'advise') command.advisory = true;
+    if (options.signingKey !== undefined) command = signCommand(command, options.signingKey);
+    return command;
+  };
+
+  const stage = startStage({
+    bus: options.bus,
+    inputs: [topics.estimates],
+    groupId: config.groupId,
+    fromBeginning: options.fromBeginning ?? false,
+    deadLetterTopic: topics.dlq,
+    accepts: ['estimate'],
+    handle: decide,
   });
-
-  return {
-    stats,
-    done,
-    stop: () => {
-      subscription?.unsubscribe();
-      settle?.();
-    },
-  };
+  const stats: ControllerStats = stageCounts(
+    stage.stats,
+    { estimates: 'handled', commands: 'published', invalid: 'invalid' },
+    { byOutcome },
+  );
+  return { stats, done: stage.done, acked: stage.acked, stop: stage.stop };
 }

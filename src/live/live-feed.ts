@@ -1,7 +1,8 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { LyapError } from '../errors.js';
-import { decodeEvent, type LyapEvent, type TopicNames } from '../events/index.js';
-import type { Bus, Payload } from '../transport/index.js';
+import type { LyapEvent, TopicNames } from '../events/index.js';
+import { startStage, type StageHandle } from '../stage/index.js';
+import type { Bus } from '../transport/index.js';
 import type { LiveDelta, LiveSnapshot } from './live-protocol.js';
 import { RunView } from './run-view.js';
 
@@ -19,12 +20,12 @@ export interface LiveFeedOptions {
 
 export interface LiveFeedStats {
   /** Messages read from the bus. */
-  consumed: number;
+  readonly consumed: number;
   /** Messages that did not decode, of other types, of evicted runs, or duplicates. */
-  ignored: number;
-  deltas: number;
+  readonly ignored: number;
+  readonly deltas: number;
   /** Why the bus subscription failed, if it did. */
-  error?: string;
+  readonly error?: string | undefined;
 }
 
 type ViewedEvent = Extract<LyapEvent, { type: 'run' | 'gradient' | 'estimate' | 'lr-command' | 'alert' }>;
@@ -46,7 +47,7 @@ function positiveInteger(name: string, value: number, min: number): number {
  * change is coalesced into one delta per flush interval, sent to every listener.
  */
 export class LiveFeed {
-  readonly stats: LiveFeedStats = { consumed: 0, ignored: 0, deltas: 0 };
+  readonly stats: LiveFeedStats;
   private readonly topics: TopicNames;
   private readonly maxPointsPerRun: number;
   private readonly maxRuns: number;
@@ -62,7 +63,9 @@ export class LiveFeed {
   private version = 0;
   private activity = 0;
   private flushTimer: Subscription | undefined;
-  private consumer: Subscription | undefined;
+  private consumer: StageHandle | undefined;
+  /** Counts of consumers stopped before the current one, and of events that changed nothing. */
+  private readonly counts = { consumed: 0, ignored: 0, deltas: 0, error: undefined as string | undefined };
 
   constructor(options: LiveFeedOptions) {
     this.topics = options.topics;
@@ -78,31 +81,53 @@ export class LiveFeed {
     }
     this.flushIntervalMs = interval;
     this.scheduler = options.scheduler ?? asyncScheduler;
+    const { counts } = this;
+    const current = (): StageHandle['stats'] | undefined => this.consumer?.stats;
+    this.stats = {
+      get consumed() {
+        return counts.consumed + (current()?.consumed ?? 0);
+      },
+      get ignored() {
+        const stage = current();
+        return counts.ignored + (stage === undefined ? 0 : stage.invalid + stage.ignored);
+      },
+      get deltas() {
+        return counts.deltas;
+      },
+      get error() {
+        return counts.error;
+      },
+    };
   }
 
   /** Consumes runs, gradients, estimates, control and alerts topics of `bus` under consumer group `groupId` (fromBeginning true). */
   start(bus: Bus, groupId: string): void {
     if (this.consumer !== undefined) throw new Error('LiveFeed.start: already started; stop() it first');
     const t = this.topics;
-    this.consumer = bus
-      .consume([t.runs, t.gradients, t.estimates, t.control, t.alerts], { groupId, fromBeginning: true })
-      .subscribe({
-        next: (delivery) => {
-          try {
-            for (const message of delivery.messages) this.receive(message.value);
-          } finally {
-            delivery.ack();
-          }
-        },
-        error: (error: unknown) => {
-          this.stats.error = error instanceof Error ? error.message : String(error);
-        },
-      });
+    const consumer = startStage({
+      bus,
+      inputs: [t.runs, t.gradients, t.estimates, t.control, t.alerts],
+      groupId,
+      fromBeginning: true,
+      accepts: ['run', 'gradient', 'estimate', 'lr-command', 'alert'],
+      handle: (event) => {
+        if (!this.view(event)) this.counts.ignored += 1;
+      },
+    });
+    consumer.done.catch((error: unknown) => {
+      this.counts.error = error instanceof Error ? error.message : String(error);
+    });
+    this.consumer = consumer;
   }
 
   /** Stops consuming and sends what is pending as a last delta; what is held stays readable. */
   stop(): void {
-    this.consumer?.unsubscribe();
+    const stopped = this.consumer;
+    if (stopped !== undefined) {
+      stopped.stop();
+      this.counts.consumed += stopped.stats.consumed;
+      this.counts.ignored += stopped.stats.invalid + stopped.stats.ignored;
+    }
     this.consumer = undefined;
     if (this.flushTimer !== undefined) this.flush();
   }
@@ -125,19 +150,6 @@ export class LiveFeed {
     return () => {
       this.listeners.delete(listener);
     };
-  }
-
-  private receive(value: Payload): void {
-    this.stats.consumed += 1;
-    const decoded = decodeEvent(value);
-    if (!decoded.ok) {
-      this.stats.ignored += 1;
-      return;
-    }
-    const event = decoded.event;
-    if (event.type === 'trajectory' || event.type === 'dead-letter' || !this.view(event)) {
-      this.stats.ignored += 1;
-    }
   }
 
   /** Whether the event changed what is held. */
@@ -217,7 +229,7 @@ export class LiveFeed {
       delta.alerts.push(...alerts);
     }
     this.dirty.clear();
-    this.stats.deltas += 1;
+    this.counts.deltas += 1;
     for (const listener of [...this.listeners]) {
       try {
         listener(delta);

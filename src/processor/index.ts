@@ -1,7 +1,12 @@
 export { ProcessorConfig, resolveProcessorConfig, type ProcessorConfigInput } from './config.js';
-export { ProcessorEngine, type Output, type ProcessorObserver, type SnapshotRecord } from './engine.js';
-export { startProcessor, type ProcessorHandle, type ProcessorOptions, type StateStore } from './pipeline.js';
+export { ProcessorEngine } from './engine.js';
+export type { Output } from './engine-outputs.js';
+export type { ProcessorObserver } from './observer.js';
+export { startProcessor } from './pipeline.js';
+export type { ProcessorHandle, ProcessorOptions } from './processor-options.js';
+export type { StateStore } from './state-store.js';
 export { decodeRunSnapshot, encodeRunSnapshot, type RunSnapshot } from './run-snapshot.js';
+export type { SnapshotRecord } from './run-snapshots.js';
 export { RunEstimator, type EstimateFields } from './run-estimator.js';
 export type { ProcessorStats, InvalidReason } from './stats.js';
-export { StepJoin, type StepRecord } from './step-join.js';
+export { StepJoin, type JoinedStep } from './step-join.js';

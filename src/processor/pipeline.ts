@@ -11,64 +11,16 @@ import {
   takeUntil,
   tap,
 } from 'rxjs';
-import { lastValueFrom, toArray } from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import { encodeEvent, processorStateTopic } from '../events/index.js';
-import type { Bus, Delivery, OutgoingMessage, Payload } from '../transport/index.js';
-import { resolveProcessorConfig, type ProcessorConfig, type ProcessorConfigInput } from './config.js';
-import { ProcessorEngine, type Output, type ProcessorObserver } from './engine.js';
-import type { ProcessorStats } from './stats.js';
-
-export interface ProcessorOptions {
-  bus: Bus;
-  config?: ProcessorConfigInput | Readonly<ProcessorConfig>;
-  /**
-   * `'wall'` (default): time is `clock()`, and a timer on `scheduler` releases steps whose
-   * lateness ran out and expires silent runs. `'event'`: time is the largest event `ts`
-   * seen, no timer runs, and the output depends on the input alone (replay).
-   */
-  time?: 'wall' | 'event';
-  clock?: () => number;
-  scheduler?: SchedulerLike;
-  /** Overrides the sweep timer (wall time only): each emission is one sweep at `clock()`. */
-  ticks?: Observable<unknown>;
-  fromBeginning?: boolean;
-  /** Told of every event consumed, estimate produced and payload dead-lettered (metrics). */
-  observer?: ProcessorObserver;
-  /** Topics to read; default the run, gradient and trajectory topics of the prefix. */
-  inputTopics?: readonly string[];
-  /**
-   * Window-state snapshots on the processors' state topic, so that a run continues exactly
-   * where another processor (or this one before a restart) left it. `'auto'` (default):
-   * on when the bus can read a topic to its end (Kafka), off otherwise (MemoryBus: nothing
-   * moves). See docs/kafka.md.
-   */
-  state?: 'auto' | 'off' | StateStore;
-  /**
-   * With a state store, while reading a backlog (the delivery's partition still behind its
-   * end): how often snapshots are written and offsets committed (together), default 1000 ms.
-   * Between, deliveries are acknowledged without committing, and each run's snapshot is
-   * written once per interval however many deliveries touched it. A caught-up delivery always
-   * commits. 0: after every delivery. A crash redoes at most this much work.
-   */
-  commitIntervalMs?: number;
-}
-
-/** Where the processor's run snapshots live (Kafka: the compacted state topic). */
-export interface StateStore {
-  readonly topic: string;
-  /** Every record the store holds now (the topic read to its end). */
-  read(): Promise<Payload[]>;
-}
-
-export interface ProcessorHandle {
-  readonly engine: ProcessorEngine;
-  readonly stats: ProcessorStats;
-  /** Settles when the input completes (sealed or closed bus) and the last outputs are published. */
-  readonly done: Promise<void>;
-  /** Stops consuming without finalising live runs: their state is rebuilt by whoever consumes next. */
-  stop(): void;
-}
+import type { Subscription } from 'rxjs';
+import type { Delivery } from '../transport/index.js';
+import { commitNow } from './commit-rule.js';
+import { resolveProcessorConfig } from './config.js';
+import { ProcessorEngine } from './engine.js';
+import type { Output } from './engine-outputs.js';
+import type { ProcessorHandle, ProcessorOptions } from './processor-options.js';
+import { publishGrouped } from '../stage/index.js';
+import { stateStore } from './state-store.js';
+import { bump } from './stats.js';
 
 type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' };
 
@@ -89,7 +41,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const now = (): number => (eventTime ? engine.watermarkMs : clock());
   const inputDone = new Subject<void>();
   const topics = engine.topics;
-  const store = stateStore(options, bus, config.topicPrefix);
+  const store = stateStore({ choice: options.state ?? 'auto', bus, prefix: config.topicPrefix });
   if (store !== undefined) engine.enableSnapshots();
   /** The consumer generation whose snapshots the engine holds. */
   let epoch: number | undefined;
@@ -116,16 +68,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
         map((): Work => ({ kind: 'tick' })),
       );
 
-  const publish = async (outputs: Output[]): Promise<void> => {
-    if (outputs.length === 0) return;
-    const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const o of outputs) {
-      let list = byTopic.get(o.topic);
-      if (list === undefined) byTopic.set(o.topic, (list = []));
-      list.push({ key: o.key, value: encodeEvent(o.event) });
-    }
-    for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
-  };
+  const publish = (outputs: Output[]): Promise<void> => publishGrouped(bus, outputs);
 
   const publishSnapshots = async (): Promise<void> => {
     if (store === undefined) return;
@@ -134,6 +77,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   };
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
   let lastCommitMs = -Infinity;
+  const acked = new Map<string, number>();
 
   const handle = async (work: Work): Promise<void> => {
     if (work.kind === 'tick') {
@@ -153,22 +97,21 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
     }
     await publish(engine.drain());
-    // Snapshots and the commit go together: the state topic is never behind the committed offsets.
-    // Ticks commit nothing (no delivery to ack); what they change is saved at the next commit.
-    // Commits are deferred only while the partition is behind (catching up on a backlog): a
-    // caught-up delivery commits, so an input that goes quiet leaves nothing uncommitted.
-    const commitNow =
-      store === undefined ||
-      (work.kind === 'batch' &&
-        (work.delivery.lag === undefined ||
-          work.delivery.lag === 0 ||
-          Date.now() - lastCommitMs >= commitIntervalMs));
-    if (commitNow && store !== undefined) {
+    const commit = commitNow({
+      stateStore: store !== undefined,
+      work: work.kind,
+      lag: work.kind === 'batch' ? work.delivery.lag : undefined,
+      nowMs: clock(),
+      lastCommitMs,
+      intervalMs: commitIntervalMs,
+    });
+    if (commit && store !== undefined) {
       await publishSnapshots();
-      lastCommitMs = Date.now();
+      lastCommitMs = clock();
     }
     if (work.kind === 'batch') {
-      work.delivery.ack(commitNow ? undefined : { commit: false });
+      work.delivery.ack(commit ? undefined : { commit: false });
+      for (const message of work.delivery.messages) bump(acked, message.topic);
       const first = work.delivery.messages[0];
       if (work.delivery.lag !== undefined && first !== undefined) {
         options.observer?.lag?.(first.topic, first.partition, work.delivery.lag);
@@ -199,18 +142,6 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       inputDone.next();
       settle?.();
     },
-  };
-}
-
-function stateStore(options: ProcessorOptions, bus: Bus, prefix: string): StateStore | undefined {
-  const choice = options.state ?? 'auto';
-  if (choice === 'off') return undefined;
-  if (choice !== 'auto') return choice;
-  const read = bus.readToEnd?.bind(bus);
-  if (read === undefined) return undefined;
-  const topic = processorStateTopic(prefix);
-  return {
-    topic,
-    read: async () => (await lastValueFrom(read([topic]).pipe(toArray()))).flat().map((m) => m.value),
+    acked: (topic) => acked.get(topic) ?? 0,
   };
 }

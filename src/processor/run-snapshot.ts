@@ -1,6 +1,25 @@
-import { decodeEvent, encodeEvent, type GradientEvent, type TrajectoryEvent } from '../events/index.js';
-import type { RunStateData } from './run-state.js';
-import type { StepRecord } from './step-join.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  type GradientEvent,
+  type RunConfig,
+  type TrajectoryEvent,
+} from '../events/index.js';
+import type { RunEstimatorState } from './run-estimator.js';
+import type { JoinedStep, StepJoinState } from './step-join.js';
+
+/** A `RunState`'s whole state: what the processor snapshots to rebuild a run elsewhere. */
+export interface RunStateData {
+  runId: string;
+  config?: RunConfig;
+  started: boolean;
+  lastSeenMs: number;
+  endSeenMs?: number;
+  lastStep?: number;
+  divergenceReported: boolean;
+  join: StepJoinState;
+  estimator: RunEstimatorState;
+}
 
 /**
  * The processor's state snapshots: one JSON record per run on the compacted state topic
@@ -70,8 +89,8 @@ export function decodeRunSnapshot(
   try {
     const data = record as unknown as RunStateData;
     const join = data.join as unknown as { pending: WireRecord[] } & Omit<RunStateData['join'], 'pending'>;
-    const pending: StepRecord[] = join.pending.map((w) => {
-      const r: StepRecord = { step: w.step, arrivedMs: w.arrivedMs };
+    const pending: JoinedStep[] = join.pending.map((w) => {
+      const r: JoinedStep = { step: w.step, arrivedMs: w.arrivedMs };
       if (w.gradient !== undefined) r.gradient = half(w.gradient, 'gradient') as GradientEvent;
       if (w.trajectory !== undefined) r.trajectory = half(w.trajectory, 'trajectory') as TrajectoryEvent;
       return r;

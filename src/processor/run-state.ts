@@ -1,7 +1,9 @@
 import type { RegimeThresholds } from '../dynamics/index.js';
 import type { EstimateEvent, GradientEvent, RunConfig, TrajectoryEvent } from '../events/index.js';
-import { RunEstimator, type RunEstimatorState } from './run-estimator.js';
-import { StepJoin, type OfferOutcome, type StepJoinState, type StepRecord } from './step-join.js';
+import { RunEstimator } from './run-estimator.js';
+import type { RunStateData } from './run-snapshot.js';
+import { showsDivergence } from './shows-divergence.js';
+import { StepJoin, type JoinedStep, type OfferOutcome } from './step-join.js';
 
 export interface RunStateOptions {
   windowProbes: number;
@@ -10,94 +12,131 @@ export interface RunStateOptions {
   maxSkewSteps: number;
   dedupSteps: number;
   thresholds: RegimeThresholds;
+  /** How long an ended run without a `lastStep` stays open for its stragglers. */
+  endGraceMs: number;
 }
 
-/** A RunState's whole state: what the processor snapshots to rebuild a run elsewhere. */
-export interface RunStateData {
-  runId: string;
-  config?: RunConfig;
-  started: boolean;
-  lastSeenMs: number;
-  endSeenMs?: number;
-  lastStep?: number;
-  divergenceReported: boolean;
-  join: StepJoinState;
-  estimator: RunEstimatorState;
+export interface RunReleaseOptions {
+  nowMs: number;
+  /** Release every pending step. */
+  force: boolean;
+  estimateTs: number;
+  /** False suspends the `latenessMs` rule (the input is read from a backlog). */
+  byTime?: boolean;
 }
 
 /**
  * Everything the processor keeps for one run: the step join, the rolling estimator, and
- * whether divergence has been reported. Turns released step records into estimates:
- * one per probed step, plus one at the first step that shows divergence.
+ * whether divergence has been reported. Turns released steps into estimates: one per
+ * probed step, plus one at the first step that shows divergence. It owns the run's
+ * lifecycle: started, seen, ended (with the last step it announced), ready to close.
  */
 export class RunState {
-  config: RunConfig | undefined;
-  started = false;
-  lastSeenMs: number;
-  endSeenMs: number | undefined;
-  lastStep: number | undefined;
+  #config: RunConfig | undefined;
+  #started = false;
+  #lastSeenMs: number;
+  #endSeenMs: number | undefined;
+  #lastStep: number | undefined;
   private join: StepJoin;
   private estimator: RunEstimator;
   private divergenceReported = false;
+
+  constructor(
+    readonly runId: string,
+    nowMs: number,
+    private readonly options: RunStateOptions,
+  ) {
+    this.#lastSeenMs = nowMs;
+    this.join = new StepJoin(options);
+    this.estimator = new RunEstimator(options.windowProbes, options.thresholds);
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** When the run's last `start`, gradient or trajectory was offered. */
+  get lastSeenMs(): number {
+    return this.#lastSeenMs;
+  }
+
+  /** Whether its `end` event has been seen. */
+  get ended(): boolean {
+    return this.#endSeenMs !== undefined;
+  }
 
   get releasedThrough(): number {
     return this.join.releasedThrough;
   }
 
-  constructor(
-    readonly runId: string,
-    nowMs: number,
-    options: RunStateOptions,
-  ) {
-    this.lastSeenMs = nowMs;
-    this.join = new StepJoin(options);
-    this.estimator = new RunEstimator(options.windowProbes, options.thresholds);
-  }
-
   state(): RunStateData {
     const data: RunStateData = {
       runId: this.runId,
-      started: this.started,
-      lastSeenMs: this.lastSeenMs,
+      started: this.#started,
+      lastSeenMs: this.#lastSeenMs,
       divergenceReported: this.divergenceReported,
       join: this.join.state(),
       estimator: this.estimator.state(),
     };
-    if (this.config !== undefined) data.config = this.config;
-    if (this.endSeenMs !== undefined) data.endSeenMs = this.endSeenMs;
-    if (this.lastStep !== undefined) data.lastStep = this.lastStep;
+    if (this.#config !== undefined) data.config = this.#config;
+    if (this.#endSeenMs !== undefined) data.endSeenMs = this.#endSeenMs;
+    if (this.#lastStep !== undefined) data.lastStep = this.#lastStep;
     return data;
   }
 
   /** A run that continues exactly as the one whose `state()` this is. */
   static fromState(data: RunStateData, options: RunStateOptions): RunState {
     const run = new RunState(data.runId, data.lastSeenMs, options);
-    run.config = data.config;
-    run.started = data.started;
-    run.endSeenMs = data.endSeenMs;
-    run.lastStep = data.lastStep;
+    run.#config = data.config;
+    run.#started = data.started;
+    run.#endSeenMs = data.endSeenMs;
+    run.#lastStep = data.lastStep;
     run.divergenceReported = data.divergenceReported;
     run.join = StepJoin.fromState(options, data.join);
     run.estimator = RunEstimator.fromState(options.windowProbes, options.thresholds, data.estimator);
     return run;
   }
 
+  /** Its `start` event: the run's configuration (a repeated start replaces it). */
+  start(config: RunConfig, nowMs: number): void {
+    this.#started = true;
+    this.#config = config;
+    this.#lastSeenMs = nowMs;
+  }
+
+  /** Its `end` event, with the last step the trainer announced, if any. */
+  seeEnd(nowMs: number, lastStep: number | undefined): void {
+    this.#endSeenMs = nowMs;
+    if (lastStep !== undefined) this.#lastStep = lastStep;
+  }
+
+  /**
+   * An ended run closes once the last step it announced is released (a run whose last steps
+   * never come expires by its TTL); without one, once `endGraceMs` has passed since its end.
+   */
+  readyToClose(nowMs: number): boolean {
+    if (this.#endSeenMs === undefined) return false;
+    return this.#lastStep !== undefined
+      ? this.join.releasedThrough >= this.#lastStep
+      : nowMs - this.#endSeenMs >= this.options.endGraceMs;
+  }
+
   offer(event: GradientEvent | TrajectoryEvent, nowMs: number): OfferOutcome {
-    this.lastSeenMs = nowMs;
+    this.#lastSeenMs = nowMs;
     return this.join.offer(event, nowMs);
   }
 
-  /** Estimates for every step that is final at `nowMs` (all pending steps when `force`). */
-  release(nowMs: number, force: boolean, estimateTs: number, byTime = true): EstimateEvent[] {
+  /** Estimates, stamped `estimateTs`, for every step that is final at `nowMs`. */
+  release({ nowMs, force, estimateTs, byTime = true }: RunReleaseOptions): EstimateEvent[] {
     const out: EstimateEvent[] = [];
-    for (const record of this.join.release(nowMs, force, byTime)) {
+    for (const record of this.join.release({ nowMs, force, byTime })) {
       const estimate = this.estimateFor(record, estimateTs);
       if (estimate !== undefined) out.push(estimate);
     }
     return out;
   }
 
-  private estimateFor(record: StepRecord, ts: number): EstimateEvent | undefined {
+  private estimateFor(record: JoinedStep, ts: number): EstimateEvent | undefined {
     const { gradient, trajectory } = record;
     const probe = gradient?.probe;
     let probed = false;
@@ -106,7 +145,7 @@ export class RunState {
     const firstDivergence = this.estimator.diverged && !this.divergenceReported;
     if (!probed && !firstDivergence) return undefined;
     if (this.estimator.diverged) this.divergenceReported = true;
-    const lr = gradient?.lr ?? this.config?.lr ?? 0;
+    const lr = gradient?.lr ?? this.#config?.lr ?? 0;
     const estimate: EstimateEvent = {
       v: 1,
       type: 'estimate',
@@ -119,13 +158,4 @@ export class RunState {
     if (gradient !== undefined && Number.isFinite(gradient.loss)) estimate.loss = gradient.loss;
     return estimate;
   }
-}
-
-function showsDivergence(gradient?: GradientEvent, trajectory?: TrajectoryEvent): boolean {
-  if (gradient !== undefined && !(Number.isFinite(gradient.loss) && Number.isFinite(gradient.gradNorm)))
-    return true;
-  return (
-    trajectory !== undefined &&
-    !(Number.isFinite(trajectory.paramNorm) && Number.isFinite(trajectory.updateNorm))
-  );
 }

@@ -1,24 +1,37 @@
 import type { GradientEvent, TrajectoryEvent } from '../events/index.js';
+import { RecentSet } from './recent-set.js';
 
-export interface StepRecord {
+/** One step of a run as the join releases it: either half may be missing. */
+export interface JoinedStep {
   step: number;
   gradient?: GradientEvent;
   trajectory?: TrajectoryEvent;
   arrivedMs: number;
 }
 
-const NOTHING: StepRecord[] = [];
+const NOTHING: JoinedStep[] = [];
 
 export type OfferOutcome = 'accepted' | 'duplicate' | 'late';
 
 /** A StepJoin's whole state, for the processor's state snapshots. */
 export interface StepJoinState {
-  pending: StepRecord[];
+  pending: JoinedStep[];
   releasedGradients: number[];
   releasedTrajectories: number[];
   lastReleased: number;
   maxGradientStep: number;
   maxTrajectoryStep: number;
+}
+
+export interface StepJoinReleaseOptions {
+  nowMs: number;
+  /** Release everything pending. */
+  force?: boolean;
+  /**
+   * False suspends the `latenessMs` rule: the input is read from a backlog, so a missing half
+   * is still to be read, not late.
+   */
+  byTime?: boolean;
 }
 
 export interface StepJoinOptions {
@@ -46,17 +59,17 @@ export interface StepJoinOptions {
  * duplicate; a half that was missing, or a step never seen, is late.
  */
 export class StepJoin {
-  private readonly pending = new Map<number, StepRecord>();
+  private readonly pending = new Map<number, JoinedStep>();
   private order: number[] = [];
   private head = 0;
-  private readonly released = { gradient: new RecentSet(), trajectory: new RecentSet() };
+  private readonly released: Record<'gradient' | 'trajectory', RecentSet<number>>;
   private lastReleased = -1;
   private maxGradientStep = -1;
   private maxTrajectoryStep = -1;
 
   constructor(private readonly options: StepJoinOptions) {
-    this.released.gradient.capacity = options.dedupSteps;
-    this.released.trajectory.capacity = options.dedupSteps;
+    const recent = { capacity: options.dedupSteps, slotOf: (step: number) => step };
+    this.released = { gradient: new RecentSet(recent), trajectory: new RecentSet(recent) };
   }
 
   state(): StepJoinState {
@@ -65,8 +78,8 @@ export class StepJoin {
         const record = this.pending.get(step);
         return record === undefined ? [] : [record];
       }),
-      releasedGradients: this.released.gradient.steps(),
-      releasedTrajectories: this.released.trajectory.steps(),
+      releasedGradients: this.released.gradient.keys().sort((a, b) => a - b),
+      releasedTrajectories: this.released.trajectory.keys().sort((a, b) => a - b),
       lastReleased: this.lastReleased,
       maxGradientStep: this.maxGradientStep,
       maxTrajectoryStep: this.maxTrajectoryStep,
@@ -118,13 +131,9 @@ export class StepJoin {
     return 'accepted';
   }
 
-  /**
-   * The records that are final at `nowMs`, in step order; `force` releases everything.
-   * `byTime` false suspends the `latenessMs` rule (the input is being read from a backlog:
-   * a missing half is still to be read, not late).
-   */
-  release(nowMs: number, force = false, byTime = true): StepRecord[] {
-    let out: StepRecord[] | undefined;
+  /** The steps that are final at `nowMs`, in step order. */
+  release({ nowMs, force = false, byTime = true }: StepJoinReleaseOptions): JoinedStep[] {
+    let out: JoinedStep[] | undefined;
     const bothPast = Math.min(this.maxGradientStep, this.maxTrajectoryStep) - this.options.latenessSteps;
     const eitherPast = Math.max(this.maxGradientStep, this.maxTrajectoryStep) - this.options.maxSkewSteps;
     while (this.head < this.order.length) {
@@ -159,34 +168,8 @@ export class StepJoin {
     order.splice(i, 0, step);
   }
 
-  private remember(record: StepRecord): void {
+  private remember(record: JoinedStep): void {
     if (record.gradient !== undefined) this.released.gradient.add(record.step);
     if (record.trajectory !== undefined) this.released.trajectory.add(record.step);
-  }
-}
-
-/**
- * Which of the most recent steps (by value, `capacity` of them) were released: a ring indexed
- * by step modulo capacity. Steps are released in increasing order, so a slot is only ever
- * overwritten by a later step.
- */
-class RecentSet {
-  private ring = new Float64Array(1).fill(-1);
-
-  set capacity(n: number) {
-    this.ring = new Float64Array(Math.max(1, n)).fill(-1);
-  }
-
-  has(step: number): boolean {
-    return this.ring[step % this.ring.length] === step;
-  }
-
-  add(step: number): void {
-    this.ring[step % this.ring.length] = step;
-  }
-
-  /** The remembered steps, ascending. */
-  steps(): number[] {
-    return [...this.ring].filter((s) => s >= 0).sort((a, b) => a - b);
   }
 }

@@ -1,5 +1,5 @@
-import type { Subscription } from 'rxjs';
-import { decodeEvent, verifyCommandSignature, type TopicNames } from '../events/index.js';
+import { verifyCommandSignature, type LrCommandEvent, type TopicNames } from '../events/index.js';
+import { startStage, type StageHandle } from '../stage/index.js';
 import type { Bus } from '../transport/index.js';
 import { LrCommandQueue, type LrBounds } from './lr-command-queue.js';
 import type { LrCommandSource } from './trainer.js';
@@ -35,7 +35,8 @@ export interface LrIntakeStats {
   rejectedForged: number;
   advisory: number;
   clamped: number;
-  undecodable: number;
+  /** Payloads on the control topic that did not decode; each is dead-lettered. */
+  readonly undecodable: number;
 }
 
 /**
@@ -46,20 +47,9 @@ export interface LrIntakeStats {
 export class LrIntake implements LrCommandSource {
   /** Settles once the control consumer has joined: commands published from then on reach it. */
   readonly joined: Promise<void>;
-  readonly stats: LrIntakeStats = {
-    received: 0,
-    applied: 0,
-    ignoredOtherRun: 0,
-    ignoredStaleOrDuplicate: 0,
-    ignoredUnverified: 0,
-    rejectedUnsigned: 0,
-    rejectedForged: 0,
-    advisory: 0,
-    clamped: 0,
-    undecodable: 0,
-  };
+  readonly stats: LrIntakeStats;
   private readonly queue: LrCommandQueue;
-  private readonly subscription: Subscription;
+  private readonly stage: StageHandle;
   private readonly log: (message: string) => void;
   private lastAppliedStep: number | undefined;
   private silenceReported = false;
@@ -72,19 +62,36 @@ export class LrIntake implements LrCommandSource {
         'accepting unsigned lr-commands (no LYAP_CONTROL_KEY): anyone who can write the control topic sets the rate',
       );
     }
+    let stage: StageHandle | undefined;
+    this.stats = {
+      received: 0,
+      applied: 0,
+      ignoredOtherRun: 0,
+      ignoredStaleOrDuplicate: 0,
+      ignoredUnverified: 0,
+      rejectedUnsigned: 0,
+      rejectedForged: 0,
+      advisory: 0,
+      clamped: 0,
+      get undecodable() {
+        return stage?.stats.invalid ?? 0;
+      },
+    };
     let joined!: () => void;
     this.joined = new Promise<void>((resolve) => (joined = resolve));
-    this.subscription = options.bus
-      .consume([options.topics.control], {
-        groupId: options.groupId ?? `lyap-trainer-${options.runId}`,
-        onJoined: () => {
-          joined();
-        },
-      })
-      .subscribe((delivery) => {
-        for (const message of delivery.messages) this.receive(message.value);
-        delivery.ack();
-      });
+    this.stage = stage = startStage({
+      bus: options.bus,
+      inputs: [options.topics.control],
+      groupId: options.groupId ?? `lyap-trainer-${options.runId}`,
+      onJoined: () => {
+        joined();
+      },
+      deadLetterTopic: options.topics.dlq,
+      accepts: ['lr-command'],
+      handle: (command) => {
+        this.receive(command);
+      },
+    });
   }
 
   take(step: number): { lr: number; seq: number } | undefined {
@@ -103,18 +110,16 @@ export class LrIntake implements LrCommandSource {
     return { lr: applied.lr, seq: applied.seq };
   }
 
-  close(): void {
-    this.subscription.unsubscribe();
+  /** Settles when the control topic ends (sealed and read, or the bus closed) or on `close`. */
+  get done(): Promise<void> {
+    return this.stage.done;
   }
 
-  private receive(value: string | Uint8Array): void {
-    const decoded = decodeEvent(value);
-    if (!decoded.ok) {
-      this.stats.undecodable++;
-      return;
-    }
-    const command = decoded.event;
-    if (command.type !== 'lr-command') return;
+  close(): void {
+    this.stage.stop();
+  }
+
+  private receive(command: LrCommandEvent): void {
     if (command.runId !== this.options.runId) {
       this.stats.ignoredOtherRun++;
       return;

@@ -106,6 +106,30 @@ describe('processor > ProcessorEngine', () => {
     assert.equal(e.liveRuns, 0);
   });
 
+  it('ignores lr-command events, yet they move the event-time clock (old recordings replay as before)', () => {
+    const e = engine({ latenessSteps: 100, latenessMs: 500, sweepIntervalMs: 1 });
+    e.ingest(message(gradient('r', 0, { probe: probe(2, 0.1) })));
+    const command: LyapEvent = {
+      v: 1,
+      type: 'lr-command',
+      runId: 'r',
+      ts: T0 + 10_000,
+      seq: 0,
+      lr: 0.05,
+      previousLr: 0.1,
+      reason: 'brake',
+      basedOnStep: 0,
+    };
+    e.ingest(message(command, 'lyap.control'));
+    assert.equal(e.stats.ignored, 1);
+    assert.equal(e.watermarkMs, T0 + 10_000);
+    assert.deepEqual(
+      estimates(e).map((x) => [x.step, x.ts]),
+      [[0, T0 + 10_000]],
+      'the half-step waited latenessMs on event time',
+    );
+  });
+
   it('keys dead letters by the run id when the payload had a readable one', () => {
     const e = engine();
     e.ingest(message(JSON.stringify({ ...gradient('mine', 0), loss: 'lots' })), 0);

@@ -8,7 +8,7 @@ import {
   type EstimateEvent,
   type LyapEvent,
 } from '../../../src/events/index.js';
-import { startProcessor } from '../../../src/processor/index.js';
+import { startProcessor, type ProcessorHandle } from '../../../src/processor/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 import { gradient, probe, runEvent } from '../../helpers/events.js';
 
@@ -26,8 +26,6 @@ function collect(bus: MemoryBus, topic: string): LyapEvent[] {
   return out;
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
-
 /** Polls until `condition` holds (no timing assertion: a slow machine only waits longer). */
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -36,6 +34,16 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 const ingested = (p: { stats: { eventsByTopic: Map<string, number> } }): number =>
   [...p.stats.eventsByTopic.values()].reduce((a, b) => a + b, 0);
+
+/**
+ * Resolves once the processor has handled everything sent to it before (deliveries and
+ * sweeps are handled in order): a blank message sent after them is acknowledged.
+ */
+async function handledSoFar(bus: MemoryBus, processor: ProcessorHandle): Promise<void> {
+  const target = processor.acked(topics.runs) + 1;
+  await bus.publish(topics.runs, [{ value: '' }]);
+  await until(() => processor.acked(topics.runs) >= target, 'the processor to catch up');
+}
 
 describe('processor > pipeline on wall time', () => {
   it('releases a step whose partner never comes once latenessMs has passed on the injected clock', async () => {
@@ -53,10 +61,11 @@ describe('processor > pipeline on wall time', () => {
       { key: 'r', value: encodeEvent(gradient('r', 0, { probe: probe(2, 0.1) })) },
     ]);
     await until(() => ingested(processor) === 1, 'the gradient to be ingested');
+    now += 499;
     ticks.next();
-    await settle();
-    assert.equal(estimates.length, 0, 'still waiting for the trajectory');
-    now += 500;
+    await handledSoFar(bus, processor);
+    assert.equal(processor.stats.estimates, 0, 'still waiting for the trajectory');
+    now += 1;
     ticks.next();
     await until(() => estimates.length === 1, 'the estimate');
     assert.deepEqual(
@@ -101,9 +110,13 @@ describe('processor > pipeline on wall time', () => {
     const bus = new MemoryBus();
     let release: (() => void) | undefined;
     const gate = new Promise<void>((r) => (release = r));
+    let publishing = false;
     const realPublish = bus.publish.bind(bus);
     bus.publish = async (topic, messages) => {
-      if (topic === topics.estimates) await gate;
+      if (topic === topics.estimates) {
+        publishing = true;
+        await gate;
+      }
       await realPublish(topic, messages);
     };
     const processor = startProcessor({
@@ -116,8 +129,8 @@ describe('processor > pipeline on wall time', () => {
     await realPublish(topics.gradients, [
       { key: 'r', value: encodeEvent(gradient('r', 0, { probe: probe(2, 0.1) })) },
     ]);
-    await until(() => ingested(processor) === 1, 'the gradient to be ingested');
-    await settle();
+    await until(() => publishing, 'the estimate to be published');
+    assert.equal(processor.acked(topics.gradients), 0);
     assert.equal(bus.backlog(topics.gradients), 1, 'not committed while the estimate is unpublished');
     release?.();
     await until(() => bus.backlog(topics.gradients) === 0, 'the commit once it is published');

@@ -1,0 +1,57 @@
+import type { DeadLetterEvent, EstimateEvent, TopicNames } from '../events/index.js';
+import { deadLetterOf } from '../stage/index.js';
+import type { BusMessage } from '../transport/index.js';
+import type { ProcessorObserver } from './observer.js';
+import { bump, invalidKey, type InvalidReason, type ProcessorStats } from './stats.js';
+
+export interface Output {
+  topic: string;
+  key: string;
+  event: EstimateEvent | DeadLetterEvent;
+}
+
+export interface DeadLetterCause {
+  message: BusMessage;
+  reason: InvalidReason;
+  error: string;
+  nowMs: number;
+  /** The run the payload names, when one could be read. */
+  runId?: string | undefined;
+}
+
+export interface EngineOutputsOptions {
+  topics: TopicNames;
+  stats: ProcessorStats;
+  observer?: ProcessorObserver | undefined;
+}
+
+/** The engine's estimates and dead letters, counted and told to the observer, held until `drain`. */
+export class EngineOutputs {
+  private outputs: Output[] = [];
+
+  constructor(private readonly options: EngineOutputsOptions) {}
+
+  estimates(events: EstimateEvent[]): void {
+    const { topics, stats, observer } = this.options;
+    for (const event of events) {
+      this.outputs.push({ topic: topics.estimates, key: event.runId, event });
+      stats.estimates++;
+      observer?.record(event, event.ts);
+    }
+  }
+
+  deadLetter({ message, reason, error, nowMs, runId }: DeadLetterCause): void {
+    const { topics, stats, observer } = this.options;
+    bump(stats.invalid, invalidKey(message.topic, reason));
+    observer?.invalid(message.topic, reason);
+    const event = deadLetterOf(message, { error, runId, nowMs });
+    this.outputs.push({ topic: topics.dlq, key: event.runId, event });
+    stats.deadLetters++;
+  }
+
+  drain(): Output[] {
+    const out = this.outputs;
+    this.outputs = [];
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Bus } from '../transport/index.js';
+import type { ProcessorConfig, ProcessorConfigInput } from './config.js';
+import type { ProcessorEngine } from './engine.js';
+import type { ProcessorObserver } from './observer.js';
+import type { StateStore } from './state-store.js';
+import type { ProcessorStats } from './stats.js';
+
+export interface ProcessorOptions {
+  bus: Bus;
+  config?: ProcessorConfigInput | Readonly<ProcessorConfig>;
+  /**
+   * `'wall'` (default): time is `clock()`, and a timer on `scheduler` releases steps whose
+   * lateness ran out and expires silent runs. `'event'`: time is the largest event `ts`
+   * seen, no timer runs, and the output depends on the input alone (replay).
+   */
+  time?: 'wall' | 'event';
+  clock?: () => number;
+  scheduler?: SchedulerLike;
+  /** Overrides the sweep timer (wall time only): each emission is one sweep at `clock()`. */
+  ticks?: Observable<unknown>;
+  fromBeginning?: boolean;
+  /** Told of every event consumed, estimate produced and payload dead-lettered (metrics). */
+  observer?: ProcessorObserver;
+  /** Topics to read; default the run, gradient and trajectory topics of the prefix. */
+  inputTopics?: readonly string[];
+  /**
+   * Window-state snapshots on the processors' state topic, so that a run continues exactly
+   * where another processor (or this one before a restart) left it. `'auto'` (default):
+   * on when the bus can read a topic to its end (Kafka), off otherwise (MemoryBus: nothing
+   * moves). See docs/kafka.md.
+   */
+  state?: 'auto' | 'off' | StateStore;
+  /**
+   * With a state store, while reading a backlog (the delivery's partition still behind its
+   * end): how often snapshots are written and offsets committed (together), default 1000 ms.
+   * Between, deliveries are acknowledged without committing, and each run's snapshot is
+   * written once per interval however many deliveries touched it. A caught-up delivery always
+   * commits. 0: after every delivery. A crash redoes at most this much work.
+   */
+  commitIntervalMs?: number;
+}
+
+export interface ProcessorHandle {
+  readonly engine: ProcessorEngine;
+  readonly stats: ProcessorStats;
+  /** Settles when the input completes (sealed or closed bus) and the last outputs are published. */
+  readonly done: Promise<void>;
+  /** Stops consuming without finalising live runs: their state is rebuilt by whoever consumes next. */
+  stop(): void;
+  /**
+   * Messages of input `topic` in deliveries acknowledged so far: their estimates and dead
+   * letters are published.
+   */
+  acked(topic: string): number;
+}
