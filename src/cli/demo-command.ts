@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONTROL_MODES, type ControlMode } from '../controller/index.js';
 import { formatNumber, alertLine } from '../demo/progress-view.js';
 import { MAX_DEMO_RUNS, spreadLearningRates } from '../demo/lr-spread.js';
-import { RECORDED_FILE_NAMES, type RecordedFile } from '../demo/recorder.js';
+import { RECORDED_FILE_NAMES, type RecordedFile } from '../recording/index.js';
 import { RunBoard } from '../demo/run-board.js';
 import { summarizeRun } from '../demo/run-summary.js';
 import { ProgressDisplay } from '../demo/progress-display.js';
@@ -227,7 +227,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
       log: (level, message) => {
         if (level === 'warn') warn(message);
       },
-      ...(kafka ? { drainTimeoutMs: 30_000, quietMs: 1_000, latenessMs: 60_000 } : {}),
+      ...(kafka ? { drainTimeoutMs: 30_000, latenessMs: 60_000 } : {}),
     });
     display.finish();
     out(`\n${formatDemoSummary(board.runs.map(summarizeRun))}\n`);

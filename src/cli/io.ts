@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { LyapError } from '../errors.js';
+import type { LineWriter } from '../recording/index.js';
 
 /**
  * The lines of a file, or of stdin for `-`, in chunks (one array per read), without their
@@ -36,13 +37,8 @@ export async function* readLineChunks(path: string): AsyncGenerator<string[]> {
   if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
 }
 
-export interface LineSink {
-  write(line: string): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** A JSON-lines writer to a file (parent folders created) or stdout for `-`, honouring backpressure. */
-export function lineSink(path: string): LineSink {
+export function lineSink(path: string): LineWriter {
   let stream: Writable;
   if (path === '-') stream = process.stdout;
   else {

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { topicNames } from '../events/index.js';
+// Not ../loop/index.js: that index also exports the closed loop, which loads TensorFlow.js.
+import { startCommandWatch } from '../loop/command-watch.js';
 import { LyapMetrics } from '../metrics/index.js';
 import { startProcessor } from '../processor/index.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
@@ -38,20 +40,34 @@ export function processCommand(setExit: (code: number) => void): Command {
           metrics,
           metricsHost: flags.metricsHost,
           metricsPort: flags.metricsPort,
-          start: () =>
-            startProcessor({
+          start: () => {
+            const processor = startProcessor({
               bus,
               observer: metrics,
               fromBeginning: true,
-              // The control topic too, so that lyap_lr_commands_total counts the commands.
-              inputTopics: [topics.runs, topics.gradients, topics.trajectory, topics.control],
               config: {
                 groupId: flags.groupId,
                 topicPrefix: flags.topicPrefix,
                 windowProbes: flags.window,
                 latenessSteps: flags.latenessSteps,
               },
-            }),
+            });
+            // Commands are no input of the processor: watched apart, for lyap_lr_commands_total and
+            // the closed-loop latency (replicas share the group, so each command counts once).
+            const commands = startCommandWatch({
+              bus,
+              topics,
+              groupId: `${flags.groupId}-commands`,
+              observer: metrics,
+            });
+            return {
+              done: processor.done,
+              stop: () => {
+                processor.stop();
+                commands.stop();
+              },
+            };
+          },
         }),
       );
     });

@@ -2,7 +2,13 @@ import { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
 import { LyapError } from '../errors.js';
 import { topicNames } from '../events/index.js';
-import { recordFilter, orderForReplay, type RecordedLine } from '../replay/record.js';
+import {
+  orderForReplay,
+  recordFilter,
+  startTopicRecorder,
+  type LineWriter,
+  type RecordedLine,
+} from '../recording/index.js';
 import type { BusMessage } from '../transport/index.js';
 import { EXIT } from './exit-codes.js';
 import { lineSink } from './io.js';
@@ -100,14 +106,11 @@ async function follow(
   flags: RecordFlags,
   topics: readonly string[],
   keep: (m: BusMessage) => RecordedLine | undefined,
-  sink: ReturnType<typeof lineSink>,
+  sink: LineWriter,
   readThrough: ReadonlyMap<string, bigint>,
   log: (msg: string) => void,
 ): Promise<void> {
   const bus = kafkaBusFromFlags(flags.brokers);
-  const groupId = `lyap-record-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  let written = 0;
-  let writing = Promise.resolve();
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => {
       resolve('SIGINT');
@@ -117,23 +120,21 @@ async function follow(
     });
   });
   log('following; stop with Ctrl-C');
-  const subscription = bus.consume(topics, { groupId, fromBeginning: true }).subscribe((delivery) => {
-    const lines: string[] = [];
-    for (const m of delivery.messages) {
+  const recorder = startTopicRecorder({
+    bus,
+    topics,
+    groupId: `lyap-record-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    route: (m) => {
       const through = readThrough.get(`${m.topic}:${m.partition}`);
-      if (through !== undefined && BigInt(m.offset) <= through) continue;
+      if (through !== undefined && BigInt(m.offset) <= through) return undefined;
       const line = keep(m);
-      if (line !== undefined) lines.push(line.text);
-    }
-    writing = writing.then(async () => {
-      for (const text of lines) await sink.write(text);
-      written += lines.length;
-      delivery.ack();
-    });
+      return line === undefined ? undefined : { file: 'out', line: line.text };
+    },
+    // The snapshot's sink: closed by the command, not here.
+    open: () => ({ write: (line) => sink.write(line), close: () => Promise.resolve() }),
   });
-  const why = await stop;
-  subscription.unsubscribe();
-  await writing;
+  const why = await Promise.race([stop, recorder.done.then(() => 'input ended')]);
+  await recorder.close();
   await bus.close();
-  log(`stopped (${why}); ${written} more events`);
+  log(`stopped (${why}); ${recorder.lines} more events`);
 }

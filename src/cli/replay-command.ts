@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { LyapError } from '../errors.js';
 import { replay } from '../replay/replay.js';
 import { EXIT } from './exit-codes.js';
-import { lineSink, readLineChunks, type LineSink } from './io.js';
+import type { LineWriter } from '../recording/index.js';
+import { lineSink, readLineChunks } from './io.js';
 import { nonNegativeInteger, positiveInteger } from './options.js';
 import { formatSummary } from './summary-table.js';
 
@@ -50,7 +51,7 @@ export function replayCommand(setExit: (code: number) => void): Command {
 async function runReplay(flags: ReplayFlags): Promise<number> {
   const started = performance.now();
   const estimatesOut = lineSink(flags.output);
-  const deadOut: LineSink | undefined =
+  const deadOut: LineWriter | undefined =
     flags.deadLetters === undefined ? undefined : lineSink(flags.deadLetters);
   let reported = 0;
   const result = await replay({

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { LyapError } from '../errors.js';
 import { RunId, topicNames } from '../events/index.js';
 import { DEFAULT_BUFFER_CAPACITY_EVENTS } from '../trainer/events/event-buffer.js';
-import { copyTopics } from '../trainer/events/copy-topics.js';
+import { copyTopics } from '../recording/index.js';
 import { SCHEDULE_NAMES, type ScheduleName } from '../trainer/lr-schedule.js';
 import {
   ACTIVATIONS,

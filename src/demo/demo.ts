@@ -1,7 +1,8 @@
-import { startAlerter } from '../alerts/index.js';
-import { startController, type ControlMode } from '../controller/index.js';
-import { topicNames, type AlertEvent, type TopicNames } from '../events/index.js';
-import { startProcessor, type ProcessorObserver } from '../processor/index.js';
+import type { ControlMode } from '../controller/index.js';
+import type { AlertEvent, TopicNames } from '../events/index.js';
+import { startPipeline } from '../loop/index.js';
+import type { ProcessorObserver } from '../processor/index.js';
+import { startPipelineRecorder, type LineWriter, type RecordedFile } from '../recording/index.js';
 import {
   runTrainingSession,
   type TrainingSessionOptions,
@@ -9,7 +10,6 @@ import {
 } from '../trainer/index.js';
 import type { Bus } from '../transport/index.js';
 import { trainingAccuracy } from './accuracy.js';
-import { startRecorder, type LineWriter, type RecordedFile } from './recorder.js';
 import type { RunBoard } from './run-board.js';
 
 export interface DemoRunSpec {
@@ -33,7 +33,7 @@ export interface DemoOptions {
   controllerMode: ControlMode;
   /** Shared by the controller (signs) and the trainers (verify). */
   signingKey: string;
-  /** Metrics: told of every event the processor consumes and produces. */
+  /** Metrics: told of every event the processor consumes and produces, and of every command. */
   observer?: ProcessorObserver;
   /** Aborting stops every run after its current step; the demo then drains and returns. */
   signal?: AbortSignal;
@@ -51,8 +51,6 @@ export interface DemoOptions {
    * Kafka, where a consumer reads the gradient and trajectory topics in separate batches, more.
    */
   latenessMs?: number;
-  /** How long the drained state must hold before the pipeline stops (default 50 ms; more over Kafka). */
-  quietMs?: number;
 }
 
 export interface DemoRunResult {
@@ -77,63 +75,63 @@ export interface DemoResult {
  * interleave. The processor runs on event time (now = the largest event `ts` it has read),
  * so its estimates are a function of the events in the order it read them, which is the
  * order `events.jsonl` records: `lyap replay` of the recording gives the same estimates.
- * After training, the pipeline is drained (every trainer event read by the processor, every
- * estimate seen by the controller and the alerter, everything recorded), then stopped.
+ * After training, the pipeline is drained stage by stage (see `startPipeline`), then stopped.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const { bus, board, groupPrefix } = options;
-  const topics = topicNames(options.topicPrefix);
+  const { board } = options;
   const update = options.onUpdate ?? (() => undefined);
-  const processor = startProcessor({
-    bus,
-    time: 'event',
-    fromBeginning: true,
-    inputTopics: [topics.runs, topics.gradients, topics.trajectory, topics.control],
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-    // Everything else at its default, which is also `lyap replay`'s.
-    config: {
-      topicPrefix: options.topicPrefix,
-      groupId: `${groupPrefix}lyap-processor`,
-      ...(options.latenessMs === undefined ? {} : { latenessMs: options.latenessMs }),
-    },
-  });
-  const controller = startController({
-    bus,
-    config: {
-      mode: options.controllerMode,
-      topicPrefix: options.topicPrefix,
-      groupId: `${groupPrefix}lyap-controller`,
-      lrMin: options.trainer.lrBounds.minLr,
-      lrMax: options.trainer.lrBounds.maxLr,
-    },
-    signingKey: options.signingKey,
-    fromBeginning: true,
-  });
-  const alerter = startAlerter({
-    bus,
+  let files: readonly RecordedFile[] = [];
+  const pipeline = startPipeline({
+    bus: options.bus,
     topicPrefix: options.topicPrefix,
-    groupId: `${groupPrefix}lyap-alerter`,
-    fromBeginning: true,
-  });
-  const recorder = startRecorder({
-    bus,
-    topics,
-    groupId: `${groupPrefix}lyap-demo-recorder`,
-    open: options.open,
-    onEvent: (event) => {
-      if (event.type === 'estimate') board.estimate(event);
-      else if (event.type === 'lr-command') board.command(event);
-      else {
-        board.alert(event);
-        options.onAlert?.(event);
-      }
-      update();
+    groupPrefix: options.groupPrefix,
+    processor: {
+      time: 'event',
+      // Everything else at its default, which is also `lyap replay`'s.
+      config: options.latenessMs === undefined ? {} : { latenessMs: options.latenessMs },
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
     },
+    controller: {
+      config: {
+        mode: options.controllerMode,
+        lrMin: options.trainer.lrBounds.minLr,
+        lrMax: options.trainer.lrBounds.maxLr,
+      },
+      signingKey: options.signingKey,
+    },
+    alerter: {},
+    sinks: [
+      ({ bus, topics, groupPrefix }) => {
+        const recorder = startPipelineRecorder({
+          bus,
+          topics,
+          groupId: `${groupPrefix}lyap-demo-recorder`,
+          open: options.open,
+          onEvent: (event) => {
+            if (event.type === 'estimate') board.estimate(event);
+            else if (event.type === 'lr-command') board.command(event);
+            else {
+              board.alert(event);
+              options.onAlert?.(event);
+            }
+            update();
+          },
+        });
+        return {
+          part: {
+            done: recorder.done,
+            acked: recorder.acked,
+            stop: async () => {
+              await recorder.close();
+              files = recorder.files;
+            },
+          },
+          inputs: Object.values(topics),
+        };
+      },
+    ],
   });
-  const failures: unknown[] = [];
-  for (const handle of [processor, controller, alerter, recorder]) {
-    handle.done.catch((error: unknown) => failures.push(error));
-  }
+  const { bus, topics } = pipeline;
 
   for (const { runId, lr } of options.runs) board.add(runId, lr, options.trainer.steps);
   const runs = await Promise.all(
@@ -173,58 +171,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }),
   );
 
-  const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
-  const allPublished = runs.every((r) => r.session !== undefined);
-  const published = runs.reduce((n, r) => n + (r.session?.eventsPublished ?? 0), 0);
-  const consumed = (count: (topic: string) => number): number =>
-    trainerTopics.reduce((n, topic) => n + count(topic), 0);
-  // In event time every step is released as soon as both its halves are read, so once the
-  // processor has read every trainer event it has made every estimate. (Without the count
-  // of a failed run's events, wait for the processor to close every run instead.)
-  const processed = (): boolean =>
-    allPublished
-      ? consumed((t) => processor.stats.eventsByTopic.get(t) ?? 0) >= published
-      : processor.engine.liveRuns === 0;
-  const settled = (): boolean => {
-    const estimates = processor.stats.estimates;
-    return (
-      failures.length > 0 ||
-      (processed() &&
-        controller.stats.estimates + controller.stats.invalid >= estimates &&
-        alerter.stats.estimates + alerter.stats.invalid >= estimates &&
-        consumed((t) => recorder.count(t)) >= published &&
-        recorder.count(topics.estimates) >= estimates &&
-        recorder.count(topics.control) >= controller.stats.commands &&
-        recorder.count(topics.alerts) >= alerter.stats.alerts)
-    );
-  };
-  const drained = await waitFor(settled, options.drainTimeoutMs ?? 10_000, options.quietMs ?? 50);
-  if (!drained) {
+  const timeoutMs = options.drainTimeoutMs ?? 10_000;
+  const { drained, failures } = await pipeline.drain({ timeoutMs });
+  if (!drained && failures.length === 0) {
     options.log(
       'warn',
-      `the pipeline did not finish the last events within ${options.drainTimeoutMs ?? 10_000} ms ` +
-        `(${processor.engine.liveRuns} runs open in the processor)`,
+      `the pipeline did not finish the last events within ${timeoutMs} ms ` +
+        `(${pipeline.processor.engine.liveRuns} runs open in the processor)`,
     );
   }
-  controller.stop();
-  alerter.stop();
-  processor.stop();
-  await recorder.stop();
   for (const error of failures) {
     options.log('warn', `pipeline failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { topics, runs, files: [...recorder.files], drained: drained && failures.length === 0 };
-}
-
-/** Polls until the condition has held for `quietMs` (a publish in flight is counted after it lands). */
-async function waitFor(condition: () => boolean, timeoutMs: number, quietMs: number): Promise<boolean> {
-  const started = performance.now();
-  let heldSince: number | undefined;
-  for (;;) {
-    const now = performance.now();
-    if (!condition()) heldSince = undefined;
-    else if ((heldSince ??= now) + quietMs <= now) return true;
-    if (now - started > timeoutMs) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return { topics, runs, files: [...files], drained };
 }

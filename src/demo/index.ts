@@ -10,12 +10,5 @@ export {
 export { DEFAULT_LR_SPAN, MAX_DEMO_RUNS, spreadLearningRates } from './lr-spread.js';
 export { ProgressDisplay, type ProgressDisplayOptions } from './progress-display.js';
 export { alertLine, formatNumber, progressLine, progressLines } from './progress-view.js';
-export {
-  RECORDED_FILE_NAMES,
-  startRecorder,
-  type LineWriter,
-  type RecordedFile,
-  type Recorder,
-} from './recorder.js';
-export { FINAL_LOSS_STEPS, RunBoard, type RunRecord } from './run-board.js';
+export { FINAL_LOSS_STEPS, RunBoard, type BoardRun } from './run-board.js';
 export { summarizeRun, type DemoRunSummary } from './run-summary.js';

@@ -1,5 +1,5 @@
 import type { AlertEvent } from '../events/index.js';
-import type { RunRecord } from './run-board.js';
+import type { BoardRun } from './run-board.js';
 
 /** A number in at most about nine characters: four significant digits, exponent when tiny or huge. */
 export function formatNumber(x: number): string {
@@ -16,7 +16,7 @@ const cell = (text: string, width: number): string => text.padEnd(width);
  * step, loss, lr, sharpness λ_max, η·λ_max, top Lyapunov exponent λ₁ and regime (from the
  * last estimate), the last learning-rate command, and the alert firing, if any.
  */
-export function progressLine(run: RunRecord, idWidth: number): string {
+export function progressLine(run: BoardRun, idWidth: number): string {
   const e = run.lastEstimate;
   const stepWidth = String(run.totalSteps).length;
   const parts = [
@@ -35,7 +35,7 @@ export function progressLine(run: RunRecord, idWidth: number): string {
   return parts.join('  ').trimEnd();
 }
 
-function commandText(run: RunRecord): string {
+function commandText(run: BoardRun): string {
   const c = run.lastCommand;
   if (c === undefined) return 'no command yet';
   const advice = c.advisory === true ? ' advised' : '';
@@ -43,7 +43,7 @@ function commandText(run: RunRecord): string {
 }
 
 /** The progress lines of every run, aligned. */
-export function progressLines(runs: readonly RunRecord[]): string[] {
+export function progressLines(runs: readonly BoardRun[]): string[] {
   const idWidth = Math.max(0, ...runs.map((r) => r.runId.length));
   return runs.map((r) => progressLine(r, idWidth));
 }

@@ -11,7 +11,7 @@ import type {
 export const FINAL_LOSS_STEPS = 20;
 
 /** What the demo knows of one run, from its steps, estimates, commands and alerts. */
-export interface RunRecord {
+export interface BoardRun {
   readonly runId: string;
   readonly initialLr: number;
   readonly totalSteps: number;
@@ -42,7 +42,7 @@ export interface RunRecord {
  * runs it was not told about are ignored. Pure: what the display and the summary read.
  */
 export class RunBoard {
-  private readonly byId = new Map<string, RunRecord>();
+  private readonly byId = new Map<string, BoardRun>();
 
   add(runId: string, initialLr: number, totalSteps: number): void {
     this.byId.set(runId, {
@@ -67,11 +67,11 @@ export class RunBoard {
     });
   }
 
-  get runs(): readonly RunRecord[] {
+  get runs(): readonly BoardRun[] {
     return [...this.byId.values()];
   }
 
-  get(runId: string): RunRecord | undefined {
+  get(runId: string): BoardRun | undefined {
     return this.byId.get(runId);
   }
 

@@ -1,5 +1,5 @@
 import type { Regime, RunStatus } from '../events/index.js';
-import type { RunRecord } from './run-board.js';
+import type { BoardRun } from './run-board.js';
 
 /** One run at the end of a demo: the numbers of its summary row. */
 export interface DemoRunSummary {
@@ -26,7 +26,7 @@ export interface DemoRunSummary {
   criticalFired: number;
 }
 
-export function summarizeRun(run: RunRecord): DemoRunSummary {
+export function summarizeRun(run: BoardRun): DemoRunSummary {
   const e = run.lastEstimate;
   return {
     runId: run.runId,

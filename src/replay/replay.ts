@@ -1,7 +1,7 @@
-import { concatMap, defer, lastValueFrom } from 'rxjs';
 import type { DeadLetterEvent, EstimateEvent } from '../events/index.js';
 import { resolveProcessorConfig, startProcessor, type ProcessorConfigInput } from '../processor/index.js';
 import type { ProcessorStats } from '../processor/index.js';
+import { startConsumerLoop } from '../stage/index.js';
 import { MemoryBus, type BusMessage } from '../transport/index.js';
 import { summarize, type RunSummary } from './summary.js';
 
@@ -48,17 +48,15 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let estimates = 0;
   let deadLetters = 0;
 
-  const outputs = lastValueFrom(
-    bus.consume([estimatesTopic, dlqTopic], { groupId: 'lyap-replay-output', fromBeginning: true }).pipe(
-      concatMap((delivery) =>
-        defer(async () => {
-          for (const message of delivery.messages) await writeOutput(message);
-          delivery.ack();
-        }),
-      ),
-    ),
-    { defaultValue: undefined },
-  );
+  const outputs = startConsumerLoop({
+    bus,
+    topics: [estimatesTopic, dlqTopic],
+    groupId: 'lyap-replay-output',
+    fromBeginning: true,
+    onDelivery: async (messages) => {
+      for (const message of messages) await writeOutput(message);
+    },
+  });
 
   async function writeOutput(message: BusMessage): Promise<void> {
     const json = typeof message.value === 'string' ? message.value : new TextDecoder().decode(message.value);
@@ -93,7 +91,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   await processor.done;
   bus.seal(estimatesTopic);
   bus.seal(dlqTopic);
-  await outputs;
+  await outputs.done;
   await bus.close();
   return { lines, estimates, deadLetters, stats: processor.stats, runs: summaries.runs() };
 }

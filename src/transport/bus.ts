@@ -73,4 +73,9 @@ export interface Bus {
    * state of runs it takes over from its state topic with it.
    */
   readToEnd?(topics: readonly string[]): Observable<BusMessage[]>;
+  /**
+   * Marks the end of a topic: consumers complete once every topic they read is sealed and
+   * read to its end. Buses whose topics are shared beyond the process (Kafka) have no end.
+   */
+  seal?(topic: string): void;
 }

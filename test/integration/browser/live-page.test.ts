@@ -2,11 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startController } from '../../../src/controller/index.js';
 import { symmetricEigen } from '../../../src/dynamics/index.js';
 import { encodeEvent, topicForType, topicNames, type TopicNames } from '../../../src/events/index.js';
 import { LiveFeed, liveApp, type LiveDelta } from '../../../src/live/index.js';
 import { listen, metricsApp } from '../../../src/metrics/index.js';
+import { startPipeline } from '../../../src/loop/index.js';
 import { startProcessor } from '../../../src/processor/index.js';
 import { simulateQuadraticRun, type SimulatedEvent } from '../../../src/simulate/index.js';
 import {
@@ -55,28 +55,25 @@ function lambdaMax(dataset: Dataset): number {
  * src/loop's runClosedLoop wires them for one run. One starts at η = 0.01/λ_max (the controller
  * raises it), the other at η = 20/λ_max (the controller brakes it).
  */
-async function twoClosedLoopRuns(bus: MemoryBus, topics: TopicNames): Promise<TrainingSessionResult[]> {
+async function twoClosedLoopRuns(bus: MemoryBus): Promise<TrainingSessionResult[]> {
   const backend = await selectBackend({ requested: 'cpu' });
   const key = `live-page-test-${String(Math.random()).slice(2)}`;
-  const processor = startProcessor({
+  const pipeline = startPipeline({
     bus,
-    config: { latenessSteps: 0, windowProbes: 5 },
-    fromBeginning: true,
-  });
-  const controller = startController({
-    bus,
-    config: {
-      mode: 'control',
-      cooldownSteps: 5,
-      minWindow: 3,
-      convergenceEstimates: 3,
-      brakeSustainEstimates: 2,
-      brakeFactor: 0.1,
-      brakeCooldownSteps: 3,
-      lrMax: 100,
+    processor: { config: { latenessSteps: 0, windowProbes: 5 } },
+    controller: {
+      config: {
+        mode: 'control',
+        cooldownSteps: 5,
+        minWindow: 3,
+        convergenceEstimates: 3,
+        brakeSustainEstimates: 2,
+        brakeFactor: 0.1,
+        brakeCooldownSteps: 3,
+        lrMax: 100,
+      },
+      signingKey: key,
     },
-    signingKey: key,
-    fromBeginning: true,
   });
   const session = (runId: string, lrTimesLambda: number, seed: number): Promise<TrainingSessionResult> => {
     const { dataset, model } = createProblem({
@@ -97,21 +94,19 @@ async function twoClosedLoopRuns(bus: MemoryBus, topics: TopicNames): Promise<Tr
       seed: 1,
       probe: { every: 1, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
       lrBounds: { minLr: 1e-6, maxLr: 100 },
-      bus,
-      topics,
+      bus: pipeline.bus,
+      topics: pipeline.topics,
       acceptUnsignedCommands: false,
       signingKey: key,
       log: () => undefined,
     });
   };
   try {
-    return await Promise.all([session('ls-raise', 0.01, 5), session('ls-brake', 20, 7)]);
+    const sessions = await Promise.all([session('ls-raise', 0.01, 5), session('ls-brake', 20, 7)]);
+    await pipeline.drain();
+    return sessions;
   } finally {
-    for (let i = 0; i < 200 && bus.backlog(topics.gradients) > 0; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    processor.stop();
-    controller.stop();
+    await pipeline.stop();
   }
 }
 
@@ -146,7 +141,7 @@ describe('browser > the live page', () => {
         await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
         assert.equal(await points(page), 0, 'no runs, no points');
 
-        loops = twoClosedLoopRuns(bus, topics);
+        loops = twoClosedLoopRuns(bus);
         await page.waitForFunction(() => ((globalThis as LiveWindow).__lyapLive?.points() ?? 0) > 0, null, {
           timeout: 30_000,
         });

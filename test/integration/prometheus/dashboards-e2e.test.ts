@@ -20,8 +20,8 @@ import {
 } from '../../../src/dashboards/index.js';
 import { decodeEvent, encodeEvent, topicNames, type LyapEvent } from '../../../src/events/index.js';
 import { listen, LyapMetrics, metricsApp, type ListeningServer } from '../../../src/metrics/index.js';
-import { startController, type ControllerHandle } from '../../../src/controller/index.js';
-import { startProcessor, type ProcessorHandle } from '../../../src/processor/index.js';
+import { startPipeline, type Pipeline } from '../../../src/loop/index.js';
+import type { ProcessorHandle } from '../../../src/processor/index.js';
 import { interleave, simulateQuadraticRun, type SimulatedEvent } from '../../../src/simulate/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 import {
@@ -209,8 +209,7 @@ describe('observability > dashboards and alerts against a real Prometheus', { sk
   let prometheus: RunningPrometheus | undefined;
   let server: ListeningServer | undefined;
   let bus: MemoryBus | undefined;
-  let processor: ProcessorHandle | undefined;
-  let controller: ControllerHandle | undefined;
+  let pipeline: Pipeline | undefined;
   let feeder: Feeder | undefined;
   const startSeconds = Math.floor(Date.now() / 1000) - 5;
 
@@ -220,30 +219,22 @@ describe('observability > dashboards and alerts against a real Prometheus', { sk
     dir = mkdtempSync(join(tmpdir(), 'lyap-prometheus-'));
     bus = new MemoryBus();
     const metrics = new LyapMetrics();
-    processor = startProcessor({
+    pipeline = startPipeline({
       bus,
-      config: { windowProbes: 5 },
-      observer: metrics,
-      fromBeginning: true,
-      inputTopics: [topics.runs, topics.gradients, topics.trajectory, topics.control],
-    });
-    controller = startController({
-      bus,
-      config: { mode: 'control', minWindow: 3, convergenceEstimates: 3, cooldownSteps: 10 },
-      fromBeginning: true,
+      processor: { config: { windowProbes: 5 }, observer: metrics },
+      controller: { config: { mode: 'control', minWindow: 3, convergenceEstimates: 3, cooldownSteps: 10 } },
     });
     server = await listen(
       metricsApp({ render: () => metrics.render(), contentType: metrics.registry.contentType }),
     );
     const target = server.url.replace('http://', '');
     prometheus = await startPrometheus({ binary, dir, config: testConfig(target), files: testRules() });
-    feeder = new Feeder(bus, metrics, processor);
+    feeder = new Feeder(bus, metrics, pipeline.processor);
   });
 
   after(async () => {
     await feeder?.stop();
-    processor?.stop();
-    controller?.stop();
+    await pipeline?.stop();
     await bus?.close();
     await server?.close();
     await prometheus?.stop();

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backend } from './support/backend-cpu.js';
 import { decodeEvent, topicNames, type LyapEvent } from '../../../src/events/index.js';
-import { copyTopics } from '../../../src/trainer/events/copy-topics.js';
+import { copyTopics } from '../../../src/recording/index.js';
 import { createQuadratic, noData, runTrainingSession, type Model } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent } from '../../../src/events/index.js';
-import { orderForReplay, recordFilter } from '../../../src/replay/record.js';
+import { orderForReplay, recordFilter } from '../../../src/recording/index.js';
 import type { BusMessage } from '../../../src/transport/index.js';
 import { gradient, runEvent, trajectory } from '../../helpers/events.js';
 
@@ -14,7 +14,7 @@ const message = (topic: string, value: string, key?: string): BusMessage => ({
   ...(key === undefined ? {} : { key }),
 });
 
-describe('replay > record', () => {
+describe('recording > replay order', () => {
   it("keeps one run's records, by key, or by the runId in the JSON when there is no key", () => {
     const keep = recordFilter('a');
     assert.ok(keep(message('g', encodeEvent(gradient('a', 0)), 'a')));
