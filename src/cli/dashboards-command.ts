@@ -1,32 +1,24 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { renderDashboards } from '../dashboards/index.js';
+import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
 
-interface DashboardsFlags {
-  out: string;
-  check: boolean;
-}
-
-export function dashboardsCommand(setExit: (code: number) => void): Command {
-  return new Command('dashboards')
-    .description(
-      'Generate the Grafana dashboards (Grafana Foundation SDK) as JSON files, one per dashboard. ' +
-        'Deterministic: the committed dashboards/ are this output.',
-    )
-    .option('-o, --out <dir>', 'folder to write the dashboards to', 'dashboards')
-    .option(
-      '--check',
-      `write nothing; exit ${EXIT.failure} if a file in --out differs from the generated one`,
-      false,
-    )
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .action((flags: DashboardsFlags) => {
-      setExit(flags.check ? checkDashboards(flags.out) : writeDashboards(flags.out));
-    });
-}
+export const dashboardsCommand = defineCommand<{ out: string; check: boolean }>({
+  name: 'dashboards',
+  description:
+    'Generate the Grafana dashboards (Grafana Foundation SDK) as JSON files, one per dashboard. ' +
+    'Deterministic: the committed dashboards/ are this output.',
+  options: (command) =>
+    command
+      .option('-o, --out <dir>', 'folder to write the dashboards to', 'dashboards')
+      .option(
+        '--check',
+        `write nothing; exit ${EXIT.failure} if a file in --out differs from the generated one`,
+        false,
+      ),
+  run: (flags) => (flags.check ? checkDashboards(flags.out) : writeDashboards(flags.out)),
+});
 
 function writeDashboards(out: string): number {
   mkdirSync(out, { recursive: true });

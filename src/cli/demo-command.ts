@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONTROL_MODES, type ControlMode } from '../controller/index.js';
 import { formatNumber, alertLine } from '../demo/progress-view.js';
 import { MAX_DEMO_RUNS, spreadLearningRates } from '../demo/lr-spread.js';
@@ -12,14 +11,17 @@ import { ProgressDisplay } from '../demo/progress-display.js';
 import { LyapError } from '../errors.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
 import { LyapMetrics } from '../metrics/index.js';
-import { BACKEND_NAMES, DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
+import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS } from '../trainer/config.js';
+import { DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
+import { defineCommand } from './define-command.js';
 import { startDemoServer, type DemoServer } from './demo-server.js';
 import { EXIT } from './exit-codes.js';
 import { interruptHandler } from './interrupt.js';
 import { lineSink } from './io.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
-import { nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import { atMost, choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import { brokersOption } from './service-options.js';
 import { formatDemoSummary } from './summary-table.js';
 
 interface DemoFlags {
@@ -55,69 +57,63 @@ export const DEMO_DEFAULTS = {
 const EXIT_INTERRUPTED = 130;
 
 /** Commanded learning rates stay within these (the `lyap train` defaults). */
-const LR_BOUNDS = { minLr: 1e-6, maxLr: 10 } as const;
+const LR_BOUNDS = { minLr: TRAINER_DEFAULTS.lrMin, maxLr: TRAINER_DEFAULTS.lrMax } as const;
 
-export function demoCommand(setExit: (code: number) => void): Command {
-  return new Command('demo')
-    .description(
-      'Train an MLP on MNIST digits (shipped, nothing to download) with the whole pipeline in this ' +
-        'process: trainers, processor, controller and alerter over an in-memory bus, live page and ' +
-        '/metrics, every event recorded for `lyap replay`. Ctrl-C stops after the current step.',
-    )
-    .option('--steps <n>', 'training steps per run', positiveInteger('--steps'), DEMO_DEFAULTS.steps)
-    .option('--lr <rate>', 'learning rate (the middle of --runs)', positiveNumber('--lr'), DEMO_DEFAULTS.lr)
-    .option(
-      '--runs <n>',
-      `runs side by side, learning rates log-spaced from lr/40 to lr·40 (at most ${MAX_DEMO_RUNS})`,
-      runsOption,
-      DEMO_DEFAULTS.runs,
-    )
-    .addOption(
-      new Option('--controller <mode>', 'learning-rate controller: decide only, advise, or set the rate')
-        .choices(CONTROL_MODES)
-        .default(DEMO_DEFAULTS.controller),
-    )
-    .option(
-      '--port <port>',
-      'port of the live page and /metrics; 0 picks a free one',
-      nonNegativeInteger('--port'),
-      DEMO_DEFAULTS.port,
-    )
-    .option('--host <host>', 'address the live page binds to', DEMO_DEFAULTS.host)
-    .option('--no-live', 'serve neither the live page nor /metrics')
-    .option(
-      '--seed <n>',
-      'random seed, the same for every run',
-      nonNegativeInteger('--seed'),
-      DEMO_DEFAULTS.seed,
-    )
-    .option(
-      '--probe-every <n>',
-      'probe the Lyapunov exponent and the sharpness every n steps',
-      positiveInteger('--probe-every'),
-      DEMO_DEFAULTS.probeEvery,
-    )
-    .option('-o, --out <dir>', 'folder for the recorded events (default demo-out/<time>/)')
-    .option(
-      '--brokers <list>',
-      'run the same demo over Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md), on topics of its own',
-    )
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend')
-        .choices(['auto', ...BACKEND_NAMES])
-        .default(DEMO_DEFAULTS.backend),
-    )
-    .action(async (flags: DemoFlags) => {
-      setExit(await runDemoCommand(flags));
-    });
-}
-
-function runsOption(value: string): number {
-  const n = positiveInteger('--runs')(value);
-  if (n > MAX_DEMO_RUNS)
-    throw new InvalidArgumentError(`--runs must be at most ${MAX_DEMO_RUNS}, got '${value}'`);
-  return n;
-}
+export const demoCommand = defineCommand<DemoFlags>({
+  name: 'demo',
+  description:
+    'Train an MLP on MNIST digits (shipped, nothing to download) with the whole pipeline in this ' +
+    'process: trainers, processor, controller and alerter over an in-memory bus, live page and ' +
+    '/metrics, every event recorded for `lyap replay`. Ctrl-C stops after the current step.',
+  options: (command) =>
+    command
+      .option('--steps <n>', 'training steps per run', positiveInteger('--steps'), DEMO_DEFAULTS.steps)
+      .option('--lr <rate>', 'learning rate (the middle of --runs)', positiveNumber('--lr'), DEMO_DEFAULTS.lr)
+      .option(
+        '--runs <n>',
+        `runs side by side, learning rates log-spaced from lr/40 to lr·40 (at most ${MAX_DEMO_RUNS})`,
+        atMost('--runs', MAX_DEMO_RUNS, positiveInteger('--runs')),
+        DEMO_DEFAULTS.runs,
+      )
+      .addOption(
+        choiceOption(
+          '--controller <mode>',
+          'learning-rate controller: decide only, advise, or set the rate',
+          CONTROL_MODES,
+          DEMO_DEFAULTS.controller,
+        ),
+      )
+      .option(
+        '--port <port>',
+        'port of the live page and /metrics; 0 picks a free one',
+        nonNegativeInteger('--port'),
+        DEMO_DEFAULTS.port,
+      )
+      .option('--host <host>', 'address the live page binds to', DEMO_DEFAULTS.host)
+      .option('--no-live', 'serve neither the live page nor /metrics')
+      .option(
+        '--seed <n>',
+        'random seed, the same for every run',
+        nonNegativeInteger('--seed'),
+        DEMO_DEFAULTS.seed,
+      )
+      .option(
+        '--probe-every <n>',
+        'probe the Lyapunov exponent and the sharpness every n steps',
+        positiveInteger('--probe-every'),
+        DEMO_DEFAULTS.probeEvery,
+      )
+      .option('-o, --out <dir>', 'folder for the recorded events (default demo-out/<time>/)')
+      .addOption(
+        brokersOption(
+          'run the same demo over Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md), on topics of its own',
+        ),
+      )
+      .addOption(
+        choiceOption('--backend <name>', 'TensorFlow.js backend', TRAIN_BACKEND_NAMES, DEMO_DEFAULTS.backend),
+      ),
+  run: runDemoCommand,
+});
 
 async function runDemoCommand(flags: DemoFlags): Promise<number> {
   const out = (text: string): void => {

@@ -13,6 +13,14 @@ export const OPTION_SOURCES_HELP = [
 
 const CONFIG = 'config';
 
+/** The options declared mandatory: checked once every source is applied, not by commander. */
+const mandatory = new WeakSet<Option>();
+
+/** Whether the option was declared with `.requiredOption(…)` (commander no longer checks it). */
+export function isMandatory(option: Option): boolean {
+  return option.mandatory || mandatory.has(option);
+}
+
 /**
  * Makes every option of every subcommand added so far settable by environment variable
  * (`LYAP_<OPTION>`) and by a `--config` file, each value going through the option's own
@@ -22,7 +30,6 @@ const CONFIG = 'config';
  * ignored: the environment is shared.
  */
 export function addOptionSources(program: Command, env: NodeJS.ProcessEnv): void {
-  const mandatory = new WeakSet<Option>();
   for (const command of descendants(program)) {
     if (!command.options.some((o) => o.long === `--${CONFIG}`)) {
       command.addOption(

@@ -1,4 +1,3 @@
-import { Command } from 'commander';
 import { lastValueFrom, tap } from 'rxjs';
 import { LyapError } from '../errors.js';
 import { topicNames } from '../events/index.js';
@@ -10,45 +9,49 @@ import {
   type RecordedLine,
 } from '../recording/index.js';
 import type { BusMessage } from '../transport/index.js';
+import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
 import { lineSink } from './io.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import {
+  brokersOption,
+  topicPrefixOption,
+  type BrokersFlags,
+  type TopicPrefixFlags,
+} from './service-options.js';
 
-interface RecordFlags {
-  brokers?: string;
+interface RecordFlags extends BrokersFlags, TopicPrefixFlags {
   topic?: string[];
-  topicPrefix: string;
   runId: string;
   output: string;
   follow: boolean;
 }
 
-export function recordCommand(setExit: (code: number) => void): Command {
-  return new Command('record')
-    .description(
-      "Dump one run's events from Kafka topics as JSON lines that `lyap replay` reads: what the " +
-        'topics hold up to their end offsets when the command starts, then exit; --follow keeps going.',
-    )
-    .option('--brokers <list>', 'Kafka bootstrap servers, host:port[,…] (default: KAFKA_BROKERS)')
-    .option(
-      '--topic <name>',
-      'topic to read (repeat, or comma-separate); default the run, gradient and trajectory topics of --topic-prefix, which is what replay needs',
-      (value: string, previous: string[] | undefined) => [
-        ...(previous ?? []),
-        ...value
-          .split(',')
-          .map((t) => t.trim())
-          .filter((t) => t.length > 0),
-      ],
-    )
-    .option('--topic-prefix <prefix>', 'topic prefix', 'lyap.')
-    .requiredOption('--run-id <id>', 'the run to record')
-    .option('-o, --output <file>', 'where the events go, JSON lines; - for stdout', '-')
-    .option('--follow', 'after the end offsets, keep recording new events until SIGINT/SIGTERM', false)
-    .action(async (flags: RecordFlags) => {
-      setExit(await runRecord(flags));
-    });
-}
+export const recordCommand = defineCommand<RecordFlags>({
+  name: 'record',
+  description:
+    "Dump one run's events from Kafka topics as JSON lines that `lyap replay` reads: what the " +
+    'topics hold up to their end offsets when the command starts, then exit; --follow keeps going.',
+  options: (command) =>
+    command
+      .addOption(brokersOption())
+      .option(
+        '--topic <name>',
+        'topic to read (repeat, or comma-separate); default the run, gradient and trajectory topics of --topic-prefix, which is what replay needs',
+        (value: string, previous: string[] | undefined) => [
+          ...(previous ?? []),
+          ...value
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t.length > 0),
+        ],
+      )
+      .addOption(topicPrefixOption())
+      .requiredOption('--run-id <id>', 'the run to record')
+      .option('-o, --output <file>', 'where the events go, JSON lines; - for stdout', '-')
+      .option('--follow', 'after the end offsets, keep recording new events until SIGINT/SIGTERM', false),
+  run: runRecord,
+});
 
 async function runRecord(flags: RecordFlags): Promise<number> {
   const topics =

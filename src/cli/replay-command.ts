@@ -1,52 +1,44 @@
 import { basename } from 'node:path';
-import { Command } from 'commander';
 import { LyapError } from '../errors.js';
 import { replay } from '../replay/replay.js';
+import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
 import type { LineWriter } from '../recording/index.js';
 import { lineSink, readLineChunks } from './io.js';
-import { nonNegativeInteger, positiveInteger } from './options.js';
+import { processorOptions, type ProcessorFlags } from './processor-options.js';
+import { topicPrefixOption, type TopicPrefixFlags } from './service-options.js';
 import { formatSummary } from './summary-table.js';
 
-interface ReplayFlags {
+interface ReplayFlags extends ProcessorFlags, TopicPrefixFlags {
   input: string;
   output: string;
   deadLetters?: string;
-  window: number;
-  latenessSteps: number;
-  topicPrefix: string;
   summary: boolean;
   strict: boolean;
 }
 
 const MAX_REPORTED_LINES = 20;
 
-export function replayCommand(setExit: (code: number) => void): Command {
-  return new Command('replay')
-    .description(
-      'Feed a JSON-lines file of v1 events (mixed types, runs interleaved) through the processor ' +
-        'and write its estimates as JSON lines. Deterministic: the same input gives byte-identical output.',
+export const replayCommand = defineCommand<ReplayFlags>({
+  name: 'replay',
+  description:
+    'Feed a JSON-lines file of v1 events (mixed types, runs interleaved) through the processor ' +
+    'and write its estimates as JSON lines. Deterministic: the same input gives byte-identical output.',
+  options: (command) =>
+    processorOptions(
+      command
+        .requiredOption('-i, --input <file>', 'events to replay, JSON lines; - for stdin')
+        .option('-o, --output <file>', 'where estimates go, JSON lines; - for stdout', '-')
+        .option(
+          '--dead-letters <file>',
+          'write dead-letter events here as JSON lines (default: report on stderr)',
+        ),
     )
-    .requiredOption('-i, --input <file>', 'events to replay, JSON lines; - for stdin')
-    .option('-o, --output <file>', 'where estimates go, JSON lines; - for stdout', '-')
-    .option(
-      '--dead-letters <file>',
-      'write dead-letter events here as JSON lines (default: report on stderr)',
-    )
-    .option('-w, --window <probes>', 'probes in the rolling window', positiveInteger('--window'), 20)
-    .option(
-      '--lateness-steps <n>',
-      'steps a gradient/trajectory pair may arrive out of order',
-      nonNegativeInteger('--lateness-steps'),
-      2,
-    )
-    .option('--topic-prefix <prefix>', 'topic prefix of the estimates and dead-letter events', 'lyap.')
-    .option('--summary', 'print a per-run summary table on stderr at the end', false)
-    .option('--strict', `exit ${EXIT.strictInput} if any line was dead-lettered`, false)
-    .action(async (flags: ReplayFlags) => {
-      setExit(await runReplay(flags));
-    });
-}
+      .addOption(topicPrefixOption('topic prefix of the estimates and dead-letter events'))
+      .option('--summary', 'print a per-run summary table on stderr at the end', false)
+      .option('--strict', `exit ${EXIT.strictInput} if any line was dead-lettered`, false),
+  run: runReplay,
+});
 
 async function runReplay(flags: ReplayFlags): Promise<number> {
   const started = performance.now();

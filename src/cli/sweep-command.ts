@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { LyapError } from '../errors.js';
 import { defaultJobs } from '../sweep/presets.js';
 import {
@@ -10,10 +9,13 @@ import {
   type SweepModel,
 } from '../sweep/sweep-config.js';
 import { resolveSweepConfig, type SweepOverrides } from '../sweep/sweep-options.js';
+import { TRAIN_BACKEND_NAMES } from '../trainer/config.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
-import { BACKEND_NAMES, type LossName } from '../trainer/names.js';
+import type { LossName } from '../trainer/names.js';
+import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
-import { positiveInteger } from './options.js';
+import { choiceOption, commaList, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import { brokersOption } from './service-options.js';
 
 interface SweepFlags extends Omit<SweepOverrides, 'jobs'> {
   preset: PresetName;
@@ -22,31 +24,6 @@ interface SweepFlags extends Omit<SweepOverrides, 'jobs'> {
   rebuild?: string;
 }
 
-/** A comma-separated list, each item through `item`; a bad one names the whole list. */
-function list<T>(
-  name: string,
-  expected: string,
-  item: (part: string) => T | undefined,
-): (value: string) => T[] {
-  return (value) =>
-    value.split(',').map((raw) => {
-      const part = raw.trim();
-      const parsed = part === '' ? undefined : item(part);
-      if (parsed === undefined) {
-        throw new InvalidArgumentError(
-          `${name} must be a comma-separated list of ${expected}, got '${value}'`,
-        );
-      }
-      return parsed;
-    });
-}
-
-const positiveNumberItem = (part: string): number | undefined => {
-  const n = Number(part);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-};
-const seedItem = (part: string): number | undefined =>
-  /^\d+$/.test(part) && Number.isSafeInteger(Number(part)) ? Number(part) : undefined;
 const modelItem = (part: string): SweepModel | undefined =>
   (SWEEP_MODELS as readonly string[]).includes(part) ? (part as SweepModel) : undefined;
 const lossItem = (part: string): LossName | undefined =>
@@ -59,80 +36,74 @@ const orNone =
   (value: string): T[] =>
     value.trim() === 'none' ? [] : parse(value);
 
-function positive(name: string): (value: string) => number {
-  return (value) => {
-    const n = positiveNumberItem(value.trim());
-    if (n === undefined) throw new InvalidArgumentError(`${name} must be a positive number, got '${value}'`);
-    return n;
-  };
-}
-
-export function sweepCommand(setExit: (code: number) => void): Command {
-  return new Command('sweep')
-    .description(
-      'Train many runs (learning rates × seeds × models × losses, plus controller and schedule arms), ' +
-        'each in its own process through the pipeline, and write a report: λ_max against 1/η, η·λ_max, ' +
-        'the Lyapunov exponent against the curvature, steps to a target loss (docs/sweep.md).',
-    )
-    .addOption(
-      new Option('--preset <name>', 'sizes and grids to start from').choices(PRESET_NAMES).default('quick'),
-    )
-    .option('-o, --out <dir>', 'report folder (default: sweep-out/<preset>-<time>)')
-    .option(
-      '--lrs <rates>',
-      'constant learning rates, comma-separated',
-      list('--lrs', 'positive numbers', positiveNumberItem),
-    )
-    .option('--seeds <list>', 'seeds, comma-separated', list('--seeds', 'non-negative integers', seedItem))
-    .option('--steps <n>', 'training steps per run', positiveInteger('--steps'))
-    .option('--batch <n>', 'minibatch size', positiveInteger('--batch'))
-    .option('--probe-every <n>', 'probe every n steps', positiveInteger('--probe-every'))
-    .option('--models <list>', 'models: mlp, cnn', list('--models', 'mlp or cnn', modelItem))
-    .option('--losses <list>', 'losses: ce (cross-entropy), mse', list('--losses', 'ce or mse', lossItem))
-    .option(
-      '--alphas <list>',
-      'controller arms η = α/λ̂_max, comma-separated; none for no controller arm',
-      orNone(list('--alphas', 'positive numbers', positiveNumberItem)),
-    )
-    .option(
-      '--schedules <list>',
-      'schedule arms from the best constant rate: step, cosine; none for none',
-      orNone(list('--schedules', 'step or cosine', scheduleItem)),
-    )
-    .option(
-      '--controller-start-lr <rate>',
-      'learning rate the controller arms start from',
-      positive('--controller-start-lr'),
-    )
-    .option(
-      '--target-loss <loss>',
-      'steps-to-target threshold of the smoothed training loss',
-      positive('--target-loss'),
-    )
-    .option('--jobs <n>', 'child processes at once (default: number of cores)', positiveInteger('--jobs'))
-    .addOption(new Option('--dataset <name>', 'dataset').choices(SWEEP_DATASETS))
-    .option('--data-dir <dir>', 'CIFAR-10: the extracted cifar-10-batches-bin folder')
-    .option('--train-samples <n>', 'training samples (the first n)', positiveInteger('--train-samples'))
-    .option(
-      '--eval-samples <n>',
-      'held-out samples for accuracy (the next n)',
-      positiveInteger('--eval-samples'),
-    )
-    .addOption(
-      new Option('--backend <name>', 'TensorFlow.js backend of the runs').choices(['auto', ...BACKEND_NAMES]),
-    )
-    .option(
-      '--brokers <list>',
-      'run every run through Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md)',
-    )
-    .option(
-      '--rebuild <dir>',
-      "rebuild a sweep folder's results.json, figures and report.md from its runs, without training",
-    )
-    .action(async (flags: SweepFlags) => {
-      setExit(await runSweepCommand(flags));
-    });
-}
+export const sweepCommand = defineCommand<SweepFlags>({
+  name: 'sweep',
+  description:
+    'Train many runs (learning rates × seeds × models × losses, plus controller and schedule arms), ' +
+    'each in its own process through the pipeline, and write a report: λ_max against 1/η, η·λ_max, ' +
+    'the Lyapunov exponent against the curvature, steps to a target loss (docs/sweep.md).',
+  options: (command) =>
+    command
+      .addOption(choiceOption('--preset <name>', 'sizes and grids to start from', PRESET_NAMES, 'quick'))
+      .option('-o, --out <dir>', 'report folder (default: sweep-out/<preset>-<time>)')
+      .option(
+        '--lrs <rates>',
+        'constant learning rates, comma-separated',
+        commaList('--lrs', positiveNumber('--lrs'), 'positive numbers'),
+      )
+      .option(
+        '--seeds <list>',
+        'seeds, comma-separated',
+        commaList('--seeds', nonNegativeInteger('--seeds'), 'non-negative integers'),
+      )
+      .option('--steps <n>', 'training steps per run', positiveInteger('--steps'))
+      .option('--batch <n>', 'minibatch size', positiveInteger('--batch'))
+      .option('--probe-every <n>', 'probe every n steps', positiveInteger('--probe-every'))
+      .option('--models <list>', 'models: mlp, cnn', commaList('--models', modelItem, 'mlp or cnn'))
+      .option(
+        '--losses <list>',
+        'losses: ce (cross-entropy), mse',
+        commaList('--losses', lossItem, 'ce or mse'),
+      )
+      .option(
+        '--alphas <list>',
+        'controller arms η = α/λ̂_max, comma-separated; none for no controller arm',
+        orNone(commaList('--alphas', positiveNumber('--alphas'), 'positive numbers')),
+      )
+      .option(
+        '--schedules <list>',
+        'schedule arms from the best constant rate: step, cosine; none for none',
+        orNone(commaList('--schedules', scheduleItem, 'step or cosine')),
+      )
+      .option(
+        '--controller-start-lr <rate>',
+        'learning rate the controller arms start from',
+        positiveNumber('--controller-start-lr'),
+      )
+      .option(
+        '--target-loss <loss>',
+        'steps-to-target threshold of the smoothed training loss',
+        positiveNumber('--target-loss'),
+      )
+      .option('--jobs <n>', 'child processes at once (default: number of cores)', positiveInteger('--jobs'))
+      .addOption(choiceOption('--dataset <name>', 'dataset', SWEEP_DATASETS))
+      .option('--data-dir <dir>', 'CIFAR-10: the extracted cifar-10-batches-bin folder')
+      .option('--train-samples <n>', 'training samples (the first n)', positiveInteger('--train-samples'))
+      .option(
+        '--eval-samples <n>',
+        'held-out samples for accuracy (the next n)',
+        positiveInteger('--eval-samples'),
+      )
+      .addOption(choiceOption('--backend <name>', 'TensorFlow.js backend of the runs', TRAIN_BACKEND_NAMES))
+      .addOption(
+        brokersOption('run every run through Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md)'),
+      )
+      .option(
+        '--rebuild <dir>',
+        "rebuild a sweep folder's results.json, figures and report.md from its runs, without training",
+      ),
+  run: runSweepCommand,
+});
 
 async function runSweepCommand(flags: SweepFlags): Promise<number> {
   const { preset, out, jobs, rebuild, ...overrides } = flags;
