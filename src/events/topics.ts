@@ -47,7 +47,7 @@ export function topicForType(type: EventType, topics: TopicNames): string {
 /**
  * The processors' own state topic under a prefix (compacted, keyed by run id): snapshots of
  * each live run's window state, from which a processor that takes over a run (restart,
- * rebalance) continues exactly. Not one of DESIGN.md's event topics: its records are not v1 events.
+ * rebalance) continues exactly. Not one of docs/design.md's event topics: its records are not v1 events.
  */
 export function processorStateTopic(prefix: string = DEFAULT_TOPIC_PREFIX): string {
   topicNames(prefix); // validates the prefix

@@ -21,7 +21,7 @@ const LAG_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 const LOOP_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
- * The metrics of DESIGN.md on an explicit registry (never the global one), fed by the
+ * The metrics of docs/design.md on an explicit registry (never the global one), fed by the
  * events a process sees (`observe`). Per-run series carry `run_id` and are removed
  * `runTtlMs` after the run ended or went silent (`sweep`, also run on every scrape).
  */

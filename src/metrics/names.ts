@@ -1,6 +1,6 @@
 /**
  * Every metric name, defined once: the registry, the dashboards and the alert rules read
- * them from here (DESIGN.md, "Metrics"). Units are in the names.
+ * them from here (docs/design.md, "Metrics"). Units are in the names.
  */
 export const METRIC = {
   loss: 'lyap_loss',

@@ -12,7 +12,7 @@ import {
 import type { GradientEvent, Probe, RunEvent, TrajectoryEvent } from '../events/index.js';
 
 /**
- * SGD on a quadratic L(θ) = ½ θᵀAθ with a chosen spectrum, with the probe of DESIGN.md
+ * SGD on a quadratic L(θ) = ½ θᵀAθ with a chosen spectrum, with the probe of docs/design.md
  * simulated exactly (float64, exact Hessian-vector products A·v): the Lyapunov subspace
  * V ↦ qr(J·V) with J = I − ηA, Gram (JV)ᵀ(JV) and Rayleigh VᵀAV; the sharpness subspace
  * W ↦ qr(A·W) with Rayleigh WᵀAW. Every number the processor should recover is known in

@@ -24,7 +24,7 @@ export interface ProbeContext {
 }
 
 /**
- * The two tangent subspaces of DESIGN.md, kept across probes as float64 columns on the JS
+ * The two tangent subspaces of docs/design.md, kept across probes as float64 columns on the JS
  * side: the only per-probe transfers are k float32 uploads and k downloads of n numbers,
  * and the k×k Gram and Rayleigh matrices and the re-orthonormalisation are exact to float64
  * (Benettin's QR method loses nothing to float32 accumulation over thousands of probes).

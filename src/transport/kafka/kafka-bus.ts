@@ -177,7 +177,7 @@ export class KafkaBus implements Bus {
     );
   }
 
-  /** Creates the topics (default: the seven of DESIGN.md under the prefix) that do not exist. */
+  /** Creates the topics (default: the seven of docs/design.md under the prefix) that do not exist. */
   async ensureTopics(topics?: readonly string[]): Promise<EnsureTopicsReport> {
     const specs =
       topics === undefined ? designTopicSpecs(this.settings) : topics.map((t) => topicSpec(t, this.settings));

@@ -9,7 +9,7 @@ export interface TopicSettings {
   readonly retentionMs: number;
   /** `min.insync.replicas`; unset: the broker's default. */
   readonly minInsyncReplicas?: number;
-  /** Prefix of the DESIGN.md topics (`lyap.`): its `runs` topic is created compacted. */
+  /** Prefix of the docs/design.md topics (`lyap.`): its `runs` topic is created compacted. */
   readonly topicPrefix: string;
 }
 
@@ -88,7 +88,7 @@ export function topicSpec(topic: string, settings: Readonly<TopicSettings>): Top
   };
 }
 
-/** The seven topics of DESIGN.md under the prefix. */
+/** The seven topics of docs/design.md under the prefix. */
 export function designTopicSpecs(settings: Readonly<TopicSettings>): TopicSpec[] {
   const t = topicNames(settings.topicPrefix);
   return [t.runs, t.gradients, t.trajectory, t.estimates, t.control, t.alerts, t.dlq].map((topic) =>

@@ -33,7 +33,7 @@ withKafka(broker, 'transport > KafkaBus', (broker) => {
       assert.ok(apis.length > 20);
     });
 
-    it('creates the DESIGN.md topics with the configured partitions, the runs topic compacted', async () => {
+    it('creates the docs/design.md topics with the configured partitions, the runs topic compacted', async () => {
       const prefix = `${uniqueName('it')}.`;
       const bus = testKafkaBus(broker, {
         topics: { topicPrefix: prefix, partitions: 4, retentionMs: 3_600_000 },

@@ -63,7 +63,7 @@ const EXPECTED: [string, ParsedMetric['type'], string[]][] = [
 ];
 
 describe('metrics > LyapMetrics', () => {
-  it('exposes every metric of DESIGN.md with its type and labels after a short run', async () => {
+  it('exposes every metric of docs/design.md with its type and labels after a short run', async () => {
     const metrics = new LyapMetrics({ runTtlMs: 60_000 });
     feed(metrics, 'short', 1_700_000_000_500, false);
     const command: LrCommandEvent = {

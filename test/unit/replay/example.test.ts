@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { lastEstimate, relErr, replayLines } from '../../helpers/replay.js';
 import { EXAMPLE_RUNS, exampleLines } from '../../../scripts/example-runs.js';
 
-// The closed forms the README quotes for the bundled example.
+// The closed forms docs/design.md quotes for the bundled example.
 const EXPECTED = [
   { runId: 'quad-chaotic', h: -0.3, regime: 'chaotic' },
   { runId: 'quad-edge', h: -0.3, regime: 'edge' },
@@ -12,7 +12,7 @@ const EXPECTED = [
   { runId: 'quad-diverged', h: 4, regime: 'diverged' },
 ];
 
-describe('replay > the bundled example (README)', () => {
+describe('replay > the bundled example (docs/design.md, a check by hand)', () => {
   it('is what scripts/example-runs.ts generates (run `npm run example` after changing it)', () => {
     assert.equal(readFileSync('examples/quadratic.jsonl', 'utf8'), exampleLines().join('\n') + '\n');
   });

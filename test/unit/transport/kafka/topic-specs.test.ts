@@ -4,7 +4,7 @@ import { isLyapError } from '../../../../src/errors.js';
 import { designTopicSpecs, resolveTopicSettings, topicSpec } from '../../../../src/transport/kafka/index.js';
 
 describe('transport > kafka > topic specs', () => {
-  it('gives the seven DESIGN.md topics 12 partitions by default, the runs topic compacted', () => {
+  it('gives the seven docs/design.md topics 12 partitions by default, the runs topic compacted', () => {
     const specs = designTopicSpecs(resolveTopicSettings());
     assert.deepEqual(
       specs.map((s) => s.topic),
