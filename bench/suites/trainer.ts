@@ -11,6 +11,10 @@ import type { SuiteResult } from './types.js';
 
 interface Measured {
   wallMsPerStep: number;
+  /** The same without the first probe's extra work (converging the sharpness before the first update). */
+  steadyMsPerStep: number;
+  /** That extra work: the first probe's time beyond a median probe. */
+  warmupMs: number;
   medianStepMs: number;
   medianProbeMs: number | undefined;
 }
@@ -42,8 +46,12 @@ async function measure(
     emit: (e) => e.type === 'gradient' && gradients.push(e),
   });
   const probes = gradients.flatMap((g) => (g.probeMs === undefined ? [] : [g.probeMs]));
+  const wallMs = performance.now() - started;
+  const warmupMs = probes.length === 0 ? 0 : Math.max(0, (probes[0] ?? 0) - median(probes));
   return {
-    wallMsPerStep: (performance.now() - started) / steps,
+    wallMsPerStep: wallMs / steps,
+    steadyMsPerStep: (wallMs - warmupMs) / steps,
+    warmupMs,
     medianStepMs: median(gradients.map((g) => g.stepMs ?? Number.NaN)),
     medianProbeMs: probes.length === 0 ? undefined : median(probes),
   };
@@ -82,8 +90,8 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
     for (const every of everies) runs.get(every)?.push(round.get(every) as Measured);
   }
   const off = runs.get(0) ?? [];
-  const ratioOf = (every: number): number =>
-    median((runs.get(every) ?? []).map((m, r) => m.wallMsPerStep / (off[r]?.wallMsPerStep ?? Number.NaN)));
+  const ratioOf = (every: number, of: (m: Measured) => number = (m) => m.wallMsPerStep): number =>
+    median((runs.get(every) ?? []).map((m, r) => of(m) / (off[r]?.wallMsPerStep ?? Number.NaN)));
   const unprobedStep = median(off.map((m) => m.wallMsPerStep));
   const rows: Record<string, number | string>[] = everies.map((every) => {
     const ms = runs.get(every) ?? [];
@@ -93,6 +101,13 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       probe: every === 0 ? 'off' : `every ${every}`,
       'ms/step': round(median(ms.map((m) => m.wallMsPerStep))),
       'vs off': every === 0 ? 1 : round(ratioOf(every), 3),
+      'vs off, steady':
+        every === 0
+          ? 1
+          : round(
+              ratioOf(every, (m) => m.steadyMsPerStep),
+              3,
+            ),
       'predicted 1 + cost/k': every === 0 ? 1 : round(1 + probeMs / unprobedStep / every, 3),
       'stepMs (median)': round(median(ms.map((m) => m.medianStepMs))),
       'probeMs (median)': every === 0 ? '-' : round(probeMs),
@@ -110,11 +125,13 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       probe: 'off',
       'ms/step': round(m.wallMsPerStep),
       'vs off': '-',
+      'vs off, steady': '-',
       'predicted 1 + cost/k': '-',
       'stepMs (median)': round(m.medianStepMs),
       'probeMs (median)': '-',
     });
   }
+  const warmupMs = median((runs.get(10) ?? []).map((m) => m.warmupMs));
   const probeCost = median(
     off.length === 0 ? [] : (runs.get(1) ?? []).map((m) => (m.medianProbeMs ?? Number.NaN) / unprobedStep),
   );
@@ -132,7 +149,9 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
     rows,
     notes: [
       `"vs off": median over rounds of (wall ms per step with the probe) / (without it, same round); target for every 10: <= 1.3`,
-      `probe cost (k_L = k_S = 1, forward): ${round(probeCost)} unprobed steps (two extra gradients plus O(n) float64 work)`,
+      `"vs off, steady": the same without the first probe's convergence of the sharpness (${round(warmupMs)} ms once per run, ` +
+        `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
+      `probe cost (k_L = k_S = 1, batch sharpness, forward): ${round(probeCost)} unprobed steps (three extra gradients plus O(n) float64 work)`,
       `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,
     ],
   };

@@ -206,14 +206,16 @@ export function trainingDynamicsDashboard(): Dashboard {
     .withPanel(
       timeseries({
         id: PANEL.sharpness,
-        title: 'Sharpness λ_max against 1/η and 2/η',
+        title: 'Sharpness λ_max and batch sharpness against 1/η and 2/η',
         description:
-          'Top Hessian eigenvalue (window median) with the dashed limits 1/η (the quasi-Newton rate) and ' +
-          '2/η (gradient descent is unstable above it).',
+          "Top Hessian eigenvalue (window median), the batch sharpness (curvature along the step's own " +
+          'gradient, window median) with the dashed limits 1/η (the quasi-Newton rate) and 2/η (gradient ' +
+          'descent is unstable above it; SGD settles its batch sharpness near it).',
         unit: 'none',
         thresholds: ['green'],
         queries: [
           { expr: run(METRIC.hessianMaxEigenvalue), legend: 'λ_max {{run_id}}' },
+          { expr: run(METRIC.batchSharpness), legend: 'batch {{run_id}}' },
           { expr: `1 / ${run(METRIC.learningRate)}`, legend: '1/η {{run_id}}' },
           { expr: `2 / ${run(METRIC.learningRate)}`, legend: '2/η {{run_id}}' },
         ],
@@ -225,14 +227,18 @@ export function trainingDynamicsDashboard(): Dashboard {
     .withPanel(
       timeseries({
         id: PANEL.stabilityRatio,
-        title: 'Stability ratio η·λ_max',
+        title: 'Stability ratios η·λ_max and η·BS',
         description:
           'Learning rate times sharpness. Around 1: edge of stability, where SGD tends to hover; above 2: ' +
-          'gradient descent is unstable along the sharpest direction (alert LyapStabilityRatioAboveTwo).',
+          'gradient descent is unstable along the sharpest direction (alert LyapStabilityRatioAboveTwo). ' +
+          "η·BS, along the step's own gradient, is SGD's own edge: it settles near 2.",
         unit: 'none',
         thresholds: ['green', [1, 'yellow'], [2, 'red']],
         thresholdLines: true,
-        queries: [{ expr: run(METRIC.stabilityRatio), legend: '{{run_id}}' }],
+        queries: [
+          { expr: run(METRIC.stabilityRatio), legend: 'η·λ_max {{run_id}}' },
+          { expr: run(METRIC.batchStabilityRatio), legend: 'η·BS {{run_id}}' },
+        ],
         softMin: 0,
         softMax: 2.5,
         width: 12,

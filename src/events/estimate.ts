@@ -27,6 +27,15 @@ export const EstimateEvent = z.object({
   }),
   sharpnessSamples: z.int().min(0).optional(),
   degenerate: z.boolean().optional().meta({ description: 'A tangent direction collapsed in the window.' }),
+  sharpnessResidual: FiniteNumber.min(0).optional().meta({
+    description: '‖Hu − θu‖/|θ| of the top Ritz pair, rolling median: small when sharpness has converged.',
+  }),
+  batchSharpness: FiniteNumber.optional().meta({
+    description: "Curvature along the step's own gradient, g^T H g / g^T g on its minibatch, rolling median.",
+  }),
+  batchStabilityRatio: FiniteNumber.optional().meta({
+    description: "lr · batchSharpness: SGD's own stability edge is near 2.",
+  }),
   loss: FiniteNumber.optional().meta({
     description: 'Training loss of the probed step, when finite (the controller brakes on rising loss).',
   }),

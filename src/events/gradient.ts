@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { Matrix, MeasuredNumber, RunId, Step, TimestampMs } from './primitives.js';
+import { FiniteNumber, Matrix, MeasuredNumber, RunId, Step, TimestampMs } from './primitives.js';
 
 export const MAX_LAYERS = 1024;
 
@@ -29,6 +29,14 @@ export type LyapunovProbe = z.infer<typeof LyapunovProbe>;
 
 export const SharpnessProbe = z.object({
   rayleigh: Matrix.meta({ description: 'V^T H V of the sharpness subspace, row-major k×k.' }),
+  residual: FiniteNumber.min(0)
+    .optional()
+    .meta({ description: '‖Hu − θu‖/|θ| of the top Ritz pair (θ, u): how far λ_max is from converged.' }),
+  iterations: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Subspace iterations this probe took (more than 1 while converging).' }),
 });
 export type SharpnessProbe = z.infer<typeof SharpnessProbe>;
 
@@ -37,6 +45,10 @@ export const Probe = z.object({
   hvps: z.int().min(0).meta({ description: 'Hessian-vector products computed at this step.' }),
   lyapunov: LyapunovProbe.optional(),
   sharpness: SharpnessProbe.optional(),
+  batchSharpness: FiniteNumber.optional().meta({
+    description:
+      "g^T H g / g^T g on the step's minibatch: the curvature along the step's own gradient (batch sharpness).",
+  }),
 });
 export type Probe = z.infer<typeof Probe>;
 

@@ -40,6 +40,8 @@ export class LyapMetrics {
   readonly curvature: Gauge<'run_id' | 'k'>;
   readonly hessianMaxEigenvalue: Gauge<'run_id'>;
   readonly stabilityRatio: Gauge<'run_id'>;
+  readonly batchSharpness: Gauge<'run_id'>;
+  readonly batchStabilityRatio: Gauge<'run_id'>;
   readonly regime: Gauge<'run_id' | 'regime'>;
   readonly lrCommandsTotal: Counter<'run_id' | 'reason'>;
   readonly eventsTotal: Counter<'topic'>;
@@ -92,6 +94,16 @@ export class LyapMetrics {
     this.stabilityRatio = new Gauge({
       name: METRIC.stabilityRatio,
       help: 'Learning rate times sharpness; 2 is the gradient-descent stability bound.',
+      ...perRun,
+    });
+    this.batchSharpness = new Gauge({
+      name: METRIC.batchSharpness,
+      help: "Batch sharpness: curvature along the step's own gradient on its minibatch (window median).",
+      ...perRun,
+    });
+    this.batchStabilityRatio = new Gauge({
+      name: METRIC.batchStabilityRatio,
+      help: "Learning rate times batch sharpness; SGD's own stability edge is near 2.",
       ...perRun,
     });
     this.regime = new Gauge({
@@ -206,6 +218,15 @@ export class LyapMetrics {
         if (event.window > 0) {
           this.set(METRIC.hessianMaxEigenvalue, this.hessianMaxEigenvalue, { run_id }, event.sharpness);
           this.set(METRIC.stabilityRatio, this.stabilityRatio, { run_id }, event.stabilityRatio);
+        }
+        if (event.batchSharpness !== undefined && event.batchStabilityRatio !== undefined) {
+          this.set(METRIC.batchSharpness, this.batchSharpness, { run_id }, event.batchSharpness);
+          this.set(
+            METRIC.batchStabilityRatio,
+            this.batchStabilityRatio,
+            { run_id },
+            event.batchStabilityRatio,
+          );
         }
         for (const regime of REGIMES)
           this.set(METRIC.regime, this.regime, { run_id, regime }, regime === event.regime ? 1 : 0);

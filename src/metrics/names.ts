@@ -11,6 +11,8 @@ export const METRIC = {
   curvature: 'lyap_curvature',
   hessianMaxEigenvalue: 'lyap_hessian_max_eigenvalue',
   stabilityRatio: 'lyap_stability_ratio',
+  batchSharpness: 'lyap_batch_sharpness',
+  batchStabilityRatio: 'lyap_batch_stability_ratio',
   regime: 'lyap_regime',
   lrCommandsTotal: 'lyap_lr_commands_total',
   eventsTotal: 'lyap_events_total',

@@ -25,6 +25,10 @@ export interface RunEstimatorState {
   curvatures: RollingMeanState[];
   degenerate: RollingMeanState;
   sharpness: number[];
+  /** Absent in snapshots written before batch sharpness was measured. */
+  batchSharpness?: number[];
+  /** Absent in snapshots written before probes reported their residual. */
+  sharpnessResidual?: number[];
   sharpnessFromSubspace: number;
   samples: number;
   lastEta?: number;
@@ -46,6 +50,8 @@ export class RunEstimator {
   private curvatures: RollingMean[] = [];
   private degenerate: RollingMean;
   private sharpness: RollingMedian;
+  private batchSharpness: RollingMedian;
+  private sharpnessResidual: RollingMedian;
   private sharpnessFromSubspace = 0;
   private samples = 0;
   private lastEta: number | undefined;
@@ -56,6 +62,8 @@ export class RunEstimator {
     private readonly thresholds: RegimeThresholds,
   ) {
     this.sharpness = new RollingMedian(windowProbes);
+    this.batchSharpness = new RollingMedian(windowProbes);
+    this.sharpnessResidual = new RollingMedian(windowProbes);
     this.degenerate = new RollingMean(windowProbes);
   }
 
@@ -85,9 +93,13 @@ export class RunEstimator {
     }
     if (sharpness !== undefined) {
       this.sharpness.push(ritzValues(sharpness.rayleigh)[0] ?? 0);
+      if (sharpness.residual !== undefined) this.sharpnessResidual.push(sharpness.residual);
       this.sharpnessFromSubspace++;
     } else if (fallbackSharpness !== undefined && this.sharpnessFromSubspace === 0) {
       this.sharpness.push(fallbackSharpness);
+    }
+    if (probe.batchSharpness !== undefined && Number.isFinite(probe.batchSharpness)) {
+      this.batchSharpness.push(probe.batchSharpness);
     }
     this.samples++;
     return 'accepted';
@@ -114,6 +126,13 @@ export class RunEstimator {
       fields.predictedLyapunov = curvature.map((h) => predictedExponent(eta, h));
       fields.invertedCurvature = lyapunov.map((lambda, i) => invertExponent(lambda, eta, curvature[i] ?? 0));
     }
+    const residual = this.sharpnessResidual.median;
+    if (residual !== undefined) fields.sharpnessResidual = residual;
+    const batchSharpness = this.batchSharpness.median;
+    if (batchSharpness !== undefined) {
+      fields.batchSharpness = batchSharpness;
+      fields.batchStabilityRatio = lr * batchSharpness;
+    }
     if ((this.degenerate.mean ?? 0) > 0) fields.degenerate = true;
     return fields;
   }
@@ -136,6 +155,8 @@ export class RunEstimator {
       diverged: this.diverged,
     };
     if (this.lastEta !== undefined) state.lastEta = this.lastEta;
+    if (this.batchSharpness.size > 0) state.batchSharpness = this.batchSharpness.values();
+    if (this.sharpnessResidual.size > 0) state.sharpnessResidual = this.sharpnessResidual.values();
     return state;
   }
 
@@ -150,6 +171,8 @@ export class RunEstimator {
     e.curvatures = state.curvatures.map((m) => RollingMean.fromState(windowProbes, m));
     e.degenerate = RollingMean.fromState(windowProbes, state.degenerate);
     e.sharpness = RollingMedian.fromValues(windowProbes, state.sharpness);
+    e.batchSharpness = RollingMedian.fromValues(windowProbes, state.batchSharpness ?? []);
+    e.sharpnessResidual = RollingMedian.fromValues(windowProbes, state.sharpnessResidual ?? []);
     e.sharpnessFromSubspace = state.sharpnessFromSubspace;
     e.samples = state.samples;
     e.lastEta = state.lastEta;

@@ -31,6 +31,8 @@ export interface QuadraticRunOptions {
   rotate?: boolean;
   startTs?: number;
   stepMs?: number;
+  /** Also report the exact batch sharpness gᵀAg/gᵀg (default false: older recordings lack it). */
+  batchSharpness?: boolean;
 }
 
 export type SimulatedEvent = RunEvent | GradientEvent | TrajectoryEvent;
@@ -86,6 +88,11 @@ export function* simulateQuadraticRun(options: QuadraticRunOptions): Generator<S
       probe.eps = EPS0 * (1 + norm(theta));
       v = orthonormal(jv);
       w = orthonormal(hw);
+      const gg = dotv(grad, grad);
+      if (options.batchSharpness === true && gg > 0) {
+        probe.batchSharpness = dotv(grad, mulVec(a, grad)) / gg;
+        probe.hvps += 1;
+      }
       event.probe = probe;
     }
     yield event;

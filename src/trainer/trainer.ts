@@ -26,6 +26,12 @@ export interface ProbeSettings {
   kSharpness: number;
   hvp: HvpMode;
   eps0: number;
+  /** Also measure the batch sharpness gᵀHg/gᵀg along the step's gradient (one HVP); default true. */
+  batchSharpness?: boolean;
+  /** Sharpness iterations at the first probe and after a rate change of more than ×2 (default 30). */
+  convergeIterations?: number;
+  /** Top Ritz residual under which those iterations stop (default 1e-3). */
+  sharpnessTolerance?: number;
 }
 
 /** Where learning-rate changes come from; consulted at every step boundary. */
@@ -99,7 +105,9 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   const now = options.now ?? Date.now;
   const clock = options.clock ?? (() => performance.now());
   const sampler = new BatchSampler(dataset, { batchSize: options.batchSize, seed: options.seed + 1 });
-  const probeOn = probeSettings.every > 0 && probeSettings.kLyapunov + probeSettings.kSharpness > 0;
+  const probeOn =
+    probeSettings.every > 0 &&
+    (probeSettings.kLyapunov + probeSettings.kSharpness > 0 || probeSettings.batchSharpness !== false);
   const tangent = probeOn
     ? new TangentProbe({ ...probeSettings, params: model.layout.size, seed: options.seed + 2 })
     : undefined;

@@ -1,8 +1,13 @@
 import { mulberry32, orthonormalizeColumns, symmetricEigen, type Matrix } from '../../dynamics/index.js';
 import type { Probe } from '../../events/index.js';
 import type { tf } from '../tf.js';
+import { batchSharpness } from './batch-sharpness.js';
+import { topRitzResidual } from './ritz-residual.js';
 import { hessianVectorProduct, hvpEpsilon, type HvpMode } from './hvp.js';
 import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js';
+
+export const DEFAULT_CONVERGE_ITERATIONS = 30;
+export const DEFAULT_SHARPNESS_TOLERANCE = 1e-3;
 
 export interface TangentProbeOptions {
   params: number;
@@ -10,6 +15,15 @@ export interface TangentProbeOptions {
   kSharpness: number;
   hvp: HvpMode;
   eps0: number;
+  /**
+   * Subspace iterations the sharpness may take at the first probe and after a rate change of
+   * more than ×2, stopping once the top Ritz residual is under `sharpnessTolerance` (default 30).
+   */
+  convergeIterations?: number;
+  /** ‖Hu − θu‖/|θ| under which a converging sharpness subspace stops iterating (default 1e-3). */
+  sharpnessTolerance?: number;
+  /** Also measure the batch sharpness gᵀHg/gᵀg (one more HVP per probe); default true. */
+  batchSharpness?: boolean;
   /** Seeds the initial directions; a stream of its own, so the probe never draws from training's. */
   seed: number;
 }
@@ -31,6 +45,7 @@ export interface ProbeContext {
  *
  * - Lyapunov subspace V (k_L): HV by finite differences, JV = V − ηHV, G = (JV)ᵀ(JV),
  *   R = VᵀHV, then V ← QR(JV).
+ * - Batch sharpness: gᵀHg/gᵀg along the step's own gradient g (one HVP), see batch-sharpness.ts.
  * - Sharpness subspace W (k_S): warm-started subspace iteration on H + σI, W ← QR(HW + σW),
  *   reporting the unshifted Rayleigh matrix WᵀHW. Plain power iteration converges to the
  *   eigenvalue of largest |h|, which is the most negative one when |λ_min| > λ_max. The shift
@@ -44,6 +59,7 @@ export class TangentProbe {
   private lyapunov: Float64Array[];
   private sharpness: Float64Array[];
   private shiftValue = 0;
+  private lastLr: number | undefined;
 
   constructor(private readonly options: TangentProbeOptions) {
     const { params, kLyapunov, kSharpness } = options;
@@ -94,18 +110,38 @@ export class TangentProbe {
     }
 
     if (this.sharpness.length > 0) {
-      const w = this.sharpness;
-      const hw = products(w);
-      const rayleigh = innerProducts(w, hw);
-      probe.sharpness = { rayleigh };
-      if (allFinite(hw)) {
+      // Converge before the first update and after a large rate change; else one iteration.
+      const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
+      const most = converge ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS) : 1;
+      const tolerance = this.options.sharpnessTolerance ?? DEFAULT_SHARPNESS_TOLERANCE;
+      for (let iterations = 1; ; iterations++) {
+        const w = this.sharpness;
+        const hw = products(w);
+        if (iterations > 1) probe.hvps += w.length;
+        const rayleigh = innerProducts(w, hw);
+        const finite = allFinite(hw);
+        const residual = finite ? topRitzResidual(w, hw, rayleigh) : undefined;
+        probe.sharpness = {
+          rayleigh,
+          ...(residual === undefined ? {} : { residual }),
+          ...(iterations > 1 ? { iterations } : {}),
+        };
+        if (!finite) break;
         smallestRitz = Math.min(smallestRitz, smallestEigenvalue(rayleigh));
         this.shiftValue = Math.max(this.shiftValue, -smallestRitz);
         this.sharpness = orthonormalizeColumns(axpy(hw, -this.shiftValue, w)).q;
+        if (iterations >= most || (residual !== undefined && residual <= tolerance)) break;
       }
     } else if (Number.isFinite(smallestRitz)) {
       this.shiftValue = Math.max(this.shiftValue, -smallestRitz);
     }
+
+    if (this.options.batchSharpness !== false) {
+      const value = batchSharpness(hvpContext);
+      probe.hvps += 1;
+      if (value !== undefined) probe.batchSharpness = value;
+    }
+    this.lastLr = ctx.lr;
     return probe;
   }
 }

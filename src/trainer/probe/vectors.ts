@@ -9,7 +9,7 @@ export function randomOrthonormal(n: number, k: number, rng: () => number): Floa
   return orthonormalizeColumns(columns).q;
 }
 
-function dot(x: Float64Array, y: Float64Array): number {
+export function dot(x: Float64Array, y: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += (x[i] as number) * (y[i] as number);
   return sum;

@@ -100,6 +100,9 @@ function testRules(): Record<string, string> {
   return files;
 }
 
+/** Every simulated run reports batch sharpness too, so that its panels have data. */
+const SIMULATED = { spectrum: SPECTRUM, batchSharpness: true } as const;
+
 /**
  * Publishes the simulated runs a few events at a time with fresh timestamps, as live trainers
  * would; gradient events carry `cmdSeq` of the last lr-command the test trainer saw (so the
@@ -142,14 +145,14 @@ class Feeder {
   private async loop(): Promise<void> {
     const finite = interleave<SimulatedEvent>(
       [
-        simulateQuadraticRun({ runId: RUNS.diverged, spectrum: SPECTRUM, lr: 2.5, steps: 400, seed: 3 }),
-        simulateQuadraticRun({ runId: RUNS.edge, spectrum: SPECTRUM, lr: 0.47, steps: 400, seed: 4 }),
+        simulateQuadraticRun({ ...SIMULATED, runId: RUNS.diverged, lr: 2.5, steps: 400, seed: 3 }),
+        simulateQuadraticRun({ ...SIMULATED, runId: RUNS.edge, lr: 0.47, steps: 400, seed: 4 }),
       ],
       7,
     );
     const live = simulateQuadraticRun({
+      ...SIMULATED,
       runId: RUNS.live,
-      spectrum: SPECTRUM,
       lr: 0.1,
       steps: 1_000_000,
       seed: 5,

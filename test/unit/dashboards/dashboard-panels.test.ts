@@ -145,18 +145,22 @@ describe('dashboards > training dynamics', () => {
     assert.ok(annotation.filter?.ids.includes(lr.id ?? -1));
   });
 
-  it('draws sharpness against the 1/eta and 2/eta references computed from the learning rate', () => {
+  it('draws sharpness and batch sharpness against the 1/eta and 2/eta references computed from the learning rate', () => {
     const p = panel(training, /^Sharpness/);
     assert.deepEqual(exprs(p), [
       `${METRIC.hessianMaxEigenvalue}{run_id=~"$run_id"}`,
+      `${METRIC.batchSharpness}{run_id=~"$run_id"}`,
       `1 / ${METRIC.learningRate}{run_id=~"$run_id"}`,
       `2 / ${METRIC.learningRate}{run_id=~"$run_id"}`,
     ]);
   });
 
-  it('draws the stability ratio with threshold lines at 1 and 2', () => {
-    const p = panel(training, /^Stability ratio/);
-    assert.deepEqual(exprs(p), [`${METRIC.stabilityRatio}{run_id=~"$run_id"}`]);
+  it('draws the stability ratios η·λ_max and η·BS with threshold lines at 1 and 2', () => {
+    const p = panel(training, /^Stability ratios/);
+    assert.deepEqual(exprs(p), [
+      `${METRIC.stabilityRatio}{run_id=~"$run_id"}`,
+      `${METRIC.batchStabilityRatio}{run_id=~"$run_id"}`,
+    ]);
     assert.deepEqual(thresholdValues(p), [null, 1, 2]);
     assert.notEqual(p.fieldConfig?.defaults.custom?.thresholdsStyle?.mode, 'off');
   });

@@ -14,7 +14,14 @@ function feed(metrics: LyapMetrics, runId: string, nowMs: number, end = true): v
   const engine = new ProcessorEngine(resolveProcessorConfig({ latenessSteps: 0 }), metrics);
   let offset = 0;
   const events = [
-    ...simulateQuadraticRun({ runId, spectrum: [3, 1, -0.5], lr: 0.2, steps: 60, kLyapunov: 2 }),
+    ...simulateQuadraticRun({
+      runId,
+      spectrum: [3, 1, -0.5],
+      lr: 0.2,
+      steps: 60,
+      kLyapunov: 2,
+      batchSharpness: true,
+    }),
   ];
   for (const event of end ? events : events.slice(0, -1)) {
     engine.ingest(
@@ -52,6 +59,8 @@ const EXPECTED: [string, ParsedMetric['type'], string[]][] = [
   [METRIC.curvature, 'GAUGE', ['k', 'run_id']],
   [METRIC.hessianMaxEigenvalue, 'GAUGE', ['run_id']],
   [METRIC.stabilityRatio, 'GAUGE', ['run_id']],
+  [METRIC.batchSharpness, 'GAUGE', ['run_id']],
+  [METRIC.batchStabilityRatio, 'GAUGE', ['run_id']],
   [METRIC.regime, 'GAUGE', ['regime', 'run_id']],
   [METRIC.lrCommandsTotal, 'COUNTER', ['reason', 'run_id']],
   [METRIC.eventsTotal, 'COUNTER', ['topic']],

@@ -101,6 +101,20 @@ describe('trainer > probe on a dense MLP Hessian', () => {
     assert.ok(rel(sharpness, max) < 0.02, `sharpness ${sharpness} vs λ_max ${max}`);
   });
 
+  it('converges the sharpness at the first probe, before any update: within 1% of λ_max, with its residual', () => {
+    const probe = probeAtFixedPoint(model, batch, { kLyapunov: 0, kSharpness: 1, lr: 0.1, probes: 1 });
+    const sharpness = probe.sharpness?.rayleigh[0]?.[0] ?? Number.NaN;
+    const residual = probe.sharpness?.residual ?? Number.NaN;
+    const iterations = probe.sharpness?.iterations ?? 1;
+    console.log(
+      `first probe: λ̂ ${sharpness} vs λ_max ${max} (error ${rel(sharpness, max).toExponential(2)}), ` +
+        `residual ${residual.toExponential(2)} after ${iterations} iterations`,
+    );
+    assert.ok(rel(sharpness, max) < 0.01, `sharpness ${sharpness} vs λ_max ${max}`);
+    assert.ok(residual <= 1e-3 || iterations === 30, `residual ${residual} after ${iterations} iterations`);
+    assert.equal(probe.hvps, iterations + 1, 'one product per iteration, one for the batch sharpness');
+  });
+
   // The paper's first observation: at a small learning rate (here η = 1/λ_max, where
   // |1 − ηλ_max| = 0 and every positive-curvature direction contracts) the most expanding
   // direction of J = I − ηH is the most negative eigenvector, so the Lyapunov subspace's
