@@ -31,6 +31,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
   'control-loop-kafka': async () =>
     (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
+  tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
 };

@@ -21,6 +21,14 @@ export const EstimateEvent = z.object({
   stabilityRatio: FiniteNumber.meta({ description: 'lr · sharpness.' }),
   predictedLyapunov: Spectrum.optional().meta({ description: 'log|1 − lr · curvature| per direction.' }),
   regime: Regime,
+  exponentSide: z.enum(['stability', 'negative-curvature']).optional().meta({
+    description:
+      "Which side the top exponent's direction is on: its curvature ≥ 0 (stability: log|1 − η·λ|) or < 0 (exploration along negative curvature: log(1 + η|h|)).",
+  }),
+  predictedStabilityExponent: FiniteNumber.optional().meta({
+    description:
+      'log|1 − lr · sharpness|: the exponent of the stability side, above 0 when lr · sharpness > 2.',
+  }),
   samples: z.int().min(0).meta({ description: 'Probes accepted for the run so far.' }),
   invertedCurvature: Spectrum.optional().meta({
     description: 'h = (1 ∓ e^λ)/η per direction, the branch chosen by the sign of the Rayleigh quotient.',

@@ -125,6 +125,13 @@ export class RunEstimator {
     if (eta !== undefined && lyapunov.length > 0) {
       fields.predictedLyapunov = curvature.map((h) => predictedExponent(eta, h));
       fields.invertedCurvature = lyapunov.map((lambda, i) => invertExponent(lambda, eta, curvature[i] ?? 0));
+      // The top direction's curvature says which side of σ₁(I − ηH) = max(|1 − ηλ_max|, 1 + η|λ_min|)
+      // the measured exponent is on: negative curvature (exploration) or the stability side.
+      const top = curvature[0];
+      if (top !== undefined) fields.exponentSide = top < 0 ? 'negative-curvature' : 'stability';
+    }
+    if (this.sharpness.size > 0 && lr > 0) {
+      fields.predictedStabilityExponent = predictedExponent(lr, sharpness);
     }
     const residual = this.sharpnessResidual.median;
     if (residual !== undefined) fields.sharpnessResidual = residual;

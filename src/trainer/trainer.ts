@@ -28,6 +28,8 @@ export interface ProbeSettings {
   eps0: number;
   /** Also measure the batch sharpness gᵀHg/gᵀg along the step's gradient (one HVP); default true. */
   batchSharpness?: boolean;
+  /** Sharpness iterations of every probe on its own minibatch (default 1). */
+  sharpnessIterations?: number;
   /** Sharpness iterations at the first probe and after a rate change of more than ×2 (default 30). */
   convergeIterations?: number;
   /** Top Ritz residual under which those iterations stop (default 1e-3). */

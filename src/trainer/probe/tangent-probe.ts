@@ -20,7 +20,13 @@ export interface TangentProbeOptions {
    * more than ×2, stopping once the top Ritz residual is under `sharpnessTolerance` (default 30).
    */
   convergeIterations?: number;
-  /** ‖Hu − θu‖/|θ| under which a converging sharpness subspace stops iterating (default 1e-3). */
+  /**
+   * Subspace iterations of every other probe, on its own minibatch, stopping early under the
+   * tolerance (default 1: one product per vector). More track λ_max of each minibatch closer:
+   * `npm run bench -- --only tracking` measures the error against dense Hessians.
+   */
+  sharpnessIterations?: number;
+  /** ‖Hu − θu‖/|θ| under which the sharpness subspace stops iterating (default 1e-3). */
   sharpnessTolerance?: number;
   /** Also measure the batch sharpness gᵀHg/gᵀg (one more HVP per probe); default true. */
   batchSharpness?: boolean;
@@ -110,9 +116,11 @@ export class TangentProbe {
     }
 
     if (this.sharpness.length > 0) {
-      // Converge before the first update and after a large rate change; else one iteration.
+      // Converge before the first update and after a large rate change; else sharpnessIterations.
       const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
-      const most = converge ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS) : 1;
+      const most = converge
+        ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS)
+        : (this.options.sharpnessIterations ?? 1);
       const tolerance = this.options.sharpnessTolerance ?? DEFAULT_SHARPNESS_TOLERANCE;
       for (let iterations = 1; ; iterations++) {
         const w = this.sharpness;

@@ -114,6 +114,31 @@ describe('trainer > probe', () => {
     assert.ok(rel(exponent(last), Math.log(1 - lr * min)) < 1e-3, `exponent ${exponent(last)}`);
   });
 
+  it('takes sharpnessIterations products per probe on its own minibatch, fewer once the residual is under tolerance', async () => {
+    const spectrum = [4, 2, 1, 0.5, -0.3];
+    const fixed = await probes({
+      model: createQuadratic({ spectrum, seed: 5 }),
+      dataset: noData(),
+      lr: 0.1,
+      steps: 5,
+      batchSize: 1,
+      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 0 },
+    });
+    assert.equal(fixed.at(-1)?.hvps, 5, 'four for the sharpness, one for the batch sharpness');
+    assert.equal(fixed.at(-1)?.sharpness?.iterations, 4);
+    const early = await probes({
+      model: createQuadratic({ spectrum, seed: 5 }),
+      dataset: noData(),
+      lr: 0.1,
+      steps: 5,
+      batchSize: 1,
+      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 1e-2 },
+    });
+    // Converged at the first probe (a fixed quadratic): later probes stop after one product.
+    assert.equal(early.at(-1)?.hvps, 2);
+    assert.ok(rel(top(early.at(-1)), 4) < 1e-3);
+  });
+
   it('central differences give the same estimates on the quadratic', async () => {
     const all = await probes({
       model: createQuadratic({ spectrum: [4, 1, -0.3], seed: 5 }),
