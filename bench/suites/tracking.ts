@@ -79,6 +79,7 @@ export async function trackingSuite(params: { steps: number; every: number }): P
     (method) =>
       new TangentProbe({
         sharpnessIterations: method.iterations,
+        convergeIterations: 30,
         // Every iteration counts: the comparison is at a fixed number of products.
         sharpnessTolerance: 0,
         params: model.layout.size,

@@ -30,7 +30,7 @@ export interface ProbeSettings {
   batchSharpness?: boolean;
   /** Sharpness iterations of every probe on its own minibatch (default 1). */
   sharpnessIterations?: number;
-  /** Sharpness iterations at the first probe and after a rate change of more than ×2 (default 30). */
+  /** Sharpness iterations at the first probe and after a rate change of more than ×2 (default 1; 30 converges). */
   convergeIterations?: number;
   /** Top Ritz residual under which those iterations stop (default 1e-3). */
   sharpnessTolerance?: number;

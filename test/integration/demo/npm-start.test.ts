@@ -59,6 +59,15 @@ describe('npm start (lyap demo)', () => {
       // The run at 40× the rate is unstable within 30 steps: a critical alert, printed as it fired.
       assert.match(r.stdout, /^alert: CRITICAL LyapStabilityRatioAboveTwo: run r3-lr20: unstable/m);
       assert.match(rows[2]?.alerts ?? '', /critical/);
+      // The two runs at healthy rates alert nothing: a positive exponent from negative curvature
+      // (regime chaotic) is shown, never alerted.
+      assert.deepEqual(
+        rows.slice(0, 2).map((row) => [row.run, row.alerts]),
+        [
+          ['r1-lr0.0125', '0'],
+          ['r2-lr0.5', '0'],
+        ],
+      );
 
       // The printed replay command, run as printed, gives back the demo's own estimates.
       const printed = /^ {2}lyap replay --input (\S+) --output (\S+) --summary$/m.exec(r.stdout);

@@ -42,18 +42,22 @@ function run(regimes: readonly Regime[]): string[] {
 }
 
 describe('alerts > RegimeAlerts', () => {
-  it('fires when a run stays unstable for two estimates and resolves when it leaves', () => {
+  it('fires at the first unstable estimate, once while the run stays unstable, and resolves when it leaves', () => {
     assert.deepEqual(run(['unknown', 'converging', 'unstable', 'unstable', 'unstable', 'converging']), [
-      'firing LyapStabilityRatioAboveTwo @3',
+      'firing LyapStabilityRatioAboveTwo @2',
       'resolved LyapStabilityRatioAboveTwo @5',
     ]);
   });
 
-  it('does not fire for a single estimate in a regime', () => {
-    assert.deepEqual(run(['converging', 'unstable', 'converging', 'edge', 'converging', 'chaotic']), []);
+  it('does not fire for a single estimate at the edge', () => {
+    assert.deepEqual(run(['converging', 'edge', 'converging', 'edge', 'converging']), []);
   });
 
-  it('names and grades each regime: unstable and diverged critical, edge and chaotic warnings', () => {
+  it('never alerts on chaos: a positive exponent on a stable step is exploration, shown not alerted', () => {
+    assert.deepEqual(run(['chaotic', 'chaotic', 'chaotic', 'converging', 'chaotic', 'chaotic']), []);
+  });
+
+  it('names and grades each alerting regime: unstable and diverged critical, edge a warning', () => {
     const rule = new RegimeAlerts();
     const seen = new Map<string, string>();
     const regimes: Regime[] = ['edge', 'edge', 'chaotic', 'chaotic', 'unstable', 'unstable', 'diverged'];
@@ -64,7 +68,6 @@ describe('alerts > RegimeAlerts', () => {
     });
     assert.deepEqual(Object.fromEntries(seen), {
       LyapEdgeOfStability: 'edge warning',
-      LyapPositiveLyapunovExponent: 'chaotic warning',
       LyapStabilityRatioAboveTwo: 'unstable critical',
       LyapTrainingDiverged: 'diverged critical',
     });
@@ -76,32 +79,32 @@ describe('alerts > RegimeAlerts', () => {
 
   it('resolves the old alert before firing the next when the regime changes while firing', () => {
     assert.deepEqual(run(['unstable', 'unstable', 'diverged']), [
-      'firing LyapStabilityRatioAboveTwo @1',
+      'firing LyapStabilityRatioAboveTwo @0',
       'resolved LyapStabilityRatioAboveTwo @2',
       'firing LyapTrainingDiverged @2',
     ]);
   });
 
   it('restarts the count when the regime changes before the alert fired', () => {
-    assert.deepEqual(run(['edge', 'unstable', 'edge', 'unstable', 'unstable']), [
-      'firing LyapStabilityRatioAboveTwo @4',
+    assert.deepEqual(run(['edge', 'converging', 'edge', 'converging', 'edge', 'edge']), [
+      'firing LyapEdgeOfStability @5',
     ]);
   });
 
   it('fires once per stay, and again after the run left and came back', () => {
-    assert.deepEqual(run(['chaotic', 'chaotic', 'chaotic', 'chaotic', 'converging', 'chaotic', 'chaotic']), [
-      'firing LyapPositiveLyapunovExponent @1',
-      'resolved LyapPositiveLyapunovExponent @4',
-      'firing LyapPositiveLyapunovExponent @6',
+    assert.deepEqual(run(['edge', 'edge', 'edge', 'edge', 'converging', 'edge', 'edge']), [
+      'firing LyapEdgeOfStability @1',
+      'resolved LyapEdgeOfStability @4',
+      'firing LyapEdgeOfStability @6',
     ]);
   });
 
   it('ignores redelivered and out-of-order estimates', () => {
     const rule = new RegimeAlerts();
-    assert.deepEqual(rule.observe(estimate(10, 'unstable')), []);
-    assert.deepEqual(rule.observe(estimate(10, 'unstable')), []);
-    assert.deepEqual(rule.observe(estimate(5, 'unstable')), []);
-    assert.equal(rule.observe(estimate(20, 'unstable'))[0]?.state, 'firing');
+    assert.deepEqual(rule.observe(estimate(10, 'edge')), []);
+    assert.deepEqual(rule.observe(estimate(10, 'edge')), []);
+    assert.deepEqual(rule.observe(estimate(5, 'edge')), []);
+    assert.equal(rule.observe(estimate(20, 'edge'))[0]?.state, 'firing');
     assert.deepEqual(rule.observe(estimate(20, 'converging')), []);
   });
 
@@ -109,30 +112,30 @@ describe('alerts > RegimeAlerts', () => {
     const rule = new RegimeAlerts();
     const a = (step: number, regime: Regime) => estimate(step, regime, { runId: 'a' });
     const b = (step: number, regime: Regime) => estimate(step, regime, { runId: 'b' });
-    assert.deepEqual(rule.observe(a(0, 'unstable')), []);
-    assert.deepEqual(rule.observe(b(0, 'unstable')), []);
+    assert.deepEqual(rule.observe(a(0, 'edge')), []);
+    assert.deepEqual(rule.observe(b(0, 'edge')), []);
     assert.deepEqual(rule.observe(b(1, 'converging')), []);
-    assert.equal(rule.observe(a(1, 'unstable'))[0]?.runId, 'a');
-    assert.equal(rule.firing('a'), 'LyapStabilityRatioAboveTwo');
+    assert.equal(rule.observe(a(1, 'edge'))[0]?.runId, 'a');
+    assert.equal(rule.firing('a'), 'LyapEdgeOfStability');
     assert.equal(rule.firing('b'), undefined);
   });
 
   it('carries the measure the regime was judged by, the estimate time and a message naming the run', () => {
     const rule = new RegimeAlerts();
-    rule.observe(estimate(0, 'unstable', { stabilityRatio: 3.1 }));
+    rule.observe(estimate(0, 'converging', { stabilityRatio: 1.1 }));
     const [unstable] = rule.observe(estimate(5, 'unstable', { stabilityRatio: 3.2, lr: 0.8, sharpness: 4 }));
     assert.equal(unstable?.value, 3.2);
     assert.equal(unstable?.ts, T + 5);
     assert.match(unstable?.message ?? '', /^run r: unstable: η·λ_max = 3\.20 > 2 .* at step 5$/);
     assert.equal(AlertEvent.safeParse(unstable).success, true);
 
-    rule.observe(estimate(6, 'chaotic', { lyapunov: [0.07] }));
-    const chaotic = rule.observe(estimate(7, 'chaotic', { lyapunov: [0.08] })).at(-1);
-    assert.equal(chaotic?.value, 0.08);
+    rule.observe(estimate(6, 'edge', { stabilityRatio: 1.85 }));
+    const edge = rule.observe(estimate(7, 'edge', { stabilityRatio: 1.9 })).at(-1);
+    assert.equal(edge?.value, 1.9);
 
     const [resolved, diverged] = rule.observe(estimate(8, 'diverged', { lyapunov: [], stabilityRatio: 0 }));
     assert.equal(resolved?.state, 'resolved');
-    assert.match(resolved?.message ?? '', /left chaotic \(now diverged\)/);
+    assert.match(resolved?.message ?? '', /left edge \(now diverged\)/);
     assert.ok(Number.isNaN(diverged?.value), 'a diverged run has no finite loss');
     // NaN travels as "NaN" and decodes back.
     const decoded = decodeEvent(encodeEvent(diverged as AlertEvent));

@@ -26,7 +26,7 @@ function brakedRun(): RunBoard {
   b.command(command('r3-lr20', 29, 10, 5));
   b.alert(alert('r3-lr20', 20, 'firing'));
   b.alert(alert('r3-lr20', 25, 'resolved'));
-  b.alert(alert('r3-lr20', 29, 'firing', { name: 'LyapPositiveLyapunovExponent', severity: 'warning' }));
+  b.alert(alert('r3-lr20', 29, 'firing', { name: 'LyapEdgeOfStability', severity: 'warning' }));
   b.finish('r3-lr20', { status: 'completed', commandsApplied: 1 });
   return b;
 }

@@ -61,7 +61,7 @@ function denseHessian(): DenseSymmetric {
 function probeAtFixedPoint(
   m: Model,
   b: Batch,
-  options: { kLyapunov: number; kSharpness: number; lr: number; probes: number },
+  options: { kLyapunov: number; kSharpness: number; lr: number; probes: number; convergeIterations?: number },
 ) {
   const probe = new TangentProbe({
     params: m.layout.size,
@@ -70,6 +70,7 @@ function probeAtFixedPoint(
     hvp: 'forward',
     eps0: 1e-3,
     seed: 5,
+    ...(options.convergeIterations === undefined ? {} : { convergeIterations: options.convergeIterations }),
   });
   return tf.tidy(() => {
     const theta = tf.tensor1d(theta32);
@@ -102,7 +103,13 @@ describe('trainer > probe on a dense MLP Hessian', () => {
   });
 
   it('converges the sharpness at the first probe, before any update: within 1% of λ_max, with its residual', () => {
-    const probe = probeAtFixedPoint(model, batch, { kLyapunov: 0, kSharpness: 1, lr: 0.1, probes: 1 });
+    const probe = probeAtFixedPoint(model, batch, {
+      kLyapunov: 0,
+      kSharpness: 1,
+      lr: 0.1,
+      probes: 1,
+      convergeIterations: 30,
+    });
     const sharpness = probe.sharpness?.rayleigh[0]?.[0] ?? Number.NaN;
     const residual = probe.sharpness?.residual ?? Number.NaN;
     const iterations = probe.sharpness?.iterations ?? 1;

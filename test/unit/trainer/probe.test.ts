@@ -132,7 +132,7 @@ describe('trainer > probe', () => {
       lr: 0.1,
       steps: 5,
       batchSize: 1,
-      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 1e-2 },
+      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 1e-2, convergeIterations: 30 },
     });
     // Converged at the first probe (a fixed quadratic): later probes stop after one product.
     assert.equal(early.at(-1)?.hvps, 2);
