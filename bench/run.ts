@@ -3,6 +3,8 @@
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
 // Usage: npm run bench [-- --only replay] [-- --events N --runs N --repeat N --keep events.jsonl]
+//        npm run bench -- --only alerts [--keep DIR | --from DIR]   (DIR/alert-traces.jsonl: the runs'
+//        traces; --from scores saved traces again instead of training)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1000' },
     repeat: { type: 'string', default: '3' },
     keep: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 
@@ -31,6 +34,15 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
   'control-loop-kafka': async () =>
     (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
+  alerts: async () =>
+    (await import('./suites/alerts.js')).alertsSuite({
+      steps: 300,
+      seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      jumpAt: 150,
+      horizon: 50,
+      keep: values.keep,
+      from: values.from,
+    }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),

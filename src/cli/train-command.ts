@@ -1,6 +1,7 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MAX_K } from '../events/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS as D } from '../trainer/config.js';
+import type { LrJump } from '../trainer/lr-jump.js';
 import { SCHEDULE_NAMES } from '../trainer/lr-schedule.js';
 import { ACTIVATIONS, DATASET_NAMES, HVP_MODES, LOSS_NAMES, MODEL_NAMES } from '../trainer/names.js';
 import { defineCommand } from './define-command.js';
@@ -70,6 +71,11 @@ function optimiserOptions(command: Command): Command {
         SCHEDULE_NAMES,
         D.schedule,
       ),
+    )
+    .option(
+      '--lr-jump <step:factor>',
+      'multiply the rate by factor from that step on, e.g. 150:4 (a learning-rate command still overrides)',
+      lrJumpValue('--lr-jump'),
     )
     .option(
       '--momentum <mu>',
@@ -157,4 +163,19 @@ function dataOptions(command: Command): Command {
       'quadratic: Hessian eigenvalues, comma-separated',
       commaList('--spectrum', finiteNumber('--spectrum', 'a number')),
     );
+}
+
+/** `STEP:FACTOR`: a non-negative integer step and a positive factor. */
+export function lrJumpValue(name: string): (value: string) => LrJump {
+  return (value) => {
+    const match = /^\s*(\d+)\s*:\s*(\S+)\s*$/.exec(value);
+    const atStep = Number(match?.[1]);
+    const factor = Number(match?.[2]);
+    if (!Number.isSafeInteger(atStep) || !(factor > 0) || !Number.isFinite(factor)) {
+      throw new InvalidArgumentError(
+        `${name} must be STEP:FACTOR, a non-negative integer step and a positive factor, got '${value}'`,
+      );
+    }
+    return { atStep, factor };
+  };
 }

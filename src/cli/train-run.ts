@@ -93,6 +93,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       backend: backend.reportedName,
       lr: flags.lr,
       schedule: flags.schedule,
+      ...(flags.lrJump === undefined ? {} : { lrJump: flags.lrJump }),
       momentum: flags.momentum,
       batchSize: flags.batch,
       steps,

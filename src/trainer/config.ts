@@ -43,6 +43,8 @@ export const TrainerConfig = z
     // The optimiser.
     lr: positive.default(0.1),
     schedule: z.enum(SCHEDULE_NAMES).default('constant'),
+    /** Multiplies the rate by `factor` from step `atStep` on; undefined: no jump. */
+    lrJump: z.object({ atStep: nonNegativeInt, factor: positive }).strict().optional(),
     momentum: z.number().min(0).lt(1).default(0),
     batch: positiveInt.default(64),
     steps: positiveInt.default(200),

@@ -5,6 +5,7 @@ export * from './problem.js';
 export * from './trainer.js';
 export * from './lr-command-queue.js';
 export * from './lr-schedule.js';
+export * from './lr-jump.js';
 export * from './lr-intake.js';
 export * from './events/event-buffer.js';
 export * from './probe/hvp.js';

@@ -11,6 +11,7 @@ import {
 import { BatchSampler, type Batch } from './data/sampler.js';
 import type { Dataset } from './data/dataset.js';
 import type { Model } from './models/model.js';
+import { lrJumpFactor, lrJumpProblem, type LrJump } from './lr-jump.js';
 import { scheduledLr, type ScheduleName } from './lr-schedule.js';
 import type { HvpMode } from './probe/hvp.js';
 import { TangentProbe } from './probe/tangent-probe.js';
@@ -53,6 +54,11 @@ export interface TrainerOptions {
    * until the first learning-rate command; from then on the commanded rate holds.
    */
   schedule?: ScheduleName;
+  /**
+   * Multiplies the (scheduled) rate by `factor` from step `atStep` on (lr-jump.ts); like the
+   * schedule, it gives way to the first learning-rate command.
+   */
+  lrJump?: LrJump;
   momentum?: number;
   batchSize: number;
   steps: number;
@@ -148,8 +154,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       if (command !== undefined) {
         lr = command.lr;
         cmdSeq = command.seq;
-      } else if (cmdSeq === undefined && schedule !== 'constant') {
-        lr = scheduledLr(schedule, options.lr, step, options.steps);
+      } else if (cmdSeq === undefined) {
+        lr = scheduledLr(schedule, options.lr, step, options.steps) * lrJumpFactor(options.lrJump, step);
       }
       const batch = sampler.next();
       const loss = (theta: tf.Tensor1D): tf.Scalar => model.loss(theta, batch);
@@ -244,6 +250,7 @@ function checkOptions(options: TrainerOptions): void {
     [probe.kLyapunov, probe.kSharpness].every((k) => Number.isSafeInteger(k) && k >= 0 && k <= MAX_K)
       ? ''
       : `probe subspaces must have 0-${MAX_K} vectors`,
+    options.lrJump === undefined ? '' : (lrJumpProblem(options.lrJump) ?? ''),
   ].filter((p) => p !== '');
   if (problems.length > 0) throw new RangeError(`train: ${problems.join('; ')}`);
 }

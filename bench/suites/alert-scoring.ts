@@ -1,0 +1,165 @@
+// The alert benchmark's scoring, pure: instability events from a run's losses, and the
+// precision, recall, lead time and false-alarm rate of alert firings against them. The
+// alerts suite (alerts.ts) feeds it live runs; saved traces (--keep) can be scored again.
+
+/** When a run counts as blown up: see `instabilityEvent`. */
+export interface EventLabelOptions {
+  /** Half-life of the loss's exponential moving average, in steps. */
+  halfLifeSteps: number;
+  /** Steps before the smoothed loss is compared with its running minimum. */
+  warmupSteps: number;
+  /** The smoothed loss above this many times its running minimum is an event. */
+  factor: number;
+}
+
+export const DEFAULT_EVENT_LABEL: Readonly<EventLabelOptions> = Object.freeze({
+  halfLifeSteps: 10,
+  warmupSteps: 50,
+  factor: 3,
+});
+
+/**
+ * The exponential moving average of `losses` (one per step, from step 0), with weight
+ * 1 − 2^(−1/halfLife) on each new loss, started at the first loss. A non-finite loss makes
+ * it non-finite from there on.
+ */
+export function smoothedLoss(losses: readonly number[], halfLifeSteps: number): number[] {
+  const alpha = 1 - 2 ** (-1 / halfLifeSteps);
+  const out: number[] = [];
+  let ema = Number.NaN;
+  for (const [i, loss] of losses.entries()) {
+    ema = i === 0 ? loss : ema + alpha * (loss - ema);
+    out.push(ema);
+  }
+  return out;
+}
+
+/**
+ * The step of a run's instability event, or undefined if it has none: the first step whose
+ * loss is not finite (at any step), or the first step t ≥ warmupSteps whose smoothed loss
+ * exceeds `factor` times the minimum of the smoothed loss over steps warmupSteps…t.
+ * `losses[i]` is the loss of step i.
+ */
+export function instabilityEvent(
+  losses: readonly number[],
+  options: Readonly<EventLabelOptions> = DEFAULT_EVENT_LABEL,
+): number | undefined {
+  const smooth = smoothedLoss(losses, options.halfLifeSteps);
+  let minimum = Number.POSITIVE_INFINITY;
+  for (const [step, loss] of losses.entries()) {
+    if (!Number.isFinite(loss)) return step;
+    if (step < options.warmupSteps) continue;
+    const s = smooth[step] ?? Number.NaN;
+    minimum = Math.min(minimum, s);
+    if (s > options.factor * minimum) return step;
+  }
+  return undefined;
+}
+
+/** One labelled run as the scoring sees it. */
+export interface ScoredRun {
+  /** Steps the run trained (its gradient events). */
+  steps: number;
+  /** Its instability event's step, if any. */
+  event: number | undefined;
+  /** Steps at which the alerts under evaluation fired (firing transitions), any order. */
+  firings: readonly number[];
+}
+
+export interface AlertScore {
+  /** Firing transitions over all runs. */
+  alerts: number;
+  /** Firings followed by their run's event within the horizon (firing ≤ event ≤ firing + H). */
+  truePositives: number;
+  /** Firings after their run's event (counted as not followed by one). */
+  afterEvent: number;
+  /** truePositives / alerts; NaN without alerts. */
+  precision: number;
+  /** truePositives / (alerts − afterEvent): late firings left out; NaN without such alerts. */
+  precisionBeforeEvent: number;
+  events: number;
+  /** Events with a firing in [event − H, event]. */
+  detected: number;
+  /** detected / events; NaN without events. */
+  recall: number;
+  /** Per detected event: event − its first firing in [event − H, event]. */
+  leadTimes: number[];
+  leadMedian: number;
+  leadQ1: number;
+  leadQ3: number;
+  /** Runs without an event, their steps, and the firings on them. */
+  quietRuns: number;
+  quietSteps: number;
+  falseAlarms: number;
+  /** falseAlarms per 1,000 steps of runs without an event; NaN without such steps. */
+  falseAlarmsPer1000: number;
+}
+
+/** Precision, recall and lead time within `horizon` steps, and false alarms on runs without an event. */
+export function scoreAlerts(runs: readonly ScoredRun[], horizon: number): AlertScore {
+  let alerts = 0;
+  let truePositives = 0;
+  let afterEvent = 0;
+  let events = 0;
+  let quietRuns = 0;
+  let quietSteps = 0;
+  let falseAlarms = 0;
+  const leadTimes: number[] = [];
+  for (const run of runs) {
+    alerts += run.firings.length;
+    const { event } = run;
+    if (event === undefined) {
+      quietRuns += 1;
+      quietSteps += run.steps;
+      falseAlarms += run.firings.length;
+      continue;
+    }
+    events += 1;
+    truePositives += run.firings.filter((s) => s <= event && event <= s + horizon).length;
+    afterEvent += run.firings.filter((s) => s > event).length;
+    const inWindow = run.firings.filter((s) => event - horizon <= s && s <= event);
+    if (inWindow.length > 0) leadTimes.push(event - Math.min(...inWindow));
+  }
+  leadTimes.sort((a, b) => a - b);
+  return {
+    alerts,
+    truePositives,
+    afterEvent,
+    precision: alerts === 0 ? Number.NaN : truePositives / alerts,
+    precisionBeforeEvent: alerts === afterEvent ? Number.NaN : truePositives / (alerts - afterEvent),
+    events,
+    detected: leadTimes.length,
+    recall: events === 0 ? Number.NaN : leadTimes.length / events,
+    leadTimes,
+    leadMedian: quantile(leadTimes, 0.5),
+    leadQ1: quantile(leadTimes, 0.25),
+    leadQ3: quantile(leadTimes, 0.75),
+    quietRuns,
+    quietSteps,
+    falseAlarms,
+    falseAlarmsPer1000: quietSteps === 0 ? Number.NaN : (1000 * falseAlarms) / quietSteps,
+  };
+}
+
+/** The p-quantile of ascending `sorted`, interpolating linearly between ranks; NaN if empty. */
+export function quantile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = p * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const below = sorted[lo] ?? Number.NaN;
+  const above = sorted[Math.min(lo + 1, sorted.length - 1)] ?? Number.NaN;
+  return below + (rank - lo) * (above - below);
+}
+
+/** The alert events the scoring needs: which alert, how bad, firing or resolved, and when. */
+export interface ScoredAlert {
+  name: string;
+  severity: string;
+  state: string;
+  step: number;
+}
+
+/** The steps at which the alerts `keep` selects fired (firing transitions only). */
+export function firingSteps(alerts: readonly ScoredAlert[], keep: (alert: ScoredAlert) => boolean): number[] {
+  return alerts.filter((a) => a.state === 'firing' && keep(a)).map((a) => a.step);
+}

@@ -1,0 +1,331 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REGIME_ALERT_RULES, RegimeAlerts } from '../../src/alerts/index.js';
+import type { AlertEvent, EstimateEvent } from '../../src/events/index.js';
+import { runClosedLoop } from '../../src/loop/index.js';
+import { createProblem, selectBackend, train, type LrJump } from '../../src/trainer/index.js';
+import {
+  DEFAULT_EVENT_LABEL,
+  firingSteps,
+  instabilityEvent,
+  scoreAlerts,
+  type ScoredAlert,
+  type ScoredRun,
+} from './alert-scoring.js';
+import type { SuiteResult } from './types.js';
+
+/** The rate the scan (SCAN_LRS) finds best on this model: the lowest final loss. */
+const GOOD_LR = 1;
+const SCAN_LRS = [0.1, 0.3, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12] as const;
+const SCAN_SEEDS = [1, 2] as const;
+
+const problemFor = (seed: number) =>
+  createProblem({ dataset: 'mnist', model: 'mlp', hidden: [32], samples: 2000, downsample: 2, seed });
+
+/**
+ * The constant-rate scan the arms' rates come from: each rate of SCAN_LRS for `steps` steps,
+ * probe off, trainer only; per rate and seed the mean loss of the last 20 steps and the
+ * event step (or -). One line per rate.
+ */
+async function scanRates(steps: number, backend: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const lr of SCAN_LRS) {
+    const cells: string[] = [];
+    for (const seed of SCAN_SEEDS) {
+      const { dataset, model } = problemFor(seed);
+      const losses: number[] = [];
+      await train({
+        runId: 'alerts-scan',
+        model,
+        dataset,
+        backend,
+        lr,
+        batchSize: 64,
+        steps,
+        seed,
+        probe: { every: 0, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+        emit: (e) => e.type === 'gradient' && losses.push(e.loss),
+      }).finally(() => model.dispose?.());
+      const last = losses.slice(-20);
+      const final = last.reduce((a, b) => a + b, 0) / last.length;
+      cells.push(`${round(final, 3)} (event ${instabilityEvent(losses) ?? '-'})`);
+    }
+    lines.push(`lr ${lr}: ${cells.join(', ')}`);
+    console.log(`scan: lr ${lr}: final loss (seeds ${SCAN_SEEDS.join(', ')}) ${cells.join(', ')}`);
+  }
+  return lines;
+}
+const ARMS = ['healthy', 'high', 'jump'] as const;
+type Arm = (typeof ARMS)[number];
+
+interface RunSpec {
+  arm: Arm;
+  lr: number;
+  jump?: LrJump;
+  seed: number;
+}
+
+/** One run's trace, as saved with --keep (one JSON line per run). */
+export interface AlertTrace {
+  runId: string;
+  arm: Arm;
+  lr: number;
+  jump: LrJump | null;
+  seed: number;
+  status: string;
+  steps: number;
+  /** Loss of each step; null where it was not finite. */
+  losses: (number | null)[];
+  /** Step of the instability event (DEFAULT_EVENT_LABEL), null without one. */
+  event: number | null;
+  estimates: EstimateEvent[];
+  alerts: AlertEvent[];
+}
+
+function specs(seeds: readonly number[], jumpAt: number): RunSpec[] {
+  const out: RunSpec[] = [];
+  for (const seed of seeds) {
+    for (const lr of [0.3, 0.5, GOOD_LR]) out.push({ arm: 'healthy', lr, seed });
+    for (const k of [2, 3, 4]) out.push({ arm: 'high', lr: k * GOOD_LR, seed });
+    for (const [lr, factor] of [
+      [GOOD_LR, 2],
+      [GOOD_LR, 4],
+      [GOOD_LR, 10],
+      [GOOD_LR / 2, 4],
+      [GOOD_LR / 2, 10],
+    ] as const) {
+      out.push({ arm: 'jump', lr, jump: { atStep: jumpAt, factor }, seed });
+    }
+  }
+  return out;
+}
+
+/** The alerts RegimeAlerts raises over a run's estimates in step order. */
+export function alertsOf(estimates: readonly EstimateEvent[]): AlertEvent[] {
+  const alerter = new RegimeAlerts();
+  return [...estimates].sort((a, b) => a.step - b.step).flatMap((e) => alerter.observe(e));
+}
+
+/** What is scored: each alert by name, any warning or critical alert, critical ones only. */
+const SELECTIONS: readonly { label: string; keep: (a: ScoredAlert) => boolean }[] = [
+  ...REGIME_ALERT_RULES.map((rule) => ({
+    label: `${rule.name} (${rule.severity})`,
+    keep: (a: ScoredAlert) => a.name === rule.name,
+  })),
+  { label: 'any warning or critical', keep: (a) => a.severity === 'warning' || a.severity === 'critical' },
+  { label: 'critical only', keep: (a) => a.severity === 'critical' },
+];
+
+const round = (x: number, digits = 2): number | string =>
+  Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : '-';
+
+/** The table's rows: one per selection of alerts, scored over every run. */
+export function alertRows(traces: readonly AlertTrace[], horizon: number): Record<string, number | string>[] {
+  return SELECTIONS.map(({ label, keep }) => {
+    const scored = (t: AlertTrace): ScoredRun => ({
+      steps: t.steps,
+      event: t.event ?? undefined,
+      firings: firingSteps(t.alerts, keep),
+    });
+    const all = scoreAlerts(traces.map(scored), horizon);
+    const healthy = scoreAlerts(traces.filter((t) => t.arm === 'healthy').map(scored), horizon);
+    return {
+      alert: label,
+      fired: all.alerts,
+      'precision@H': round(all.precision),
+      'after event': all.afterEvent,
+      'precision excl. after': round(all.precisionBeforeEvent),
+      'recall@H': round(all.recall),
+      detected: `${all.detected}/${all.events}`,
+      'lead median': round(all.leadMedian, 1),
+      'lead IQR': all.detected === 0 ? '-' : `${round(all.leadQ1, 1)}-${round(all.leadQ3, 1)}`,
+      'FA/1k no-event steps': round(all.falseAlarmsPer1000),
+      'FA/1k healthy-arm steps': round(healthy.falseAlarmsPer1000),
+    };
+  });
+}
+
+/**
+ * The in-process alerts (RegimeAlerts, src/alerts) scored against labelled instabilities.
+ * MNIST (2,000 samples, 14×14) MLP 196-32-10, batch 64, plain SGD, probe every 5 steps
+ * (k_L = k_S = 1), `steps` steps, through runClosedLoop without a controller (processor
+ * defaults), on wasm. Arms, each over `seeds`: healthy constant rates (0.3, 0.5, 1: 1 is
+ * the best of the scan), high constant rates (2×, 3×, 4× it), and rate jumps at `jumpAt`
+ * (1 ×2, ×4, ×10; 0.5 ×4, ×10). Events: DEFAULT_EVENT_LABEL (alert-scoring.ts). Absolute
+ * numbers, printed for the record. `keep` saves every run's trace (losses, estimates, event,
+ * alerts) as a JSON line; `from` scores such a file again with today's labels and alert rules,
+ * without training.
+ */
+export async function alertsSuite(params: {
+  steps: number;
+  seeds: readonly number[];
+  jumpAt: number;
+  horizon: number;
+  keep?: string | undefined;
+  /** A folder written by `keep`: score its traces again (today's rules) instead of training. */
+  from?: string | undefined;
+}): Promise<SuiteResult> {
+  const started = performance.now();
+  if (params.from !== undefined) {
+    const traces = rescored(readTraces(join(params.from, TRACES_FILE)));
+    console.log(`scored ${traces.length} saved run traces from ${join(params.from, TRACES_FILE)}`);
+    return result(traces, { ...params, source: params.from }, (performance.now() - started) / 1000);
+  }
+  const backend = await selectBackend({ requested: 'wasm' });
+  const scan = await scanRates(params.steps, backend.reportedName);
+  const runs = specs(params.seeds, params.jumpAt);
+  const traces: AlertTrace[] = [];
+  for (const [i, spec] of runs.entries()) {
+    const runStarted = performance.now();
+    const { dataset, model } = problemFor(spec.seed);
+    const runId = `alerts-${spec.arm}-lr${spec.lr}${spec.jump === undefined ? '' : `-x${spec.jump.factor}at${spec.jump.atStep}`}-s${spec.seed}`;
+    const r = await runClosedLoop({
+      trainer: {
+        runId,
+        model,
+        dataset,
+        backend: backend.reportedName,
+        lr: spec.lr,
+        ...(spec.jump === undefined ? {} : { lrJump: spec.jump }),
+        batchSize: 64,
+        steps: params.steps,
+        seed: spec.seed,
+        probe: { every: 5, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+        lrBounds: { minLr: 1e-6, maxLr: 100 },
+      },
+    }).finally(() => model.dispose?.());
+    const losses = [...r.gradients].sort((a, b) => a.step - b.step).map((g) => g.loss);
+    if (losses.length !== (r.session.lastStep ?? -1) + 1 || !r.drained) {
+      throw new Error(
+        `${runId}: ${losses.length} gradient events collected for ${(r.session.lastStep ?? -1) + 1} steps`,
+      );
+    }
+    const event = instabilityEvent(losses);
+    const alerts = alertsOf(r.estimates);
+    const trace: AlertTrace = {
+      runId,
+      arm: spec.arm,
+      lr: spec.lr,
+      jump: spec.jump ?? null,
+      seed: spec.seed,
+      status: r.session.status,
+      steps: losses.length,
+      losses: losses.map((l) => (Number.isFinite(l) ? l : null)),
+      event: event ?? null,
+      estimates: [...r.estimates].sort((a, b) => a.step - b.step),
+      alerts,
+    };
+    traces.push(trace);
+    const fired = alerts.filter((a) => a.state === 'firing').map((a) => `${a.name}@${a.step}`);
+    console.log(
+      `[${i + 1}/${runs.length}] ${runId}: ${r.session.status}, ${losses.length} steps, ` +
+        `event ${event ?? '-'}, fired ${fired.join(' ') || '-'} ` +
+        `(${((performance.now() - runStarted) / 1000).toFixed(1)} s${r.drained ? '' : ', NOT drained'})`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (params.keep !== undefined) {
+    mkdirSync(params.keep, { recursive: true });
+    const file = join(params.keep, TRACES_FILE);
+    writeFileSync(file, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
+    console.log(`wrote ${traces.length} run traces to ${file}`);
+  }
+  return result(traces, { ...params, source: `trained on ${backend.name}`, scan }, seconds);
+}
+
+const TRACES_FILE = 'alert-traces.jsonl';
+
+function readTraces(file: string): AlertTrace[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as AlertTrace);
+}
+
+/** Saved traces with their events labelled and their alerts raised again, by today's code. */
+function rescored(traces: readonly AlertTrace[]): AlertTrace[] {
+  return traces.map((t) => {
+    const event = instabilityEvent(t.losses.map((l) => l ?? Number.NaN));
+    return { ...t, event: event ?? null, alerts: alertsOf(t.estimates) };
+  });
+}
+
+function result(
+  traces: readonly AlertTrace[],
+  params: { steps: number; jumpAt: number; horizon: number; source: string; scan?: string[] },
+  seconds: number,
+): SuiteResult {
+  const byArm = ARMS.map((arm) => {
+    const of = traces.filter((t) => t.arm === arm);
+    return `${arm}: ${of.length} runs, ${of.filter((t) => t.event !== null).length} with an event`;
+  });
+  const firedByArm = ARMS.map((arm) => {
+    const counts = new Map<string, number>();
+    for (const t of traces.filter((x) => x.arm === arm)) {
+      for (const a of t.alerts) if (a.state === 'firing') counts.set(a.name, (counts.get(a.name) ?? 0) + 1);
+    }
+    return `${arm}: ${[...counts].map(([name, n]) => `${name} ${n}`).join(', ') || 'none'}`;
+  });
+  const { halfLifeSteps, warmupSteps, factor } = DEFAULT_EVENT_LABEL;
+  const jumps = traces.filter((t) => t.jump !== null);
+  const unstableAtJump = jumps.filter(
+    (t) => t.estimates.find((e) => e.step === t.jump?.atStep)?.regime === 'unstable',
+  );
+  const factors = [...new Set(jumps.map((t) => t.jump?.factor))];
+  const leads = factors.map(
+    (f) =>
+      `x${f}: ${jumps
+        .filter((t) => t.jump?.factor === f)
+        .map((t) => (t.event === null || t.jump === null ? '-' : `${t.event - t.jump.atStep}`))
+        .join(',')}`,
+  );
+  const byFactor = factors.map(
+    (f) =>
+      `x${f} ${unstableAtJump.filter((t) => t.jump?.factor === f).length}/${jumps.filter((t) => t.jump?.factor === f).length}`,
+  );
+  const healthy = traces
+    .filter((t) => t.arm === 'healthy')
+    .flatMap((t) => t.estimates.filter((e) => e.regime !== 'unknown'));
+  const regimesByArm = ARMS.map((arm) => {
+    const counts = new Map<string, number>();
+    for (const t of traces.filter((x) => x.arm === arm)) {
+      for (const e of t.estimates) counts.set(e.regime, (counts.get(e.regime) ?? 0) + 1);
+    }
+    return `${arm}: ${[...counts].map(([r, n]) => `${r} ${n}`).join(', ')}`;
+  });
+  const maxOf = (xs: number[]): number | string => (xs.length === 0 ? '-' : round(Math.max(...xs)));
+  return {
+    suite: 'alerts',
+    params: {
+      model: 'mlp 196-32-10',
+      dataset: 'mnist 2000 samples, downsample 2',
+      batch: 64,
+      steps: params.steps,
+      probeEvery: 5,
+      seeds: [...new Set(traces.map((t) => t.seed))].join(','),
+      jumpAt: params.jumpAt,
+      horizon: params.horizon,
+      source: params.source,
+      runs: traces.length,
+      seconds: Math.round(seconds),
+    },
+    rows: alertRows(traces, params.horizon),
+    notes: [
+      `events: a non-finite loss, or the loss's EMA (half-life ${halfLifeSteps} steps) above ${factor}x its minimum since step ${warmupSteps}, from step ${warmupSteps} on; the first such step, one per run`,
+      `precision@H: firings followed by their run's event within H = ${params.horizon} steps / all firings ("after event": firings after their run's event, counted as false); recall@H: events with a firing in [event - H, event]; lead: event - first such firing`,
+      `FA/1k: firings per 1,000 steps of the runs without an event (all of them, and those of the healthy arm)`,
+      `runs: ${byArm.join('; ')}`,
+      `firings by arm: ${firedByArm.join('; ')}`,
+      `jump runs, event step - jump step: ${leads.join('; ') || '-'}`,
+      `jump runs whose estimate at the jump step is already unstable: ${byFactor.join(', ')}`,
+      `estimates by arm and regime: ${regimesByArm.join('; ')}`,
+      `healthy arm, estimates past unknown (3+ probes): max η·λ_max ${maxOf(healthy.map((e) => e.stabilityRatio))}, max batch η·BS ${maxOf(healthy.flatMap((e) => (e.batchStabilityRatio === undefined ? [] : [e.batchStabilityRatio])))}`,
+      ...(params.scan === undefined
+        ? []
+        : [
+            `rate scan, constant rates, probe off, mean loss of the last 20 of ${params.steps} steps (seeds ${SCAN_SEEDS.join(', ')}): ${params.scan.join('; ')}`,
+          ]),
+      `${traces.length} runs (${params.source}); the suite took ${Math.round(seconds)} s`,
+    ],
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  firingSteps,
+  instabilityEvent,
+  quantile,
+  scoreAlerts,
+  smoothedLoss,
+  type ScoredAlert,
+} from '../../../bench/suites/alert-scoring.js';
+
+const LABEL = { halfLifeSteps: 10, warmupSteps: 50, factor: 3 };
+
+describe('bench > alert-scoring > smoothedLoss', () => {
+  it('halves the distance to a new level every half-life', () => {
+    const s = smoothedLoss([0, ...new Array<number>(20).fill(1)], 10);
+    assert.equal(s[0], 0);
+    assert.ok(Math.abs((s[10] ?? NaN) - 0.5) < 1e-12);
+    assert.ok(Math.abs((s[20] ?? NaN) - 0.75) < 1e-12);
+  });
+});
+
+describe('bench > alert-scoring > instabilityEvent', () => {
+  it('finds no event in a decreasing loss', () => {
+    assert.equal(
+      instabilityEvent(
+        Array.from({ length: 300 }, (_, t) => 2 / (1 + t / 20)),
+        LABEL,
+      ),
+      undefined,
+    );
+  });
+
+  it('labels the first non-finite loss, even during the warm-up', () => {
+    assert.equal(instabilityEvent([2, 1.5, Number.NaN, Number.POSITIVE_INFINITY], LABEL), 2);
+    assert.equal(instabilityEvent([2, 1.5, Number.POSITIVE_INFINITY], LABEL), 2);
+  });
+
+  it('labels the first step whose EMA exceeds 3x its minimum since the warm-up', () => {
+    // Flat at 1, then 10 from step 100: the EMA passes 3 when 1 + 9(1 − 2^(−(k+1)/10)) > 3,
+    // i.e. at the k = 3rd step of the jump (1 − 2^(−0.4) = 0.242 > 2/9; 2^(−0.3) gives 0.188).
+    const losses = [...new Array<number>(100).fill(1), ...new Array<number>(50).fill(10)];
+    assert.equal(instabilityEvent(losses, LABEL), 103);
+  });
+
+  it('ignores a spike inside the warm-up and compares with the minimum from the warm-up on', () => {
+    const losses = [
+      ...new Array<number>(20).fill(1),
+      ...new Array<number>(20).fill(50),
+      ...new Array<number>(200).fill(1),
+    ];
+    // At step 50 the EMA is still decaying from ~50, and its minimum is taken from there: no event.
+    assert.equal(instabilityEvent(losses, LABEL), undefined);
+  });
+});
+
+describe('bench > alert-scoring > scoreAlerts', () => {
+  it('scores a hand-made set of runs', () => {
+    const runs = [
+      // Event at 100: the alert at 60 leads it by 40 (in the horizon), 100 is at the event (lead 0)
+      // but later than the first, 120 is after it, 10 is too early (not followed within 50).
+      { steps: 200, event: 100, firings: [10, 60, 100, 120] },
+      // Event at 80, nothing fired: a miss.
+      { steps: 80, event: 80, firings: [] },
+      // Event at 150 with one firing at 145: lead 5.
+      { steps: 160, event: 150, firings: [145] },
+      // No event: 2 false alarms over 500 steps, then 1 over 500.
+      { steps: 500, event: undefined, firings: [30, 400] },
+      { steps: 500, event: undefined, firings: [7] },
+    ];
+    const s = scoreAlerts(runs, 50);
+    assert.equal(s.alerts, 8);
+    assert.equal(s.truePositives, 3); // 60, 100, 145
+    assert.equal(s.afterEvent, 1);
+    assert.equal(s.precision, 3 / 8);
+    assert.equal(s.precisionBeforeEvent, 3 / 7);
+    assert.equal(s.events, 3);
+    assert.equal(s.detected, 2);
+    assert.equal(s.recall, 2 / 3);
+    assert.deepEqual(s.leadTimes, [5, 40]);
+    assert.equal(s.leadMedian, 22.5);
+    assert.equal(s.leadQ1, 13.75);
+    assert.equal(s.leadQ3, 31.25);
+    assert.equal(s.quietRuns, 2);
+    assert.equal(s.quietSteps, 1000);
+    assert.equal(s.falseAlarms, 3);
+    assert.equal(s.falseAlarmsPer1000, 3);
+  });
+
+  it('counts the horizon inclusively at both ends', () => {
+    const s = scoreAlerts([{ steps: 100, event: 60, firings: [10] }], 50);
+    assert.equal(s.truePositives, 1);
+    assert.equal(s.recall, 1);
+    assert.deepEqual(s.leadTimes, [50]);
+    assert.equal(scoreAlerts([{ steps: 100, event: 61, firings: [10] }], 50).recall, 0);
+  });
+
+  it('gives NaN where there is nothing to divide by', () => {
+    const s = scoreAlerts([], 50);
+    assert.ok(Number.isNaN(s.precision) && Number.isNaN(s.recall) && Number.isNaN(s.leadMedian));
+    assert.ok(Number.isNaN(s.falseAlarmsPer1000));
+  });
+});
+
+describe('bench > alert-scoring > helpers', () => {
+  it('interpolates quantiles between ranks', () => {
+    assert.equal(quantile([1, 2, 3, 4], 0.5), 2.5);
+    assert.equal(quantile([7], 0.25), 7);
+    assert.ok(Number.isNaN(quantile([], 0.5)));
+  });
+
+  it('keeps only the firing transitions of the selected alerts', () => {
+    const alerts: ScoredAlert[] = [
+      { name: 'A', severity: 'warning', state: 'firing', step: 5 },
+      { name: 'A', severity: 'warning', state: 'resolved', step: 9 },
+      { name: 'B', severity: 'critical', state: 'firing', step: 9 },
+    ];
+    assert.deepEqual(
+      firingSteps(alerts, () => true),
+      [5, 9],
+    );
+    assert.deepEqual(
+      firingSteps(alerts, (a) => a.severity === 'critical'),
+      [9],
+    );
+  });
+});
