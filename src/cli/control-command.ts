@@ -47,7 +47,7 @@ export const controlCommand = defineCommand<ControlFlags>({
         'lyap control: LYAP_CONTROL_KEY is not set: commands go out unsigned, and trainers apply them only with --accept-unsigned-commands\n',
       );
     }
-    const bus = kafkaBusFromFlags(flags.brokers);
+    const bus = kafkaBusFromFlags(flags.brokers, 'controller');
     return runService({
       name: 'controller',
       bus,

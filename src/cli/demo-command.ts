@@ -138,7 +138,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
     runId: `r${i + 1}-lr${lr}${kafka ? `-${started.getTime().toString(36)}` : ''}`,
     lr,
   }));
-  const bus: Bus = kafka ? kafkaBusFromFlags(flags.brokers) : new MemoryBus();
+  const bus: Bus = kafka ? kafkaBusFromFlags(flags.brokers, 'demo') : new MemoryBus();
   const topics = topicNames(topicPrefix);
   const metrics = new LyapMetrics();
   const board = new RunBoard();

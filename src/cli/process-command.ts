@@ -16,7 +16,7 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
     'letters out, metrics for Prometheus. Stops gracefully on SIGINT/SIGTERM.',
   options: (command) => processorOptions(serviceOptions(command, PROCESSOR_GROUP_ID)),
   run: async (flags) => {
-    const bus = kafkaBusFromFlags(flags.brokers);
+    const bus = kafkaBusFromFlags(flags.brokers, 'processor');
     const metrics = new LyapMetrics();
     const topics = topicNames(flags.topicPrefix);
     return runService({
@@ -46,7 +46,8 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
           observer: metrics,
         });
         return {
-          done: processor.done,
+          // Whichever ends or fails first ends the service (and a failure of either is handled).
+          done: Promise.race([processor.done, commands.done]),
           stop: () => {
             processor.stop();
             commands.stop();

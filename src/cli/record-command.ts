@@ -61,7 +61,7 @@ async function runRecord(flags: RecordFlags): Promise<number> {
           const t = topicNames(flags.topicPrefix);
           return [t.runs, t.gradients, t.trajectory];
         })();
-  const bus = kafkaBusFromFlags(flags.brokers);
+  const bus = kafkaBusFromFlags(flags.brokers, 'record');
   const sink = lineSink(flags.output);
   const keep = recordFilter(flags.runId);
   const log = (msg: string): void => {
@@ -113,7 +113,7 @@ async function follow(
   readThrough: ReadonlyMap<string, bigint>,
   log: (msg: string) => void,
 ): Promise<void> {
-  const bus = kafkaBusFromFlags(flags.brokers);
+  const bus = kafkaBusFromFlags(flags.brokers, 'record');
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => {
       resolve('SIGINT');

@@ -13,7 +13,7 @@ if (path === undefined) {
 try {
   const job = JSON.parse(readFileSync(path, 'utf8')) as ChildJob;
   const { runChildJob } = await import('../sweep/child-run.js');
-  const bus = job.config.brokers === undefined ? undefined : kafkaBusFromFlags(job.config.brokers);
+  const bus = job.config.brokers === undefined ? undefined : kafkaBusFromFlags(job.config.brokers, 'sweep');
   try {
     const record = await runChildJob(job, {
       ...(bus === undefined ? {} : { bus }),

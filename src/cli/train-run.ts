@@ -43,7 +43,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
   const runId = flags.runId ?? `${dataset.name}-${model.name}-s${flags.seed}-${Date.now().toString(36)}`;
 
   const memory = flags.brokers === undefined ? new MemoryBus() : undefined;
-  const bus: Bus = memory ?? kafkaBusFromFlags(flags.brokers);
+  const bus: Bus = memory ?? kafkaBusFromFlags(flags.brokers, 'trainer');
   const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
   const written =
     flags.out === undefined

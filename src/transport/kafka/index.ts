@@ -17,6 +17,7 @@ export {
 } from './kafka-config.js';
 export { kafkaClientOptions } from './kafka-client-options.js';
 export { stderrLogger, type BusLogger, type LogLevelName, type LogRecord } from './kafka-logger.js';
+export { jsonLinesLogger, levelOf, type JsonLinesLoggerOptions } from './json-lines-logger.js';
 export { ensureTopics, type EnsureTopicsReport } from './ensure-topics.js';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.js';
 export {
