@@ -1,3 +1,3 @@
 export { startAlerter, type AlerterHandle, type AlerterOptions, type AlerterStats } from './alerter.js';
-export { REGIME_ALERT_RULES, type RegimeAlertRule } from './regime-alert-rules.js';
+export { EDGE_WARNING, REGIME_ALERT_RULES, type RegimeAlertRule } from './regime-alert-rules.js';
 export { RegimeAlerts, type RegimeAlertsOptions } from './regime-alerts.js';

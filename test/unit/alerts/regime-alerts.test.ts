@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatMap, firstValueFrom, take, toArray } from 'rxjs';
-import { RegimeAlerts, startAlerter } from '../../../src/alerts/index.js';
+import {
+  EDGE_WARNING,
+  REGIME_ALERT_RULES,
+  RegimeAlerts,
+  startAlerter,
+  type RegimeAlertRule,
+} from '../../../src/alerts/index.js';
 import {
   AlertEvent,
   decodeEvent,
@@ -33,9 +39,12 @@ function estimate(step: number, regime: Regime, extra: Partial<EstimateEvent> = 
   };
 }
 
+/** The defaults and a rule that needs two estimates in a row (the streak), as a deployment may add. */
+const WITH_EDGE = [...REGIME_ALERT_RULES, EDGE_WARNING];
+
 /** The alerts of a regime sequence, one estimate per step, as `state name @step`. */
-function run(regimes: readonly Regime[]): string[] {
-  const rule = new RegimeAlerts();
+function run(regimes: readonly Regime[], rules: readonly RegimeAlertRule[] = WITH_EDGE): string[] {
+  const rule = new RegimeAlerts({ rules });
   return regimes.flatMap((regime, step) =>
     rule.observe(estimate(step, regime)).map((a) => `${a.state} ${a.name} @${a.step}`),
   );
@@ -49,16 +58,26 @@ describe('alerts > RegimeAlerts', () => {
     ]);
   });
 
-  it('does not fire for a single estimate at the edge', () => {
+  it('does not fire a two-estimate rule for a single estimate', () => {
     assert.deepEqual(run(['converging', 'edge', 'converging', 'edge', 'converging']), []);
   });
 
-  it('never alerts on chaos: a positive exponent on a stable step is exploration, shown not alerted', () => {
-    assert.deepEqual(run(['chaotic', 'chaotic', 'chaotic', 'converging', 'chaotic', 'chaotic']), []);
+  it('alerts on instability only: never on chaos or at the edge, which are shown', () => {
+    assert.deepEqual(
+      run(
+        ['chaotic', 'chaotic', 'chaotic', 'edge', 'edge', 'edge', 'converging', 'chaotic'],
+        REGIME_ALERT_RULES,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      REGIME_ALERT_RULES.map((r) => `${r.regime} ${r.severity}`),
+      ['diverged critical', 'unstable critical'],
+    );
   });
 
-  it('names and grades each alerting regime: unstable and diverged critical, edge a warning', () => {
-    const rule = new RegimeAlerts();
+  it('names and grades each alerting regime: unstable and diverged critical, edge (when added) a warning', () => {
+    const rule = new RegimeAlerts({ rules: WITH_EDGE });
     const seen = new Map<string, string>();
     const regimes: Regime[] = ['edge', 'edge', 'chaotic', 'chaotic', 'unstable', 'unstable', 'diverged'];
     regimes.forEach((regime, step) => {
@@ -100,7 +119,7 @@ describe('alerts > RegimeAlerts', () => {
   });
 
   it('ignores redelivered and out-of-order estimates', () => {
-    const rule = new RegimeAlerts();
+    const rule = new RegimeAlerts({ rules: WITH_EDGE });
     assert.deepEqual(rule.observe(estimate(10, 'edge')), []);
     assert.deepEqual(rule.observe(estimate(10, 'edge')), []);
     assert.deepEqual(rule.observe(estimate(5, 'edge')), []);
@@ -109,7 +128,7 @@ describe('alerts > RegimeAlerts', () => {
   });
 
   it('keeps runs apart', () => {
-    const rule = new RegimeAlerts();
+    const rule = new RegimeAlerts({ rules: WITH_EDGE });
     const a = (step: number, regime: Regime) => estimate(step, regime, { runId: 'a' });
     const b = (step: number, regime: Regime) => estimate(step, regime, { runId: 'b' });
     assert.deepEqual(rule.observe(a(0, 'edge')), []);
@@ -121,7 +140,7 @@ describe('alerts > RegimeAlerts', () => {
   });
 
   it('carries the measure the regime was judged by, the estimate time and a message naming the run', () => {
-    const rule = new RegimeAlerts();
+    const rule = new RegimeAlerts({ rules: WITH_EDGE });
     rule.observe(estimate(0, 'converging', { stabilityRatio: 1.1 }));
     const [unstable] = rule.observe(estimate(5, 'unstable', { stabilityRatio: 3.2, lr: 0.8, sharpness: 4 }));
     assert.equal(unstable?.value, 3.2);
