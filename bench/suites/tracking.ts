@@ -1,7 +1,6 @@
 import { mulberry32 } from '../../src/dynamics/index.js';
 import {
   BatchSampler,
-  createMlp,
   gatherBatch,
   loadMnist,
   selectBackend,
@@ -10,10 +9,9 @@ import {
   train,
 } from '../../src/trainer/index.js';
 import { denseFromProducts, extremeEigenvalues } from '../../test/unit/trainer/support/dense-spectrum.js';
-import { mlpLossAndGradient, type Mlp64 } from '../../test/unit/trainer/support/mlp64.js';
+import { createTinyMlp, referenceHvp, TINY_NET } from '../../test/unit/trainer/support/tiny-mlp.js';
 import type { SuiteResult } from './types.js';
 
-const WIDTHS = [49, 8, 10];
 const BATCH = 64;
 const SEED = 3;
 
@@ -45,14 +43,7 @@ const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
 export async function trackingSuite(params: { steps: number; every: number }): Promise<SuiteResult> {
   await selectBackend({ requested: 'cpu' });
   const dataset = loadMnist({ limit: 2048, downsample: 4 });
-  const model = createMlp({
-    inputSize: 49,
-    hidden: [8],
-    outputSize: 10,
-    activation: 'tanh',
-    loss: 'cross-entropy',
-  });
-  const net: Mlp64 = { widths: WIDTHS, activation: 'tanh' };
+  const model = createTinyMlp();
   const sampler = new BatchSampler(dataset, { batchSize: BATCH, seed: SEED + 1 });
   const points: ProbePoint[] = [];
   let theta = model.init(mulberry32(SEED));
@@ -106,16 +97,8 @@ export async function trackingSuite(params: { steps: number; every: number }): P
     const x = batch.x.dataSync();
     const y = batch.y.dataSync();
     const at = Float64Array.from(point.theta);
-    const h = 1e-4;
-    const dense = denseFromProducts(at.length, (_e, j) => {
-      const plus = at.slice();
-      const minus = at.slice();
-      plus[j] = plus[j]! + h;
-      minus[j] = minus[j]! - h;
-      const gp = mlpLossAndGradient(net, plus, x, y, BATCH).grad;
-      const gm = mlpLossAndGradient(net, minus, x, y, BATCH).grad;
-      return gp.map((g, i) => (g - gm[i]!) / (2 * h));
-    });
+    const rows = { x, y, size: BATCH };
+    const dense = denseFromProducts(at.length, (e) => referenceHvp(TINY_NET, at, rows, e));
     const truth = extremeEigenvalues(dense).max;
     truths.push(truth);
     tf.tidy(() => {

@@ -5,7 +5,6 @@ import { mulberry32 } from '../../../src/dynamics/index.js';
 import {
   BatchSampler,
   createLinear,
-  createMlp,
   gatherBatch,
   leastSquares,
   loadMnist,
@@ -13,7 +12,8 @@ import {
   type Dataset,
   type Model,
 } from '../../../src/trainer/index.js';
-import { mlpLossAndGradient, type Mlp64 } from './support/mlp64.js';
+import { mlpLossAndGradient } from './support/mlp64.js';
+import { createTinyMlp, referenceHvp, TINY_NET } from './support/tiny-mlp.js';
 import { leastSquaresHessian, matVec64, rel } from './support/problems.js';
 
 const SEED = 4;
@@ -93,16 +93,8 @@ describe('trainer > batch sharpness', () => {
   });
 
   it('is within 2 % (median) of a float64 reference at every probe of a minibatch tanh-MLP run on MNIST', async () => {
-    const widths = [49, 8, 10];
     const dataset = loadMnist({ limit: 512, downsample: 4 });
-    const model = createMlp({
-      inputSize: 49,
-      hidden: [8],
-      outputSize: 10,
-      activation: 'tanh',
-      loss: 'cross-entropy',
-    });
-    const net: Mlp64 = { widths, activation: 'tanh' };
+    const model = createTinyMlp();
     const steps = await probedRun(model, dataset, 0.5, 32, 40);
     const errors = steps.map(({ theta, rows, measured }) => {
       assert.ok(measured !== undefined, 'every probe reports it');
@@ -112,16 +104,9 @@ describe('trainer > batch sharpness', () => {
       batch.x.dispose();
       batch.y.dispose();
       const at = Float64Array.from(theta);
-      const { grad } = mlpLossAndGradient(net, at, x, y, rows.length);
-      // Hg by central differences of the float64 gradient along g (h = 1e-4 relative).
-      let norm = 0;
-      for (const gi of grad) norm += gi * gi;
-      const step = 1e-4 / Math.sqrt(norm);
-      const plus = at.map((t, i) => t + step * grad[i]!);
-      const minus = at.map((t, i) => t - step * grad[i]!);
-      const gp = mlpLossAndGradient(net, plus, x, y, rows.length).grad;
-      const gm = mlpLossAndGradient(net, minus, x, y, rows.length).grad;
-      const hg = gp.map((v, i) => (v - gm[i]!) / (2 * step));
+      const rowsOf = { x, y, size: rows.length };
+      const { grad } = mlpLossAndGradient(TINY_NET, at, x, y, rows.length);
+      const hg = referenceHvp(TINY_NET, at, rowsOf, grad);
       return rel(measured, rayleighAlong(grad, hg));
     });
     model.dispose?.();

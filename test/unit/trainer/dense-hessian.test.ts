@@ -4,7 +4,6 @@ import './support/backend-cpu.js';
 import { mulberry32 } from '../../../src/dynamics/index.js';
 import type { Probe } from '../../../src/events/index.js';
 import {
-  createMlp,
   gatherBatch,
   loadMnist,
   TangentProbe,
@@ -18,23 +17,16 @@ import {
   tridiagonalize,
   type DenseSymmetric,
 } from './support/dense-spectrum.js';
-import { mlpLossAndGradient } from './support/mlp64.js';
 import { rel } from './support/problems.js';
+import { createTinyMlp, referenceHvp, TINY_NET } from './support/tiny-mlp.js';
 
 // A 49-8-10 tanh MLP (490 parameters) on 7×7 MNIST, at its initialisation, on one fixed
 // minibatch of 64 images. Its dense Hessian comes from an independent float64
 // implementation: central differences (h = 1e-4) of a hand-written backpropagation, one
 // column per parameter; its extreme eigenvalues from Householder tridiagonalisation and
 // Sturm bisection. tanh keeps the loss smooth (no relu kinks inside the differences).
-const widths = [49, 8, 10];
 const dataset = loadMnist({ limit: 512, downsample: 4 });
-const model = createMlp({
-  inputSize: 49,
-  hidden: [8],
-  outputSize: 10,
-  activation: 'tanh',
-  loss: 'cross-entropy',
-});
+const model = createTinyMlp();
 const theta32 = model.init(mulberry32(3));
 const batch = gatherBatch(
   dataset,
@@ -42,20 +34,9 @@ const batch = gatherBatch(
 );
 
 function denseHessian(): DenseSymmetric {
-  const x = batch.x.dataSync();
-  const y = batch.y.dataSync();
-  const net = { widths, activation: 'tanh' as const };
+  const rows = { x: batch.x.dataSync(), y: batch.y.dataSync(), size: 64 };
   const theta = Float64Array.from(theta32);
-  const h = 1e-4;
-  return denseFromProducts(theta.length, (_e, j) => {
-    const plus = theta.slice();
-    const minus = theta.slice();
-    plus[j] = plus[j]! + h;
-    minus[j] = minus[j]! - h;
-    const gp = mlpLossAndGradient(net, plus, x, y, 64).grad;
-    const gm = mlpLossAndGradient(net, minus, x, y, 64).grad;
-    return gp.map((g, i) => (g - gm[i]!) / (2 * h));
-  });
+  return denseFromProducts(theta.length, (e) => referenceHvp(TINY_NET, theta, rows, e));
 }
 
 function probeAtFixedPoint(

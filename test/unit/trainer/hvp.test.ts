@@ -4,7 +4,6 @@ import './support/backend-cpu.js';
 import { gaussian, mulberry32 } from '../../../src/dynamics/index.js';
 import {
   createLinear,
-  createMlp,
   createQuadratic,
   gatherBatch,
   hessianVectorProduct,
@@ -19,6 +18,7 @@ import {
 } from '../../../src/trainer/index.js';
 import { mlpLossAndGradient } from './support/mlp64.js';
 import { allIndices, leastSquaresHessian, matVec64, relativeError } from './support/problems.js';
+import { createTinyMlp, TINY_NET } from './support/tiny-mlp.js';
 
 function hvpAt(
   model: Model,
@@ -92,19 +92,13 @@ describe('trainer > hvp', () => {
 
   it('approximates a tanh MLP Hessian on MNIST, central closer than forward', () => {
     const dataset = loadMnist({ limit: 256, downsample: 4 });
-    const model = createMlp({
-      inputSize: 49,
-      hidden: [8],
-      outputSize: 10,
-      activation: 'tanh',
-      loss: 'cross-entropy',
-    });
+    const model = createTinyMlp();
     const theta = model.init(mulberry32(3));
     const indices = Int32Array.from({ length: 32 }, (_, i) => 5 * i);
     const batch = gatherBatch(dataset, indices);
     const x = batch.x.dataSync();
     const y = batch.y.dataSync();
-    const net = { widths: [49, 8, 10], activation: 'tanh' as const };
+    const net = TINY_NET;
     const theta64 = Float64Array.from(theta);
     const v = randomVector(theta.length, mulberry32(8));
     const h = 1e-5;
