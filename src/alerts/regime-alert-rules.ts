@@ -1,3 +1,4 @@
+import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
 import type { AlertSeverity, EstimateEvent, Regime } from '../events/index.js';
 
 /** One regime that raises an alert: its name, how bad it is, and how long it must last. */
@@ -46,7 +47,7 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     forEstimates: 1,
     value: ratio,
     describe: (e) =>
-      `unstable: η·λ_max = ${shown(e.stabilityRatio)} > 2 (η ${shown(e.lr)}, λ_max ${shown(e.sharpness)})`,
+      `unstable: η·λ_max = ${shown(e.stabilityRatio)} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} (η ${shown(e.lr)}, λ_max ${shown(e.sharpness)})`,
   },
 ]);
 

@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REGIME_ALERT_RULES } from '../../../src/alerts/index.js';
+import { DEFAULT_REGIME_THRESHOLDS } from '../../../src/dynamics/index.js';
+import { METRIC } from '../../../src/metrics/index.js';
 import { alertRules, readYaml, recordingRules, ruleGroups, type RuleGroupJson } from './support.js';
 
 const SEVERITIES = new Set(['critical', 'warning', 'info']);
@@ -92,6 +95,19 @@ describe('deploy/prometheus > alert rules', () => {
     )) {
       assert.ok(tested.has(rule.record), rule.record);
     }
+  });
+
+  it("judge instability by the same thresholds as the in-process alerts: one table, src/dynamics' regime thresholds", () => {
+    const byName = new Map(alertRules().map((r) => [r.alert, r.expr.trim()]));
+    // The in-process alerts that have a Prometheus counterpart of the same name.
+    const counterparts = REGIME_ALERT_RULES.filter((r) => byName.has(r.name)).map((r) => r.name);
+    assert.deepEqual(counterparts.sort(), ['LyapStabilityRatioAboveTwo', 'LyapTrainingDiverged']);
+    assert.equal(
+      byName.get('LyapStabilityRatioAboveTwo'),
+      `${METRIC.stabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio}`,
+      'the regime unstable is η·λ_max above unstableRatio',
+    );
+    assert.match(byName.get('LyapTrainingDiverged') ?? '', /lyap_regime\{regime="diverged"\} == 1/);
   });
 
   it('are the same groups in the PrometheusRule of deploy/k8s as in deploy/prometheus/rules', () => {
