@@ -40,6 +40,8 @@ export interface EstimateRow {
   lr: number;
   sharpness: number;
   stabilityRatio: number;
+  /** η·batch sharpness, when the probes measure it: SGD's own edge is near 2. */
+  batchStabilityRatio?: number;
   lyapunov: number[];
   curvature: number[];
   regime: Regime;

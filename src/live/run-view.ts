@@ -146,7 +146,7 @@ export class RunView {
   private onEstimate(event: EstimateEvent): boolean {
     if (event.step <= this.lastEstimateStep) return false;
     this.lastEstimateStep = event.step;
-    this.estimates.push({
+    const row: EstimateRow = {
       step: event.step,
       lr: event.lr,
       sharpness: event.sharpness,
@@ -154,7 +154,9 @@ export class RunView {
       lyapunov: [...event.lyapunov],
       curvature: [...event.curvature],
       regime: event.regime,
-    });
+    };
+    if (event.batchStabilityRatio !== undefined) row.batchStabilityRatio = event.batchStabilityRatio;
+    this.estimates.push(row);
     Object.assign(this.info, {
       regime: event.regime,
       sharpness: event.sharpness,

@@ -70,7 +70,10 @@ const CHARTS = {
       { value: 1, label: '1: η = 1/λ_max', below: true },
       { value: 2, label: '2: stability bound' },
     ],
-    lines: () => [{ value: (r) => finite(r.stabilityRatio) }],
+    lines: () => [
+      { name: 'η·λ_max', value: (r) => finite(r.stabilityRatio) },
+      { name: 'η·BS', value: (r) => finite(r.batchStabilityRatio), dash: [6, 3], width: 1 },
+    ],
   },
   lyapunov: {
     source: 'estimates',
