@@ -4,6 +4,7 @@ export { countingBus, type CountingBus } from './counting-bus.js';
 export {
   startPipeline,
   type DrainResult,
+  type InputsOf,
   type Pipeline,
   type PipelineOptions,
   type PipelinePart,

@@ -38,7 +38,13 @@ export interface PipelineOptions {
    * Parts that read what the pipeline produces (recorders, watchers), started on the pipeline's
    * bus with their group prefix and ended last. `inputs`: the topics each reads.
    */
-  sinks?: readonly ((context: SinkContext) => { part: PipelinePart; inputs: readonly string[] })[];
+  sinks?: readonly ((context: SinkContext) => InputsOf)[];
+}
+
+/** A part and the topics it reads. */
+export interface InputsOf {
+  part: PipelinePart;
+  inputs: readonly string[];
 }
 
 export interface SinkContext {
@@ -123,32 +129,19 @@ export function startPipeline(options: PipelineOptions): Pipeline {
     });
   }
 
-  const failures: unknown[] = [];
-  const parts: PipelinePart[] = [
-    processor,
-    ...[controller, alerter].filter(defined),
-    ...sinks.map((s) => s.part),
-  ];
-  for (const part of parts) part.done.catch((error: unknown) => failures.push(error));
-
   const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
-  const stages: {
-    parts: PipelinePart[];
-    inputs: (part: PipelinePart) => readonly string[];
-    ends: string[];
-  }[] = [
-    { parts: [processor], inputs: () => trainerTopics, ends: trainerTopics },
+  /** The drain's order: each stage's parts with the topics they read, and the topics that end with it. */
+  const stages: { parts: InputsOf[]; ends: string[] }[] = [
+    { parts: [{ part: processor, inputs: trainerTopics }], ends: trainerTopics },
     {
-      parts: [controller, alerter].filter(defined),
-      inputs: () => [topics.estimates],
+      parts: [controller, alerter].filter(defined).map((part) => ({ part, inputs: [topics.estimates] })),
       ends: [topics.estimates],
     },
-    {
-      parts: sinks.map((s) => s.part),
-      inputs: (part) => sinks.find((s) => s.part === part)?.inputs ?? [],
-      ends: [topics.control, topics.alerts, topics.dlq],
-    },
+    { parts: sinks, ends: [topics.control, topics.alerts, topics.dlq] },
   ];
+  const parts = stages.flatMap((stage) => stage.parts.map((p) => p.part));
+  const failures: unknown[] = [];
+  for (const part of parts) part.done.catch((error: unknown) => failures.push(error));
 
   const drain = async (drainOptions: { timeoutMs?: number } = {}): Promise<DrainResult> => {
     const deadline = performance.now() + (drainOptions.timeoutMs ?? 30_000);
@@ -156,10 +149,10 @@ export function startPipeline(options: PipelineOptions): Pipeline {
     for (const stage of stages) {
       const finished =
         bus.seal === undefined
-          ? await allRead(bus, stage.parts, stage.inputs, deadline, failures)
+          ? await allRead(bus, stage.parts, deadline, failures)
           : await sealAndWait(bus, stage.ends, stage.parts, deadline);
       drained &&= finished;
-      for (const part of stage.parts) await part.stop();
+      for (const { part } of stage.parts) await part.stop();
     }
     return { drained: drained && failures.length === 0, failures };
   };
@@ -184,7 +177,7 @@ function defined<T>(value: T | undefined): value is T {
 async function sealAndWait(
   bus: CountingBus,
   ends: readonly string[],
-  parts: readonly PipelinePart[],
+  parts: readonly InputsOf[],
   deadline: number,
 ): Promise<boolean> {
   for (const topic of ends) bus.seal?.(topic);
@@ -197,7 +190,7 @@ async function sealAndWait(
       Math.max(0, deadline - performance.now()),
     );
   });
-  const settled = Promise.allSettled(parts.map((p) => p.done)).then(() => true);
+  const settled = Promise.allSettled(parts.map((p) => p.part.done)).then(() => true);
   try {
     return await Promise.race([settled, timedOut]);
   } finally {
@@ -208,13 +201,12 @@ async function sealAndWait(
 /** Without sealed topics: until each part has acknowledged everything published to its inputs. */
 async function allRead(
   bus: CountingBus,
-  parts: readonly PipelinePart[],
-  inputs: (part: PipelinePart) => readonly string[],
+  parts: readonly InputsOf[],
   deadline: number,
   failures: readonly unknown[],
 ): Promise<boolean> {
   const read = (): boolean =>
-    parts.every((part) => inputs(part).every((topic) => part.acked(topic) >= bus.published(topic)));
+    parts.every(({ part, inputs }) => inputs.every((topic) => part.acked(topic) >= bus.published(topic)));
   while (!read()) {
     if (failures.length > 0 || performance.now() > deadline) return false;
     await sleep(10);

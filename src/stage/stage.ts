@@ -111,10 +111,11 @@ export function startStage<T extends EventType>(options: StageOptions<T>): Stage
     fromBeginning: options.fromBeginning ?? false,
     ...(options.onJoined === undefined ? {} : { onJoined: options.onJoined }),
     onDelivery: async (messages) => {
+      const deadLettersBefore = stats.deadLetters;
       const outputs = outputsOf(messages);
       if (outputs.length === 0) return;
       await publishGrouped(bus, outputs);
-      stats.published += outputs.length - outputs.filter((o) => o.event.type === 'dead-letter').length;
+      stats.published += outputs.length - (stats.deadLetters - deadLettersBefore);
       options.published?.(outputs);
     },
   });
