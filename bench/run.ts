@@ -43,6 +43,19 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       keep: values.keep,
       from: values.from,
     }),
+  lyapunov: async () =>
+    (await import('./suites/lyapunov.js')).lyapunovSuite({
+      steps: 2000,
+      warmup: 200,
+      rates: [0.5, 2, 4, 8],
+      schemes: [
+        { every: 1, burst: 1, discard: 0 },
+        { every: 10, burst: 1, discard: 0 },
+        { every: 20, burst: 8, discard: 4 },
+        { every: 40, burst: 8, discard: 4 },
+        { every: 80, burst: 8, discard: 4 },
+      ],
+    }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),

@@ -2,6 +2,7 @@ import type { GradientEvent } from '../../src/events/index.js';
 import {
   createMlp,
   loadMnist,
+  lyapunovBursts,
   selectBackend,
   train,
   type BackendName,
@@ -17,6 +18,8 @@ interface Measured {
   warmupMs: number;
   medianStepMs: number;
   medianProbeMs: number | undefined;
+  /** All probe time (probes and Lyapunov burst steps) over the steps. */
+  probeMsPerStep: number;
 }
 
 const median = (xs: number[]): number => {
@@ -42,7 +45,15 @@ async function measure(
     batchSize: 64,
     steps,
     seed: 1,
-    probe: { every: probeEvery, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+    // The product's default probe (lyap train, the demo, the sweep): Lyapunov bursts included.
+    probe: {
+      every: probeEvery,
+      kLyapunov: 1,
+      kSharpness: 1,
+      hvp: 'forward',
+      eps0: 1e-3,
+      ...(probeEvery > 0 ? lyapunovBursts(probeEvery) : {}),
+    },
     emit: (e) => e.type === 'gradient' && gradients.push(e),
   });
   const probes = gradients.flatMap((g) => (g.probeMs === undefined ? [] : [g.probeMs]));
@@ -54,19 +65,20 @@ async function measure(
     warmupMs,
     medianStepMs: median(gradients.map((g) => g.stepMs ?? Number.NaN)),
     medianProbeMs: probes.length === 0 ? undefined : median(probes),
+    probeMsPerStep: probes.reduce((a, b) => a + b, 0) / steps,
   };
 }
 
 /**
  * The probe's overhead and the backends' speed, MLP 784-128-10 (101,770 parameters) on
- * MNIST, batch 64, k_L = k_S = 1, forward differences, all in this process. Overhead: wall
- * time per training step (everything the loop does: minibatch, gradient, update,
+ * MNIST, batch 64, the product's default probe (k_L = k_S = 1, batch sharpness, forward
+ * differences, Lyapunov bursts of `lyapunovBursts(every)`), all in this process. Overhead:
+ * wall time per training step (everything the loop does: minibatch, gradient, update,
  * statistics, probe, events) with the probe every 1, 10 and 100 steps divided by the same
  * without it, on wasm. The four configurations run back to back, in a rotating order, in each
- * of `rounds` rounds
- * and each round gives its own ratios, so slow phases of a shared machine hit numerator and
- * denominator alike; the median over rounds is reported. "probe cost" is the median probe
- * time in units of the median unprobed step: every k steps should cost about 1 + cost/k.
+ * of `rounds` rounds and each round gives its own ratios, so slow phases of a shared machine
+ * hit numerator and denominator alike; the median over rounds is reported. "predicted" adds
+ * the probes' own time per step (probes and burst steps) to one unprobed step.
  * Backends: cpu vs wasm without the probe.
  */
 export async function trainerSuite(params: { steps: number; rounds: number }): Promise<SuiteResult> {
@@ -96,6 +108,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
   const rows: Record<string, number | string>[] = everies.map((every) => {
     const ms = runs.get(every) ?? [];
     const probeMs = median(ms.flatMap((m) => (m.medianProbeMs === undefined ? [] : [m.medianProbeMs])));
+    const probeMsPerStep = median(ms.map((m) => m.probeMsPerStep));
     return {
       backend: 'wasm',
       probe: every === 0 ? 'off' : `every ${every}`,
@@ -108,7 +121,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
               ratioOf(every, (m) => m.steadyMsPerStep),
               3,
             ),
-      'predicted 1 + cost/k': every === 0 ? 1 : round(1 + probeMs / unprobedStep / every, 3),
+      'predicted 1 + probe ms/step': every === 0 ? 1 : round(1 + probeMsPerStep / unprobedStep, 3),
       'stepMs (median)': round(median(ms.map((m) => m.medianStepMs))),
       'probeMs (median)': every === 0 ? '-' : round(probeMs),
     };
@@ -126,7 +139,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       'ms/step': round(m.wallMsPerStep),
       'vs off': '-',
       'vs off, steady': '-',
-      'predicted 1 + cost/k': '-',
+      'predicted 1 + probe ms/step': '-',
       'stepMs (median)': round(m.medianStepMs),
       'probeMs (median)': '-',
     });
@@ -151,7 +164,8 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       `"vs off": median over rounds of (wall ms per step with the probe) / (without it, same round); target for every 10: <= 1.3`,
       `"vs off, steady": the same without the first probe's convergence of the sharpness (${round(warmupMs)} ms once per run, ` +
         `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
-      `probe cost (k_L = k_S = 1, batch sharpness, forward): ${round(probeCost)} unprobed steps (three extra gradients plus O(n) float64 work)`,
+      `probe (k_L = k_S = 1, batch sharpness, forward, Lyapunov bursts of lyapunovBursts(every)): median ${round(probeCost)} unprobed steps at every 1; ` +
+        'a probe takes 2 products (sharpness, batch sharpness) plus 1 when a burst is under way, a burst step between probes 1',
       `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,
     ],
   };

@@ -12,6 +12,7 @@ import { LyapError } from '../errors.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
 import { LyapMetrics } from '../metrics/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS } from '../trainer/config.js';
+import { lyapunovBursts } from '../trainer/lyapunov-bursts.js';
 import { DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
 import { defineCommand } from './define-command.js';
@@ -205,7 +206,14 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
         batchSize: DEMO_DEFAULTS.batchSize,
         steps: flags.steps,
         seed: flags.seed,
-        probe: { every: flags.probeEvery, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: DEFAULT_EPS0 },
+        probe: {
+          every: flags.probeEvery,
+          kLyapunov: 1,
+          kSharpness: 1,
+          hvp: 'forward',
+          eps0: DEFAULT_EPS0,
+          ...lyapunovBursts(flags.probeEvery),
+        },
         lrBounds: LR_BOUNDS,
       },
       controllerMode: flags.controller,

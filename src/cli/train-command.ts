@@ -119,6 +119,21 @@ function probeOptions(command: Command): Command {
       choiceOption('--hvp <mode>', 'finite difference of the Hessian-vector products', HVP_MODES, D.hvp),
     )
     .option(
+      '--lyapunov-every <n>',
+      'start a Lyapunov burst every n steps, a multiple of --probe-every (default: 4 probes)',
+      positiveInteger('--lyapunov-every'),
+    )
+    .option(
+      '--lyapunov-burst <k>',
+      'carry the Lyapunov subspace through k consecutive steps per burst (default: 8, at most --lyapunov-every)',
+      positiveInteger('--lyapunov-burst'),
+    )
+    .option(
+      '--lyapunov-discard <d>',
+      "a burst's first d steps re-align the subspace and are not counted (default: half the burst)",
+      nonNegativeInteger('--lyapunov-discard'),
+    )
+    .option(
       '--eps0 <eps>',
       'relative finite-difference step: eps = eps0 (1 + |θ|) / |v|',
       positiveNumber('--eps0'),

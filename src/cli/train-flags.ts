@@ -1,6 +1,7 @@
 import { LyapError } from '../errors.js';
 import { RunId, topicNames, type TopicNames } from '../events/index.js';
 import type { TrainerConfig } from '../trainer/config.js';
+import { lyapunovBursts, lyapunovBurstsProblem } from '../trainer/lyapunov-bursts.js';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../trainer/names.js';
 import type { ProblemOptions } from '../trainer/problem.js';
 
@@ -40,6 +41,16 @@ export function checkTrainFlags(
   }
   if (flags.shadow !== undefined && flags.momentum > 0) {
     throw new LyapError('LYAP_E_CONFIG', '--shadow needs plain SGD (--momentum 0)');
+  }
+  if (flags.probeEvery > 0) {
+    const chosen = { every: flags.lyapunovEvery, burst: flags.lyapunovBurst, discard: flags.lyapunovDiscard };
+    const problem = lyapunovBurstsProblem(flags.probeEvery, lyapunovBursts(flags.probeEvery, chosen));
+    if (problem !== undefined) {
+      throw new LyapError(
+        'LYAP_E_CONFIG',
+        `--lyapunov-every/--lyapunov-burst/--lyapunov-discard: ${problem}`,
+      );
+    }
   }
   if (flags.lrMin > flags.lrMax)
     throw new LyapError('LYAP_E_CONFIG', `--lr-min ${flags.lrMin} exceeds --lr-max ${flags.lrMax}`);

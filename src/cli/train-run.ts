@@ -25,7 +25,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
   const { backend: requested, topics } = checkTrainFlags(flags, { ...options, env: process.env });
   // Loaded here, not at the top: TensorFlow.js takes most of a second to import, which the
   // other commands (and `lyap train --help`) should not pay.
-  const { BatchSampler, createProblem, Progress, runTrainingSession, selectBackend } =
+  const { BatchSampler, createProblem, lyapunovBursts, Progress, runTrainingSession, selectBackend } =
     await import('../trainer/index.js');
   const backend = await selectBackend({ requested });
   const { dataset, model } = createProblem(problemSettings(flags));
@@ -104,6 +104,11 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         kSharpness: flags.kSharpness,
         hvp: flags.hvp,
         eps0: flags.eps0,
+        ...lyapunovBursts(flags.probeEvery, {
+          every: flags.lyapunovEvery,
+          burst: flags.lyapunovBurst,
+          discard: flags.lyapunovDiscard,
+        }),
       },
       ...(flags.shadow === undefined ? {} : { shadow: { eps0: flags.shadow } }),
       bufferEvents: flags.bufferEvents,

@@ -9,5 +9,6 @@ export * from './exponent-curvature.js';
 export * from './ring-buffer.js';
 export * from './rolling-mean.js';
 export * from './rolling-median.js';
+export * from './burst-means.js';
 export * from './ewma.js';
 export * from './regime.js';

@@ -25,6 +25,10 @@ export const EstimateEvent = z.object({
     description:
       "Which side the top exponent's direction is on: its curvature ≥ 0 (stability: log|1 − η·λ|) or < 0 (exploration along negative curvature: log(1 + η|h|)).",
   }),
+  lyapunovStdError: Spectrum.optional().meta({
+    description:
+      'Standard error of each lyapunov entry: s/√B over the B Lyapunov bursts of the window (batch means); present from 2 bursts on.',
+  }),
   predictedStabilityExponent: FiniteNumber.optional().meta({
     description:
       'log|1 − lr · sharpness|: the exponent of the stability side, above 0 when lr · sharpness > 2.',

@@ -12,8 +12,41 @@ export const LyapunovProbe = z
       .meta({ description: 'The learning rate the Jacobian I - eta*H was formed with.' }),
     gram: Matrix.meta({ description: 'G = (JV)^T (JV), row-major k×k.' }),
     rayleigh: Matrix.meta({ description: 'R = V^T H V, row-major k×k, the same k as gram.' }),
+    burst: z
+      .object({
+        index: z.int().min(0).meta({ description: "This step's place in the burst, 0 for its first step." }),
+        length: z
+          .int()
+          .min(1)
+          .meta({ description: 'Consecutive steps the burst carries the subspace through.' }),
+        discard: z.int().min(0).meta({
+          description: 'Its first steps that only re-align the subspace: their exponents are not counted.',
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          'Present when the subspace is carried through consecutive steps (a Lyapunov burst); absent: one step per probe.',
+      }),
   })
   .superRefine((probe, ctx) => {
+    const burst = probe.burst;
+    if (burst !== undefined && burst.index >= burst.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['burst', 'index'],
+        input: burst.index,
+        message: `expected an index below the burst length ${burst.length}, received ${burst.index}`,
+      });
+    }
+    if (burst !== undefined && burst.discard >= burst.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['burst', 'discard'],
+        input: burst.discard,
+        message: `expected fewer discarded steps than the burst length ${burst.length}, received ${burst.discard}`,
+      });
+    }
     const k = probe.gram.length;
     const r = probe.rayleigh.length;
     if (r !== k) {

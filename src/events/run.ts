@@ -9,6 +9,17 @@ export const ProbeConfig = z.object({
   kLyapunov: z.int().min(0).max(MAX_K),
   kSharpness: z.int().min(0).max(MAX_K),
   hvp: z.enum(['forward', 'central']),
+  lyapunovEvery: z.int().min(1).optional().meta({
+    description: 'A Lyapunov burst starts every this many steps, a multiple of every; absent: every.',
+  }),
+  lyapunovBurst: z.int().min(1).optional().meta({
+    description:
+      'Consecutive steps the Lyapunov subspace is carried through from the start of each burst; absent: 1.',
+  }),
+  lyapunovDiscard: z.int().min(0).optional().meta({
+    description:
+      "The burst's first steps whose exponents are not counted (they re-align the subspace); absent: 0.",
+  }),
 });
 export type ProbeConfig = z.infer<typeof ProbeConfig>;
 

@@ -1,4 +1,5 @@
 import {
+  BurstMeans,
   classifyRegime,
   invertExponent,
   isFiniteMatrix,
@@ -17,12 +18,19 @@ import type { EstimateEvent, Probe } from '../events/index.js';
 
 export type EstimateFields = Omit<EstimateEvent, 'v' | 'type' | 'runId' | 'ts' | 'step' | 'lr'>;
 
-export type ProbeOutcome = 'accepted' | 'non-finite' | 'empty';
+/**
+ * `folded`: a Lyapunov burst's later step (only the tangent subspace, no sharpness): taken into
+ * the state, but it brings nothing an estimate of its own would show before the burst ends.
+ */
+export type ProbeOutcome = 'accepted' | 'folded' | 'non-finite' | 'empty';
 
 /** A RunEstimator's whole state, for the processor's state snapshots. */
 export interface RunEstimatorState {
+  /** Rolling windows of burst means (a probe without a burst is a burst of one). */
   exponents: RollingMeanState[];
   curvatures: RollingMeanState[];
+  /** The Lyapunov burst under way, if any (absent in snapshots written before bursts). */
+  openBurst?: { exponents: number[]; curvatures: number[]; count: number };
   degenerate: RollingMeanState;
   sharpness: number[];
   /** Absent in snapshots written before batch sharpness was measured. */
@@ -39,15 +47,20 @@ export interface RunEstimatorState {
  * One run's rolling estimates. Each probe gives k local exponents (Benettin: log of the
  * Cholesky diagonal of the Gram matrix, in the order of the tangent vectors), the k Ritz
  * values of the Lyapunov subspace ordered by expansion |1 − ηh| so that curvature[i]
- * pairs with lyapunov[i], and the top Ritz value of the sharpness subspace. The window
- * keeps the last `windowProbes` probes: exponents and curvatures are window means (the
- * finite-time Lyapunov spectrum), sharpness the window median (robust to a bad probe).
+ * pairs with lyapunov[i], and the top Ritz value of the sharpness subspace.
+ *
+ * Lyapunov bursts (`probe.lyapunov.burst`): the tangent subspace is carried through K
+ * consecutive steps; the first `discard` of them only re-align it (their exponents are not
+ * counted) and the mean of the others is one sample of the exponent. A probe without a burst is
+ * a burst of one. The window keeps the last `windowProbes` bursts: exponents and curvatures
+ * are window means of the burst means (the finite-time Lyapunov spectrum), with their standard
+ * error over bursts (batch means); sharpness is the window median (robust to a bad probe).
  * A change of k resets the Lyapunov window. Without a sharpness subspace, sharpness falls
  * back to the largest Lyapunov Ritz value (a lower bound of λ_max).
  */
 export class RunEstimator {
-  private exponents: RollingMean[] = [];
-  private curvatures: RollingMean[] = [];
+  private exponents = new BurstMeans(1, 0);
+  private curvatures = new BurstMeans(1, 0);
   private degenerate: RollingMean;
   private sharpness: RollingMedian;
   private batchSharpness: RollingMedian;
@@ -65,11 +78,13 @@ export class RunEstimator {
     this.batchSharpness = new RollingMedian(windowProbes);
     this.sharpnessResidual = new RollingMedian(windowProbes);
     this.degenerate = new RollingMean(windowProbes);
+    this.resetLyapunov(0);
   }
 
   addProbe(probe: Probe): ProbeOutcome {
     const { lyapunov, sharpness } = probe;
-    if (lyapunov === undefined && sharpness === undefined) return 'empty';
+    if (lyapunov === undefined && sharpness === undefined && probe.batchSharpness === undefined)
+      return 'empty';
     if (
       (lyapunov !== undefined && (!isFiniteMatrix(lyapunov.gram) || !isFiniteMatrix(lyapunov.rayleigh))) ||
       (sharpness !== undefined && !isFiniteMatrix(sharpness.rayleigh))
@@ -80,14 +95,18 @@ export class RunEstimator {
     let fallbackSharpness: number | undefined;
     if (lyapunov !== undefined) {
       const k = lyapunov.gram.length;
-      if (k !== this.exponents.length) this.resetLyapunov(k);
-      const local = localExponents(lyapunov.gram);
+      if (k !== this.exponents.k) this.resetLyapunov(k);
+      const burst = lyapunov.burst;
+      // A burst's first step (or a probe on its own) ends whatever burst was under way.
+      if (burst === undefined || burst.index === 0) this.closeBurst();
       const ritz = orderByExpansion(ritzValues(lyapunov.rayleigh), lyapunov.eta);
-      for (let i = 0; i < k; i++) {
-        this.exponents[i]?.push(local.exponents[i] ?? 0);
-        this.curvatures[i]?.push(ritz[i] ?? 0);
+      if (burst === undefined || burst.index >= burst.discard) {
+        const local = localExponents(lyapunov.gram);
+        this.exponents.add(Array.from({ length: k }, (_, i) => local.exponents[i] ?? 0));
+        this.curvatures.add(Array.from({ length: k }, (_, i) => ritz[i] ?? 0));
+        this.degenerate.push(local.degenerate ? 1 : 0);
       }
-      this.degenerate.push(local.degenerate ? 1 : 0);
+      if (burst === undefined || burst.index === burst.length - 1) this.closeBurst();
       this.lastEta = lyapunov.eta;
       fallbackSharpness = Math.max(...ritz);
     }
@@ -102,13 +121,14 @@ export class RunEstimator {
       this.batchSharpness.push(probe.batchSharpness);
     }
     this.samples++;
-    return 'accepted';
+    const continues = (lyapunov?.burst?.index ?? 0) > 0 && sharpness === undefined;
+    return continues && probe.batchSharpness === undefined ? 'folded' : 'accepted';
   }
 
   snapshot(lr: number): EstimateFields {
-    const lyapunov = this.exponents.map((m) => m.mean ?? 0);
-    const curvature = this.curvatures.map((m) => m.mean ?? 0);
-    const window = Math.max(this.exponents[0]?.size ?? 0, this.sharpness.size);
+    const lyapunov = this.exponents.means;
+    const curvature = this.curvatures.means;
+    const window = Math.max(this.exponents.bursts, this.sharpness.size);
     const sharpness = this.sharpness.median ?? 0;
     const ratio = lr > 0 ? stabilityRatio(lr, sharpness) : 0;
     const fields: EstimateFields = {
@@ -129,6 +149,8 @@ export class RunEstimator {
       // the measured exponent is on: negative curvature (exploration) or the stability side.
       const top = curvature[0];
       if (top !== undefined) fields.exponentSide = top < 0 ? 'negative-curvature' : 'stability';
+      const errors = this.exponents.standardErrors;
+      if (errors !== undefined) fields.lyapunovStdError = errors;
     }
     if (this.sharpness.size > 0 && lr > 0) {
       fields.predictedStabilityExponent = predictedExponent(lr, sharpness);
@@ -152,15 +174,24 @@ export class RunEstimator {
   }
 
   state(): RunEstimatorState {
+    const exponents = this.exponents.state();
+    const curvatures = this.curvatures.state();
     const state: RunEstimatorState = {
-      exponents: this.exponents.map((m) => m.state()),
-      curvatures: this.curvatures.map((m) => m.state()),
+      exponents: exponents.means,
+      curvatures: curvatures.means,
       degenerate: this.degenerate.state(),
       sharpness: this.sharpness.values(),
       sharpnessFromSubspace: this.sharpnessFromSubspace,
       samples: this.samples,
       diverged: this.diverged,
     };
+    if (exponents.open !== undefined && curvatures.open !== undefined) {
+      state.openBurst = {
+        exponents: exponents.open.sums,
+        curvatures: curvatures.open.sums,
+        count: exponents.open.count,
+      };
+    }
     if (this.lastEta !== undefined) state.lastEta = this.lastEta;
     if (this.batchSharpness.size > 0) state.batchSharpness = this.batchSharpness.values();
     if (this.sharpnessResidual.size > 0) state.sharpnessResidual = this.sharpnessResidual.values();
@@ -174,8 +205,15 @@ export class RunEstimator {
     state: RunEstimatorState,
   ): RunEstimator {
     const e = new RunEstimator(windowProbes, thresholds);
-    e.exponents = state.exponents.map((m) => RollingMean.fromState(windowProbes, m));
-    e.curvatures = state.curvatures.map((m) => RollingMean.fromState(windowProbes, m));
+    const open = state.openBurst;
+    e.exponents = BurstMeans.fromState(windowProbes, {
+      means: state.exponents,
+      ...(open === undefined ? {} : { open: { sums: open.exponents, count: open.count } }),
+    });
+    e.curvatures = BurstMeans.fromState(windowProbes, {
+      means: state.curvatures,
+      ...(open === undefined ? {} : { open: { sums: open.curvatures, count: open.count } }),
+    });
     e.degenerate = RollingMean.fromState(windowProbes, state.degenerate);
     e.sharpness = RollingMedian.fromValues(windowProbes, state.sharpness);
     e.batchSharpness = RollingMedian.fromValues(windowProbes, state.batchSharpness ?? []);
@@ -188,8 +226,13 @@ export class RunEstimator {
   }
 
   private resetLyapunov(k: number): void {
-    this.exponents = Array.from({ length: k }, () => new RollingMean(this.windowProbes));
-    this.curvatures = Array.from({ length: k }, () => new RollingMean(this.windowProbes));
+    this.exponents = new BurstMeans(this.windowProbes, k);
+    this.curvatures = new BurstMeans(this.windowProbes, k);
     this.degenerate = new RollingMean(this.windowProbes);
+  }
+
+  private closeBurst(): void {
+    this.exponents.close();
+    this.curvatures.close();
   }
 }

@@ -140,7 +140,11 @@ export class RunState {
     const { gradient, trajectory } = record;
     const probe = gradient?.probe;
     let probed = false;
-    if (probe !== undefined) probed = this.estimator.addProbe(probe) !== 'empty';
+    if (probe !== undefined) {
+      const outcome = this.estimator.addProbe(probe);
+      // A burst's later steps are folded into the state; the estimate comes with the next probe.
+      probed = outcome === 'accepted' || outcome === 'non-finite';
+    }
     if (showsDivergence(gradient, trajectory)) this.estimator.diverged = true;
     const firstDivergence = this.estimator.diverged && !this.divergenceReported;
     if (!probed && !firstDivergence) return undefined;

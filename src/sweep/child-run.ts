@@ -6,6 +6,7 @@ import { runClosedLoop } from '../loop/index.js';
 import {
   createProblem,
   gatherBatch,
+  lyapunovBursts,
   makeDataset,
   selectBackend,
   tf,
@@ -130,15 +131,24 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
         batchSize: config.batch,
         steps: config.steps,
         seed: spec.seed,
-        probe: { every: config.probeEvery, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
+        probe: {
+          every: config.probeEvery,
+          kLyapunov: 1,
+          kSharpness: 1,
+          hvp: 'forward',
+          eps0: 1e-3,
+          ...lyapunovBursts(config.probeEvery),
+        },
         lrBounds: { minLr: 1e-6, maxLr: 10 },
         onStep: ({ gradient, theta }) => {
           gradients.push(gradient);
           losses[gradient.step] = Number.isFinite(gradient.loss) ? gradient.loss : NaN;
           const l = gradient.probe?.lyapunov;
+          // A burst's first steps only re-align the subspace: like the processor, leave them out.
+          const aligned = l?.burst === undefined || l.burst.index >= l.burst.discard;
           const g = l?.gram[0]?.[0];
           const r = l?.rayleigh[0]?.[0];
-          if (l !== undefined && g !== undefined && r !== undefined) {
+          if (l !== undefined && aligned && g !== undefined && r !== undefined) {
             probes.push({ step: gradient.step, eta: l.eta, gram: g, rayleigh: r });
           }
           const last = gradient.step + 1 === config.steps;

@@ -58,6 +58,12 @@ export const TrainerConfig = z
     kSharpness: subspace.default(1),
     hvp: z.enum(HVP_MODES).default('forward'),
     eps0: positive.default(DEFAULT_EPS0),
+    /** undefined: 4 × probeEvery (lyapunov-bursts.ts). */
+    lyapunovEvery: positiveInt.optional(),
+    /** undefined: 8, or lyapunovEvery when that is shorter. */
+    lyapunovBurst: positiveInt.optional(),
+    /** undefined: half the burst. */
+    lyapunovDiscard: nonNegativeInt.optional(),
     /** The shadow replica's renormalisation eps0; undefined: no shadow replica. */
     shadow: positive.optional(),
     /** undefined: LYAP_TF_BACKEND, else auto. */

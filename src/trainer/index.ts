@@ -1,4 +1,5 @@
 export * from './names.js';
+export * from './lyapunov-bursts.js';
 export * from './backend.js';
 export * from './params.js';
 export * from './problem.js';

@@ -12,6 +12,7 @@ import { BatchSampler, type Batch } from './data/sampler.js';
 import type { Dataset } from './data/dataset.js';
 import type { Model } from './models/model.js';
 import { lrJumpFactor, lrJumpProblem, type LrJump } from './lr-jump.js';
+import { lyapunovBurstsProblem } from './lyapunov-bursts.js';
 import { scheduledLr, type ScheduleName } from './lr-schedule.js';
 import type { HvpMode } from './probe/hvp.js';
 import { TangentProbe } from './probe/tangent-probe.js';
@@ -35,6 +36,19 @@ export interface ProbeSettings {
   convergeIterations?: number;
   /** Top Ritz residual under which those iterations stop (default 1e-3). */
   sharpnessTolerance?: number;
+  /**
+   * A Lyapunov burst starts every this many steps (default `every`); a multiple of `every`, so
+   * that each burst starts on a probe.
+   */
+  lyapunovEvery?: number;
+  /**
+   * Consecutive steps the Lyapunov subspace is carried through from each burst's start (steps
+   * lyapunovEvery·j … lyapunovEvery·j + lyapunovBurst − 1), each with its own minibatch
+   * Jacobian; at most `lyapunovEvery`. Default 1: one step per burst.
+   */
+  lyapunovBurst?: number;
+  /** The burst's first steps whose exponents are not counted (they re-align the subspace); default 0. */
+  lyapunovDiscard?: number;
 }
 
 /** Where learning-rate changes come from; consulted at every step boundary. */
@@ -119,6 +133,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   const tangent = probeOn
     ? new TangentProbe({ ...probeSettings, params: model.layout.size, seed: options.seed + 2 })
     : undefined;
+  const lyapunovEvery = probeSettings.lyapunovEvery ?? probeSettings.every;
   const initialValues = model.init(mulberry32(options.seed));
   const initial = tf.tensor1d(initialValues);
   const shadow =
@@ -171,15 +186,22 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       const finite = Number.isFinite(computed.stats.loss) && Number.isFinite(computed.stats.gradNorm);
       let probe: Probe | undefined;
       let probeMs: number | undefined;
-      if (tangent !== undefined && finite && step % probeSettings.every === 0) {
+      const probed = step % probeSettings.every === 0;
+      const burstIndex = step % lyapunovEvery;
+      const inBurst = burstIndex < (tangent?.burstLength ?? 0);
+      if (tangent !== undefined && finite && (probed || inBurst)) {
         const probeStarted = clock();
-        probe = tangent.measure({
+        const context = {
           gradAt: gradientOn(batch, model),
           theta: state.theta,
           thetaNorm: computed.stats.paramNorm,
           grad: computed.grad,
           lr,
-        });
+        };
+        // A probed step measures everything due; a burst's steps between probes carry the Lyapunov subspace on.
+        probe = probed
+          ? tangent.measure(context, inBurst ? burstIndex : null)
+          : tangent.propagate(context, burstIndex);
         probeMs = clock() - probeStarted;
       }
       const applyStarted = clock();
@@ -251,6 +273,7 @@ function checkOptions(options: TrainerOptions): void {
       ? ''
       : `probe subspaces must have 0-${MAX_K} vectors`,
     options.lrJump === undefined ? '' : (lrJumpProblem(options.lrJump) ?? ''),
+    probe.every > 0 ? (lyapunovBurstsProblem(probe.every, probe) ?? '') : '',
   ].filter((p) => p !== '');
   if (problems.length > 0) throw new RangeError(`train: ${problems.join('; ')}`);
 }
@@ -266,8 +289,14 @@ function disposeBatch(batch: Batch): void {
 }
 
 function runConfig(options: TrainerOptions, batchSize: number): RunConfig {
-  const { every, kLyapunov, kSharpness, hvp } = options.probe;
+  const { every, kLyapunov, kSharpness, hvp, lyapunovEvery, lyapunovBurst, lyapunovDiscard } = options.probe;
   const probe: ProbeConfig = { every, kLyapunov, kSharpness, hvp };
+  if (kLyapunov > 0 && lyapunovEvery !== undefined && lyapunovEvery !== every)
+    probe.lyapunovEvery = lyapunovEvery;
+  if (kLyapunov > 0 && (lyapunovBurst ?? 1) > 1) {
+    probe.lyapunovBurst = lyapunovBurst;
+    probe.lyapunovDiscard = lyapunovDiscard ?? 0;
+  }
   const momentum = options.momentum ?? 0;
   return {
     model: options.model.name,

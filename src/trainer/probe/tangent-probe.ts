@@ -3,7 +3,7 @@ import type { Probe } from '../../events/index.js';
 import type { tf } from '../tf.js';
 import { batchSharpness } from './batch-sharpness.js';
 import { topRitzResidual } from './ritz-residual.js';
-import { hessianVectorProduct, hvpEpsilon, type HvpMode } from './hvp.js';
+import { hessianVectorProduct, hvpEpsilon, type HvpContext, type HvpMode } from './hvp.js';
 import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js';
 
 /**
@@ -34,6 +34,14 @@ export interface TangentProbeOptions {
   sharpnessIterations?: number;
   /** ‖Hu − θu‖/|θ| under which the sharpness subspace stops iterating (default 1e-3). */
   sharpnessTolerance?: number;
+  /**
+   * Consecutive steps the Lyapunov subspace is carried through from the start of a burst
+   * (`measure` on probed steps, `propagate` between them), each with its own minibatch Jacobian
+   * (default 1: one step per probe). The trainer decides where bursts start (`lyapunovEvery`).
+   */
+  lyapunovBurst?: number;
+  /** The burst's first steps whose exponents the processor does not count (default 0). */
+  lyapunovDiscard?: number;
   /** Also measure the batch sharpness gᵀHg/gᵀg (one more HVP per probe); default true. */
   batchSharpness?: boolean;
   /** Seeds the initial directions; a stream of its own, so the probe never draws from training's. */
@@ -80,6 +88,19 @@ export class TangentProbe {
         `probe: ${Math.max(kLyapunov, kSharpness)} directions exceed the ${params} parameters`,
       );
     }
+    const burst = options.lyapunovBurst ?? 1;
+    const discard = options.lyapunovDiscard ?? 0;
+    if (!(
+      Number.isInteger(burst) &&
+      burst >= 1 &&
+      Number.isInteger(discard) &&
+      discard >= 0 &&
+      discard < burst
+    )) {
+      throw new RangeError(
+        `probe: a Lyapunov burst needs 1 ≤ length and 0 ≤ discard < length, got length ${burst}, discard ${discard}`,
+      );
+    }
     const rng = mulberry32(options.seed);
     this.lyapunov = randomOrthonormal(params, kLyapunov, rng);
     this.sharpness = randomOrthonormal(params, kSharpness, rng);
@@ -98,26 +119,33 @@ export class TangentProbe {
     return this.sharpness;
   }
 
-  /** One probe at θ on the step's minibatch: advances both subspaces by one iteration. */
-  measure(ctx: ProbeContext): Probe {
+  /** Steps of a Lyapunov burst, the probe's own included. */
+  get burstLength(): number {
+    return this.lyapunov.length === 0 ? 1 : (this.options.lyapunovBurst ?? 1);
+  }
+
+  /**
+   * One probe at θ on the step's minibatch: advances the sharpness subspace by one iteration
+   * (more when converging or when `sharpnessIterations` says so) and measures the batch
+   * sharpness. `lyapunovIndex`: this step's place in a Lyapunov burst (0 for its first step),
+   * when one is under way, and then the Lyapunov subspace is carried through this step too;
+   * null between bursts.
+   */
+  measure(ctx: ProbeContext, lyapunovIndex: number | null = 0): Probe {
     const hvpContext = { ...ctx, mode: this.options.hvp, eps0: this.options.eps0 };
-    const products = (columns: readonly Float64Array[]): Float64Array[] =>
-      columns.map((v) => hessianVectorProduct(hvpContext, v).hv);
+    const products = productsOn(hvpContext);
     const probe: Probe = {
       eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1),
-      hvps: this.lyapunov.length + this.sharpness.length,
+      hvps: this.sharpness.length,
     };
     let smallestRitz = Infinity;
 
-    if (this.lyapunov.length > 0) {
-      const v = this.lyapunov;
-      const hv = products(v);
-      const jv = axpy(v, ctx.lr, hv);
-      const rayleigh = innerProducts(v, hv);
-      probe.lyapunov = { eta: ctx.lr, gram: innerProducts(jv, jv), rayleigh };
-      if (allFinite(jv)) {
-        this.lyapunov = orthonormalizeColumns(jv).q;
-        smallestRitz = Math.min(smallestRitz, smallestEigenvalue(rayleigh));
+    if (lyapunovIndex !== null) {
+      const lyapunov = this.stepLyapunov(ctx, products, lyapunovIndex);
+      if (lyapunov !== undefined) {
+        probe.hvps += this.lyapunov.length;
+        probe.lyapunov = lyapunov.probe;
+        smallestRitz = lyapunov.smallestRitz;
       }
     }
 
@@ -158,6 +186,56 @@ export class TangentProbe {
     this.lastLr = ctx.lr;
     return probe;
   }
+
+  /**
+   * Step `index` (0 … burstLength − 1) of a Lyapunov burst on a step that is not a probe:
+   * carries the Lyapunov subspace through this step's Jacobian I − ηH_t on its own minibatch,
+   * k products, nothing else.
+   */
+  propagate(ctx: ProbeContext, index: number): Probe {
+    const products = productsOn({ ...ctx, mode: this.options.hvp, eps0: this.options.eps0 });
+    const probe: Probe = { eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1), hvps: this.lyapunov.length };
+    const lyapunov = this.stepLyapunov(ctx, products, index);
+    if (lyapunov !== undefined) {
+      probe.lyapunov = lyapunov.probe;
+      if (Number.isFinite(lyapunov.smallestRitz)) {
+        this.shiftValue = Math.max(this.shiftValue, -lyapunov.smallestRitz);
+      }
+    }
+    return probe;
+  }
+
+  private checkBurstIndex(index: number): void {
+    if (!(Number.isInteger(index) && index >= 0 && index < this.burstLength)) {
+      throw new RangeError(`probe: burst step ${index} outside 0…${this.burstLength - 1}`);
+    }
+  }
+
+  /** HV, JV = V − ηHV, G = (JV)ᵀ(JV), R = VᵀHV, then V ← QR(JV) (kept when finite). */
+  private stepLyapunov(
+    ctx: ProbeContext,
+    products: Products,
+    index: number,
+  ): { probe: NonNullable<Probe['lyapunov']>; smallestRitz: number } | undefined {
+    if (this.lyapunov.length === 0) return undefined;
+    this.checkBurstIndex(index);
+    const v = this.lyapunov;
+    const hv = products(v);
+    const jv = axpy(v, ctx.lr, hv);
+    const rayleigh = innerProducts(v, hv);
+    const probe: NonNullable<Probe['lyapunov']> = { eta: ctx.lr, gram: innerProducts(jv, jv), rayleigh };
+    const length = this.burstLength;
+    if (length > 1) probe.burst = { index, length, discard: this.options.lyapunovDiscard ?? 0 };
+    if (!allFinite(jv)) return { probe, smallestRitz: Infinity };
+    this.lyapunov = orthonormalizeColumns(jv).q;
+    return { probe, smallestRitz: smallestEigenvalue(rayleigh) };
+  }
+}
+
+type Products = (columns: readonly Float64Array[]) => Float64Array[];
+
+function productsOn(ctx: HvpContext): Products {
+  return (columns) => columns.map((v) => hessianVectorProduct(ctx, v).hv);
 }
 
 function smallestEigenvalue(m: Matrix): number {
