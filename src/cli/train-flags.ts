@@ -1,7 +1,7 @@
 import { LyapError } from '../errors.js';
 import { RunId, topicNames, type TopicNames } from '../events/index.js';
 import type { TrainerConfig } from '../trainer/config.js';
-import { lyapunovBursts, lyapunovBurstsProblem } from '../trainer/lyapunov-bursts.js';
+import { lyapunovBursts, lyapunovBurstsProblem, type LyapunovBursts } from '../trainer/lyapunov-bursts.js';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../trainer/names.js';
 import type { ProblemOptions } from '../trainer/problem.js';
 
@@ -12,6 +12,8 @@ export interface CheckedTrainFlags {
   /** The backend asked for, by --backend or LYAP_TF_BACKEND. */
   backend: BackendName | 'auto';
   topics: TopicNames;
+  /** The Lyapunov burst schedule, defaults filled in (lyapunov-bursts.ts). */
+  bursts: LyapunovBursts;
 }
 
 /**
@@ -42,9 +44,13 @@ export function checkTrainFlags(
   if (flags.shadow !== undefined && flags.momentum > 0) {
     throw new LyapError('LYAP_E_CONFIG', '--shadow needs plain SGD (--momentum 0)');
   }
+  const bursts = lyapunovBursts(flags.probeEvery, {
+    every: flags.lyapunovEvery,
+    burst: flags.lyapunovBurst,
+    discard: flags.lyapunovDiscard,
+  });
   if (flags.probeEvery > 0) {
-    const chosen = { every: flags.lyapunovEvery, burst: flags.lyapunovBurst, discard: flags.lyapunovDiscard };
-    const problem = lyapunovBurstsProblem(flags.probeEvery, lyapunovBursts(flags.probeEvery, chosen));
+    const problem = lyapunovBurstsProblem(flags.probeEvery, bursts);
     if (problem !== undefined) {
       throw new LyapError(
         'LYAP_E_CONFIG',
@@ -61,7 +67,7 @@ export function checkTrainFlags(
       '--out copies the in-process stream; with --brokers, read the topics instead',
     );
   }
-  return { backend, topics };
+  return { backend, topics, bursts };
 }
 
 /** The problem's settings among the flags: those that are set (createProblem fills in the rest). */

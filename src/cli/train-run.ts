@@ -22,10 +22,10 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         : `${JSON.stringify({ level, msg, ...fields })}\n`,
     );
   };
-  const { backend: requested, topics } = checkTrainFlags(flags, { ...options, env: process.env });
+  const { backend: requested, topics, bursts } = checkTrainFlags(flags, { ...options, env: process.env });
   // Loaded here, not at the top: TensorFlow.js takes most of a second to import, which the
   // other commands (and `lyap train --help`) should not pay.
-  const { BatchSampler, createProblem, lyapunovBursts, Progress, runTrainingSession, selectBackend } =
+  const { BatchSampler, createProblem, Progress, runTrainingSession, selectBackend } =
     await import('../trainer/index.js');
   const backend = await selectBackend({ requested });
   const { dataset, model } = createProblem(problemSettings(flags));
@@ -104,11 +104,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         kSharpness: flags.kSharpness,
         hvp: flags.hvp,
         eps0: flags.eps0,
-        ...lyapunovBursts(flags.probeEvery, {
-          every: flags.lyapunovEvery,
-          burst: flags.lyapunovBurst,
-          discard: flags.lyapunovDiscard,
-        }),
+        ...bursts,
       },
       ...(flags.shadow === undefined ? {} : { shadow: { eps0: flags.shadow } }),
       bufferEvents: flags.bufferEvents,

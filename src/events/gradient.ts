@@ -60,6 +60,14 @@ export const LyapunovProbe = z
   });
 export type LyapunovProbe = z.infer<typeof LyapunovProbe>;
 
+/**
+ * Whether a Lyapunov step's exponent counts: every step without a burst, and a burst's steps
+ * after its first `discard` (which only re-align the subspace).
+ */
+export function countsTowardExponent(probe: Pick<LyapunovProbe, 'burst'>): boolean {
+  return probe.burst === undefined || probe.burst.index >= probe.burst.discard;
+}
+
 export const SharpnessProbe = z.object({
   rayleigh: Matrix.meta({ description: 'V^T H V of the sharpness subspace, row-major k×k.' }),
   residual: FiniteNumber.min(0)

@@ -14,7 +14,7 @@ import {
   type Regime,
   type RegimeThresholds,
 } from '../dynamics/index.js';
-import type { EstimateEvent, Probe } from '../events/index.js';
+import { countsTowardExponent, type EstimateEvent, type Probe } from '../events/index.js';
 
 export type EstimateFields = Omit<EstimateEvent, 'v' | 'type' | 'runId' | 'ts' | 'step' | 'lr'>;
 
@@ -59,8 +59,8 @@ export interface RunEstimatorState {
  * back to the largest Lyapunov Ritz value (a lower bound of λ_max).
  */
 export class RunEstimator {
-  private exponents = new BurstMeans(1, 0);
-  private curvatures = new BurstMeans(1, 0);
+  private exponents: BurstMeans;
+  private curvatures: BurstMeans;
   private degenerate: RollingMean;
   private sharpness: RollingMedian;
   private batchSharpness: RollingMedian;
@@ -77,8 +77,10 @@ export class RunEstimator {
     this.sharpness = new RollingMedian(windowProbes);
     this.batchSharpness = new RollingMedian(windowProbes);
     this.sharpnessResidual = new RollingMedian(windowProbes);
+    // No Lyapunov subspace until the first probe says its size k.
+    this.exponents = new BurstMeans(windowProbes, 0);
+    this.curvatures = new BurstMeans(windowProbes, 0);
     this.degenerate = new RollingMean(windowProbes);
-    this.resetLyapunov(0);
   }
 
   addProbe(probe: Probe): ProbeOutcome {
@@ -100,7 +102,7 @@ export class RunEstimator {
       // A burst's first step (or a probe on its own) ends whatever burst was under way.
       if (burst === undefined || burst.index === 0) this.closeBurst();
       const ritz = orderByExpansion(ritzValues(lyapunov.rayleigh), lyapunov.eta);
-      if (burst === undefined || burst.index >= burst.discard) {
+      if (countsTowardExponent(lyapunov)) {
         const local = localExponents(lyapunov.gram);
         this.exponents.add(Array.from({ length: k }, (_, i) => local.exponents[i] ?? 0));
         this.curvatures.add(Array.from({ length: k }, (_, i) => ritz[i] ?? 0));

@@ -1,7 +1,12 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LyapError } from '../errors.js';
-import { encodeEvent, type EstimateEvent, type GradientEvent } from '../events/index.js';
+import {
+  countsTowardExponent,
+  encodeEvent,
+  type EstimateEvent,
+  type GradientEvent,
+} from '../events/index.js';
 import { runClosedLoop } from '../loop/index.js';
 import {
   createProblem,
@@ -144,11 +149,10 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
           gradients.push(gradient);
           losses[gradient.step] = Number.isFinite(gradient.loss) ? gradient.loss : NaN;
           const l = gradient.probe?.lyapunov;
-          // A burst's first steps only re-align the subspace: like the processor, leave them out.
-          const aligned = l?.burst === undefined || l.burst.index >= l.burst.discard;
           const g = l?.gram[0]?.[0];
           const r = l?.rayleigh[0]?.[0];
-          if (l !== undefined && aligned && g !== undefined && r !== undefined) {
+          // Like the processor, leave out the burst steps that only re-align the subspace.
+          if (l !== undefined && countsTowardExponent(l) && g !== undefined && r !== undefined) {
             probes.push({ step: gradient.step, eta: l.eta, gram: g, rayleigh: r });
           }
           const last = gradient.step + 1 === config.steps;

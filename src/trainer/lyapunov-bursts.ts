@@ -35,15 +35,21 @@ export function lyapunovBurstsProblem(
 ): string | undefined {
   const every = bursts.lyapunovEvery ?? probeEvery;
   const length = bursts.lyapunovBurst ?? 1;
-  const discard = bursts.lyapunovDiscard ?? 0;
   if (!(Number.isSafeInteger(every) && every > 0 && every % probeEvery === 0)) {
     return `Lyapunov bursts every ${every} steps must start on probes: a positive multiple of ${probeEvery}`;
   }
+  const shape = burstShapeProblem(length, bursts.lyapunovDiscard ?? 0);
+  if (shape !== undefined) return shape;
+  if (length > every)
+    return `a Lyapunov burst of ${length} steps does not fit in the ${every} steps between bursts`;
+  return undefined;
+}
+
+/** What is wrong with a burst of `length` steps discarding `discard`; undefined if nothing. */
+export function burstShapeProblem(length: number, discard: number): string | undefined {
   if (!(Number.isSafeInteger(length) && length >= 1 && Number.isSafeInteger(discard) && discard >= 0)) {
     return `the Lyapunov burst (${length}) must be a positive integer and its discard (${discard}) a non-negative one`;
   }
-  if (length > every)
-    return `a Lyapunov burst of ${length} steps does not fit in the ${every} steps between bursts`;
   if (discard >= length) return `a Lyapunov burst discarding ${discard} of its ${length} steps keeps none`;
   return undefined;
 }

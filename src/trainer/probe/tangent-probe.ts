@@ -4,6 +4,7 @@ import type { tf } from '../tf.js';
 import { batchSharpness } from './batch-sharpness.js';
 import { topRitzResidual } from './ritz-residual.js';
 import { hessianVectorProduct, hvpEpsilon, type HvpContext, type HvpMode } from './hvp.js';
+import { burstShapeProblem } from '../lyapunov-bursts.js';
 import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js';
 
 /**
@@ -88,19 +89,8 @@ export class TangentProbe {
         `probe: ${Math.max(kLyapunov, kSharpness)} directions exceed the ${params} parameters`,
       );
     }
-    const burst = options.lyapunovBurst ?? 1;
-    const discard = options.lyapunovDiscard ?? 0;
-    if (!(
-      Number.isInteger(burst) &&
-      burst >= 1 &&
-      Number.isInteger(discard) &&
-      discard >= 0 &&
-      discard < burst
-    )) {
-      throw new RangeError(
-        `probe: a Lyapunov burst needs 1 ≤ length and 0 ≤ discard < length, got length ${burst}, discard ${discard}`,
-      );
-    }
+    const burstProblem = burstShapeProblem(options.lyapunovBurst ?? 1, options.lyapunovDiscard ?? 0);
+    if (burstProblem !== undefined) throw new RangeError(`probe: ${burstProblem}`);
     const rng = mulberry32(options.seed);
     this.lyapunov = randomOrthonormal(params, kLyapunov, rng);
     this.sharpness = randomOrthonormal(params, kSharpness, rng);
@@ -132,7 +122,7 @@ export class TangentProbe {
    * null between bursts.
    */
   measure(ctx: ProbeContext, lyapunovIndex: number | null = 0): Probe {
-    const hvpContext = { ...ctx, mode: this.options.hvp, eps0: this.options.eps0 };
+    const hvpContext = this.hvpContext(ctx);
     const products = productsOn(hvpContext);
     const probe: Probe = {
       eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1),
@@ -193,7 +183,7 @@ export class TangentProbe {
    * k products, nothing else.
    */
   propagate(ctx: ProbeContext, index: number): Probe {
-    const products = productsOn({ ...ctx, mode: this.options.hvp, eps0: this.options.eps0 });
+    const products = productsOn(this.hvpContext(ctx));
     const probe: Probe = { eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1), hvps: this.lyapunov.length };
     const lyapunov = this.stepLyapunov(ctx, products, index);
     if (lyapunov !== undefined) {
@@ -203,6 +193,10 @@ export class TangentProbe {
       }
     }
     return probe;
+  }
+
+  private hvpContext(ctx: ProbeContext): HvpContext {
+    return { ...ctx, mode: this.options.hvp, eps0: this.options.eps0 };
   }
 
   private checkBurstIndex(index: number): void {
