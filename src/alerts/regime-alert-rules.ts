@@ -47,7 +47,7 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     forEstimates: 1,
     value: ratio,
     describe: (e) =>
-      `unstable: η·λ_max = ${shown(e.stabilityRatio)} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} (η ${shown(e.lr)}, λ_max ${shown(e.sharpness)})`,
+      `unstable: η·λ_max = ${shown(e.stabilityRatio)} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,
   },
 ]);
 

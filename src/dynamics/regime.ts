@@ -27,7 +27,15 @@ export interface RegimeInput {
   samples: number;
   topExponent?: number | undefined;
   stabilityRatio?: number | undefined;
+  /**
+   * Heavy-ball momentum μ: the step's stability bound moves from η·λ_max = 2 to 2(1 + μ), and
+   * the edge and unstable thresholds scale by (1 + μ). Absent: 0.
+   */
+  momentum?: number | undefined;
 }
+
+/** The edge of a run with momentum μ, in units of the plain-SGD thresholds. */
+const scale = (i: RegimeInput): number => 1 + (i.momentum ?? 0);
 
 export interface RegimeRule {
   readonly regime: Regime;
@@ -45,10 +53,14 @@ export const REGIME_RULES: readonly RegimeRule[] = Object.freeze([
     regime: 'unknown',
     when: (i, t) => !(i.samples >= t.minSamples) || (!known(i.topExponent) && !known(i.stabilityRatio)),
   },
-  // η·λ_max > 2: |1 − ηλ_max| > 1, the step overshoots and the sharpest direction expands.
-  { regime: 'unstable', when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio > t.unstableRatio },
+  // η·λ_max > 2: |1 − ηλ_max| > 1, the step overshoots and the sharpest direction expands
+  // (with heavy-ball momentum μ, past 2(1 + μ)).
+  {
+    regime: 'unstable',
+    when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio > t.unstableRatio * scale(i),
+  },
   // Just below the bound: the edge of stability, where full-batch training tends to settle.
-  { regime: 'edge', when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio >= t.edgeRatio },
+  { regime: 'edge', when: (i, t) => known(i.stabilityRatio) && i.stabilityRatio >= t.edgeRatio * scale(i) },
   // Stable step, yet trajectories separate: expansion driven by negative curvature (1 − ηh > 1).
   { regime: 'chaotic', when: (i, t) => known(i.topExponent) && i.topExponent > t.chaoticExponent },
   { regime: 'converging', when: () => true },

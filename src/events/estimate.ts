@@ -48,6 +48,17 @@ export const EstimateEvent = z.object({
   batchStabilityRatio: FiniteNumber.optional().meta({
     description: "lr · batchSharpness: SGD's own stability edge is near 2.",
   }),
+  probeSharpness: FiniteNumber.optional().meta({
+    description:
+      "The top Ritz value of this estimate's own probe, unsmoothed: the controller measures afresh after each rate change.",
+  }),
+  probeBatchSharpness: FiniteNumber.optional().meta({
+    description: "The batch sharpness of this estimate's own probe, unsmoothed.",
+  }),
+  momentum: z.number().min(0).lt(1).optional().meta({
+    description:
+      "The run's heavy-ball momentum μ, when above 0 (from its run event): the stability edge is η·λ = 2(1 + μ).",
+  }),
   loss: FiniteNumber.optional().meta({
     description: 'Training loss of the probed step, when finite (the controller brakes on rising loss).',
   }),

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import { preview } from './issue-message.js';
 import { RunId, Step, TimestampMs } from './primitives.js';
 
-export const LrCommandReason = z.enum(['quasi-newton', 'brake', 'manual', 'hold']);
+export const LrCommandReason = z.enum([
+  'quasi-newton',
+  'brake',
+  'manual',
+  'hold',
+  'edge',
+  'gradient-newton',
+  'guard',
+  'warm-up',
+]);
 export type LrCommandReason = z.infer<typeof LrCommandReason>;
 
 export const LrCommandEvent = z.object({
@@ -13,7 +22,10 @@ export const LrCommandEvent = z.object({
   ts: TimestampMs,
   seq: z.int().min(0).meta({ description: 'Per run, strictly increasing.' }),
   lr: z.number().positive(),
-  previousLr: z.number().positive(),
+  previousLr: z.number().min(0).meta({
+    description:
+      'The rate the estimate says the run used; 0 for a warm-up command answering a measurement step that took no update.',
+  }),
   reason: LrCommandReason,
   basedOnStep: Step,
   sharpness: z.number().optional(),

@@ -27,6 +27,9 @@ export const RunConfig = z.object({
   model: Name,
   dataset: Name,
   optimizer: Name,
+  momentum: z.number().min(0).lt(1).optional().meta({
+    description: 'Heavy-ball momentum μ of the optimizer; absent: 0 (plain SGD).',
+  }),
   lr: z.number().positive(),
   batchSize: z.int().min(1),
   params: z.int().min(0),

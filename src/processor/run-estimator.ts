@@ -127,7 +127,8 @@ export class RunEstimator {
     return continues && probe.batchSharpness === undefined ? 'folded' : 'accepted';
   }
 
-  snapshot(lr: number): EstimateFields {
+  /** The estimate's fields at rate `lr`; `momentum`: the run's heavy-ball μ (moves the edge). */
+  snapshot(lr: number, momentum = 0): EstimateFields {
     const lyapunov = this.exponents.means;
     const curvature = this.curvatures.means;
     const window = Math.max(this.exponents.bursts, this.sharpness.size);
@@ -139,7 +140,7 @@ export class RunEstimator {
       curvature,
       sharpness,
       stabilityRatio: ratio,
-      regime: this.regime(lyapunov, window, this.sharpness.size > 0 ? ratio : undefined),
+      regime: this.regime(lyapunov, window, this.sharpness.size > 0 ? ratio : undefined, momentum),
       samples: this.samples,
       sharpnessSamples: this.sharpnessFromSubspace,
     };
@@ -168,8 +169,9 @@ export class RunEstimator {
     return fields;
   }
 
-  private regime(lyapunov: number[], window: number, ratio: number | undefined): Regime {
+  private regime(lyapunov: number[], window: number, ratio: number | undefined, momentum: number): Regime {
     const input: Parameters<typeof classifyRegime>[0] = { diverged: this.diverged, samples: window };
+    if (momentum > 0) input.momentum = momentum;
     if (lyapunov.length > 0) input.topExponent = Math.max(...lyapunov);
     if (ratio !== undefined) input.stabilityRatio = ratio;
     return classifyRegime(input, this.thresholds);

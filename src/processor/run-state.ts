@@ -1,4 +1,4 @@
-import type { RegimeThresholds } from '../dynamics/index.js';
+import { ritzValues, type RegimeThresholds } from '../dynamics/index.js';
 import type { EstimateEvent, GradientEvent, RunConfig, TrajectoryEvent } from '../events/index.js';
 import { RunEstimator } from './run-estimator.js';
 import type { RunStateData } from './run-snapshot.js';
@@ -157,8 +157,16 @@ export class RunState {
       ts,
       step: record.step,
       lr,
-      ...this.estimator.snapshot(lr),
+      ...this.estimator.snapshot(lr, this.#config?.momentum),
     };
+    if (probed && probe !== undefined) {
+      const top = probe.sharpness === undefined ? undefined : ritzValues(probe.sharpness.rayleigh)[0];
+      if (top !== undefined && Number.isFinite(top)) estimate.probeSharpness = top;
+      if (probe.batchSharpness !== undefined && Number.isFinite(probe.batchSharpness))
+        estimate.probeBatchSharpness = probe.batchSharpness;
+    }
+    const momentum = this.#config?.momentum;
+    if (momentum !== undefined && momentum > 0) estimate.momentum = momentum;
     if (gradient !== undefined && Number.isFinite(gradient.loss)) estimate.loss = gradient.loss;
     return estimate;
   }

@@ -39,6 +39,13 @@ describe('dynamics > classifyRegime', () => {
     assert.equal(classifyRegime({ ...measured, stabilityRatio: 2, topExponent: 0.5 }), 'edge');
   });
 
+  it('moves the bounds to 2(1 + mu) with heavy-ball momentum mu', () => {
+    const heavy = { ...measured, momentum: 0.9 };
+    assert.equal(classifyRegime({ ...heavy, stabilityRatio: 3 }), 'converging', 'stable below 2·1.9');
+    assert.equal(classifyRegime({ ...heavy, stabilityRatio: 1.8 * 1.9 }), 'edge');
+    assert.equal(classifyRegime({ ...heavy, stabilityRatio: 3.81 }), 'unstable');
+  });
+
   it('says chaotic for a positive top exponent at a stable step size', () => {
     assert.equal(classifyRegime({ ...measured, stabilityRatio: 1, topExponent: 0.002 }), 'chaotic');
     assert.equal(classifyRegime({ ...measured, topExponent: 0.002 }), 'chaotic');

@@ -82,4 +82,33 @@ describe('processor > RunState release', () => {
     assert.deepEqual(run.release({ nowMs: 500, force: false, estimateTs: 500, byTime: false }), []);
     assert.equal(run.release({ nowMs: 500, force: false, estimateTs: 500 }).length, 1);
   });
+
+  it("carries its probe's own sharpness and batch sharpness, and the run's momentum, into the estimate", () => {
+    const run = new RunState('r', 0, options);
+    run.start({ ...config, optimizer: 'sgd-momentum-0.9', momentum: 0.9 }, 0);
+    for (const [step, h] of [
+      [0, 2],
+      [1, 4],
+    ] as const) {
+      run.offer(gradient('r', step, { lr: 0.5, probe: { ...probe(h, 0.5), batchSharpness: h / 2 } }), step);
+      run.offer(trajectory('r', step), step);
+    }
+    const out = run.release({ nowMs: 10, force: true, estimateTs: 10 });
+    assert.deepEqual(
+      out.map((e) => [e.probeSharpness, e.probeBatchSharpness, e.sharpness, e.momentum]),
+      [
+        [2, 1, 2, 0.9],
+        [4, 2, 3, 0.9],
+      ],
+      'the probe values unsmoothed, beside the rolling median',
+    );
+    // λ̂ = median(2, 4, 5, 5) = 4.5: η·λ̂ = 2.25 is past plain SGD's edge, not past 2·1.9.
+    for (const step of [2, 3]) {
+      run.offer(gradient('r', step, { lr: 0.5, probe: probe(5, 0.5) }), step);
+      run.offer(trajectory('r', step), step);
+    }
+    const last = run.release({ nowMs: 10, force: true, estimateTs: 10 }).at(-1);
+    assert.ok(last !== undefined && last.stabilityRatio === 2.25, `${last?.stabilityRatio}`);
+    assert.ok(last.regime !== 'unstable' && last.regime !== 'edge', last.regime);
+  });
 });
