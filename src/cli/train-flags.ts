@@ -58,6 +58,12 @@ export function checkTrainFlags(
       );
     }
   }
+  if (flags.firstCommandWait > 0 && flags.probeEvery === 0) {
+    throw new LyapError(
+      'LYAP_E_CONFIG',
+      '--first-command-wait needs the probe: its warm-up step measures the sharpness (--probe-every > 0)',
+    );
+  }
   if (flags.lrMin > flags.lrMax)
     throw new LyapError('LYAP_E_CONFIG', `--lr-min ${flags.lrMin} exceeds --lr-max ${flags.lrMax}`);
   const topics = topicsOrConfigError(flags.topicPrefix);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TRAINER_DEFAULTS as D } from '../trainer/config.js';
-import { positiveInteger, positiveNumber } from './options.js';
+import { nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { brokersOption, metricsOptions, topicPrefixOption } from './service-options.js';
 
 /**
@@ -47,5 +47,11 @@ export function pipelineOptions(command: Command): Command {
       'upper bound for commanded learning rates',
       positiveNumber('--lr-max'),
       D.lrMax,
+    )
+    .option(
+      '--first-command-wait <ms>',
+      "with a controller in control mode: take a measurement step at θ0 without an update, then wait up to ms for the controller's first decision, so that an absurd starting rate is corrected before it trains; 0 is off",
+      nonNegativeInteger('--first-command-wait'),
+      D.firstCommandWait,
     );
 }

@@ -109,6 +109,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       ...(flags.shadow === undefined ? {} : { shadow: { eps0: flags.shadow } }),
       bufferEvents: flags.bufferEvents,
       lrBounds: { minLr: flags.lrMin, maxLr: flags.lrMax },
+      firstCommandWaitMs: flags.firstCommandWait,
       acceptUnsignedCommands: flags.acceptUnsignedCommands,
       signingKey: process.env['LYAP_CONTROL_KEY'] === '' ? undefined : process.env['LYAP_CONTROL_KEY'],
       log,

@@ -81,6 +81,8 @@ export const TrainerConfig = z
     acceptUnsignedCommands: z.boolean().default(false),
     lrMin: positive.default(1e-6),
     lrMax: positive.default(10),
+    /** Milliseconds the warm-up waits for the first command after a step at θ0 without update; 0: off. */
+    firstCommandWait: nonNegativeInt.default(0),
   })
   .strict();
 export type TrainerConfig = z.output<typeof TrainerConfig>;

@@ -53,6 +53,9 @@ export class LrIntake implements LrCommandSource {
   private readonly log: (message: string) => void;
   private lastAppliedStep: number | undefined;
   private silenceReported = false;
+  /** Settles the pending `waitForCommand` calls: true when a command is queued, false on close. */
+  private readonly waiters = new Set<(arrived: boolean) => void>();
+  private closed = false;
 
   constructor(private readonly options: LrIntakeOptions) {
     this.queue = new LrCommandQueue(options.runId, options.bounds);
@@ -110,13 +113,39 @@ export class LrIntake implements LrCommandSource {
     return { lr: applied.lr, seq: applied.seq };
   }
 
+  /**
+   * True as soon as a command `take` would apply is queued (verified, for this run, not
+   * advisory, not stale); at once if one is waiting. False after `timeoutMs`, when `signal`
+   * aborts, or on `close`.
+   */
+  waitForCommand(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.queue.waitingCount > 0) return Promise.resolve(true);
+    if (this.closed || signal?.aborted === true) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const settle = (arrived: boolean): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters.delete(settle);
+        resolve(arrived);
+      };
+      const onAbort = (): void => {
+        settle(false);
+      };
+      const timer = setTimeout(settle, timeoutMs, false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(settle);
+    });
+  }
+
   /** Settles when the control topic ends (sealed and read, or the bus closed) or on `close`. */
   get done(): Promise<void> {
     return this.stage.done;
   }
 
   close(): void {
+    this.closed = true;
     this.stage.stop();
+    for (const settle of [...this.waiters]) settle(false);
   }
 
   private receive(command: LrCommandEvent): void {
@@ -152,7 +181,11 @@ export class LrIntake implements LrCommandSource {
       );
       return;
     }
-    if (this.queue.offer(command) !== 'queued') this.stats.ignoredStaleOrDuplicate++;
+    if (this.queue.offer(command) !== 'queued') {
+      this.stats.ignoredStaleOrDuplicate++;
+      return;
+    }
+    for (const settle of [...this.waiters]) settle(true);
   }
 
   private noticeSilence(step: number): void {

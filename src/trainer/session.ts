@@ -5,7 +5,7 @@ import type { LrBounds } from './lr-command-queue.js';
 import { LrIntake, type LrIntakeStats } from './lr-intake.js';
 import { train, type TrainerOptions, type TrainResult } from './trainer.js';
 
-export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'commands'> {
+export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'commands' | 'flushEvents'> {
   bus: Bus;
   topics: TopicNames;
   /** EventBuffer capacity (see its overflow policy). */
@@ -32,7 +32,8 @@ export interface TrainingSessionResult extends TrainResult {
 /**
  * One run wired to a bus: events through a bounded EventBuffer, learning-rate commands from
  * the control topic, and every event flushed before it returns, also when training fails
- * (then the `failed` run end is published and the error rethrown).
+ * (then the `failed` run end is published and the error rethrown). With `firstCommandWaitMs`,
+ * the warm-up step's events are flushed to the bus before the run waits for its first command.
  */
 export async function runTrainingSession(options: TrainingSessionOptions): Promise<TrainingSessionResult> {
   const { bus, topics, log } = options;
@@ -75,6 +76,7 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
         buffer.push(event);
       },
       commands: intake,
+      flushEvents: () => buffer.flush(),
     });
     return {
       ...result,

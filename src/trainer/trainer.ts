@@ -11,6 +11,7 @@ import {
 import { BatchSampler, type Batch } from './data/sampler.js';
 import type { Dataset } from './data/dataset.js';
 import type { Model } from './models/model.js';
+import { waitForFirstCommand } from './first-command.js';
 import { lrJumpFactor, lrJumpProblem, type LrJump } from './lr-jump.js';
 import { lyapunovBurstsProblem } from './lyapunov-bursts.js';
 import { scheduledLr, type ScheduleName } from './lr-schedule.js';
@@ -49,11 +50,23 @@ export interface ProbeSettings {
   lyapunovBurst?: number;
   /** The burst's first steps whose exponents are not counted (they re-align the subspace); default 0. */
   lyapunovDiscard?: number;
+  /**
+   * Sharpness iterations at most at the warm-up probe (TrainerOptions.firstCommandWaitMs),
+   * stopping once the top Ritz residual is under `sharpnessTolerance`; default 20.
+   */
+  warmupIterations?: number;
 }
+
+export const DEFAULT_WARMUP_ITERATIONS = 20;
 
 /** Where learning-rate changes come from; consulted at every step boundary. */
 export interface LrCommandSource {
   take(step: number): { lr: number; seq: number } | undefined;
+  /**
+   * Resolves true as soon as a command that `take` would apply is waiting (at once if one is),
+   * false after `timeoutMs` or when `signal` aborts. Needed for the warm-up.
+   */
+  waitForCommand?(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 export interface TrainerOptions {
@@ -97,6 +110,18 @@ export interface TrainerOptions {
    * `eps0 · (1 + ‖θ[0]‖)` after every step; plain SGD only (momentum 0).
    */
   shadow?: { eps0: number };
+  /**
+   * The warm-up (> 0, with `commands`; default 0, off): step 0 measures at θ[0] without an
+   * update (lr 0, θ[1] = θ[0]) and converges the sharpness, then the run waits up to this long
+   * for the first command, so that a command from that probe sets the rate of step 1.
+   */
+  firstCommandWaitMs?: number;
+  /**
+   * Resolves once every event emitted so far is published; awaited (within
+   * `firstCommandWaitMs`) before the warm-up wait. Without it the loop only yields once.
+   */
+  flushEvents?: () => Promise<void>;
+  log?: (level: 'info' | 'warn', message: string) => void;
 }
 
 export interface TrainResult {
@@ -119,7 +144,9 @@ export interface TrainResult {
  * shadow replica (if any) takes the same step, and the step's gradient and trajectory events
  * are emitted. The probe and the replica read θ and the gradient and never write them, so the
  * trajectory is the same with them on or off. A non-finite loss or
- * gradient norm ends the run as `diverged` after its events are emitted.
+ * gradient norm ends the run as `diverged` after its events are emitted. With a warm-up
+ * (`firstCommandWaitMs`), step 0 is a probe at rate 0 (no update, the sharpness converged, no
+ * Lyapunov or shadow step), and before step 1 the run waits for the first command.
  */
 export async function train(options: TrainerOptions): Promise<TrainResult> {
   checkOptions(options);
@@ -127,13 +154,14 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   const now = options.now ?? Date.now;
   const clock = options.clock ?? (() => performance.now());
   const sampler = new BatchSampler(dataset, { batchSize: options.batchSize, seed: options.seed + 1 });
-  const probeOn =
-    probeSettings.every > 0 &&
-    (probeSettings.kLyapunov + probeSettings.kSharpness > 0 || probeSettings.batchSharpness !== false);
-  const tangent = probeOn
+  const tangent = probeIsOn(probeSettings)
     ? new TangentProbe({ ...probeSettings, params: model.layout.size, seed: options.seed + 2 })
     : undefined;
   const lyapunovEvery = probeSettings.lyapunovEvery ?? probeSettings.every;
+  const firstCommandWaitMs = options.firstCommandWaitMs ?? 0;
+  // The source the warm-up waits on; without one (or at 0 ms) there is no warm-up step.
+  const warmUpCommands = firstCommandWaitMs > 0 ? options.commands : undefined;
+  const warmUp = warmUpCommands !== undefined;
   const initialValues = model.init(mulberry32(options.seed));
   const initial = tf.tensor1d(initialValues);
   const shadow =
@@ -161,6 +189,22 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   options.emit(runEvent(options.runId, now(), 'start', config));
   try {
     for (let step = 0; step < options.steps; step++) {
+      if (warmUpCommands !== undefined && step === 1) {
+        const outcome = await waitForFirstCommand({
+          commands: warmUpCommands,
+          timeoutMs: firstCommandWaitMs,
+          flushEvents: options.flushEvents,
+          signal: options.signal,
+          clock,
+        });
+        if (outcome === 'timeout') {
+          options.log?.(
+            'warn',
+            `no learning-rate command within ${firstCommandWaitMs} ms of the warm-up probe; ` +
+              `training at the starting rate ${options.lr}`,
+          );
+        }
+      }
       if (options.signal?.aborted === true) {
         status = 'stopped';
         break;
@@ -172,14 +216,18 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       } else if (cmdSeq === undefined) {
         lr = scheduledLr(schedule, options.lr, step, options.steps) * lrJumpFactor(options.lrJump, step);
       }
+      // The warm-up step measures and does not move: rate 0, and its gradient stays out of the
+      // momentum buffer, which starts at step 1 as at a run's first update.
+      const measuring = warmUp && step === 0;
+      const stepLr = measuring ? 0 : lr;
       const batch = sampler.next();
       const loss = (theta: tf.Tensor1D): tf.Scalar => model.loss(theta, batch);
       const started = clock();
       const computed = computeStep({
         state,
         loss,
-        lr,
-        momentum: options.momentum ?? 0,
+        lr: stepLr,
+        momentum: measuring ? 0 : (options.momentum ?? 0),
         blocks: model.layout.blocks.length > 1 ? model.layout.blocks : [],
       });
       let stepMs = clock() - started;
@@ -188,7 +236,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       let probeMs: number | undefined;
       const probed = step % probeSettings.every === 0;
       const burstIndex = step % lyapunovEvery;
-      const inBurst = burstIndex < (tangent?.burstLength ?? 0);
+      // After a warm-up (J = I at rate 0: no exponent) the first burst starts at the next burst start.
+      const inBurst = burstIndex < (tangent?.burstLength ?? 0) && !(warmUp && step < lyapunovEvery);
       if (tangent !== undefined && finite && (probed || inBurst)) {
         const probeStarted = clock();
         const context = {
@@ -196,27 +245,32 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
           theta: state.theta,
           thetaNorm: computed.stats.paramNorm,
           grad: computed.grad,
-          lr,
+          lr: stepLr,
         };
         // A probed step measures everything due; a burst's steps between probes carry the Lyapunov subspace on.
-        probe = probed
-          ? tangent.measure(context, inBurst ? burstIndex : null)
-          : tangent.propagate(context, burstIndex);
+        probe = measuring
+          ? tangent.measure(context, null, {
+              converge: probeSettings.warmupIterations ?? DEFAULT_WARMUP_ITERATIONS,
+            })
+          : probed
+            ? tangent.measure(context, inBurst ? burstIndex : null)
+            : tangent.propagate(context, burstIndex);
         probeMs = clock() - probeStarted;
       }
       const applyStarted = clock();
       applyStep(state, computed);
       stepMs += clock() - applyStarted;
-      const separation = finite
-        ? shadow?.step({ gradAt: gradientOn(batch, model), lr, nextTheta: state.theta })
-        : undefined;
+      const separation =
+        finite && !measuring
+          ? shadow?.step({ gradAt: gradientOn(batch, model), lr, nextTheta: state.theta })
+          : undefined;
       disposeBatch(batch);
 
       const record: StepRecord = {
         runId: options.runId,
         ts: now(),
         step,
-        lr,
+        lr: stepLr,
         batchSize: sampler.batchSize,
         stats: computed.stats,
         layout: model.layout,
@@ -254,9 +308,16 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   return { status, lastStep, finalLoss, theta, lr };
 }
 
+function probeIsOn(settings: ProbeSettings): boolean {
+  return (
+    settings.every > 0 && (settings.kLyapunov + settings.kSharpness > 0 || settings.batchSharpness !== false)
+  );
+}
+
 /** Values the events could not carry are programmer errors here (the CLI validates its flags first). */
 function checkOptions(options: TrainerOptions): void {
   const { lr, steps, batchSize, probe } = options;
+  const waitMs = options.firstCommandWaitMs ?? 0;
   const problems = [
     lr > 0 && Number.isFinite(lr) ? '' : `lr ${lr} is not a positive number`,
     Number.isSafeInteger(steps) && steps >= 0 ? '' : `steps ${steps} is not a non-negative integer`,
@@ -274,6 +335,17 @@ function checkOptions(options: TrainerOptions): void {
       : `probe subspaces must have 0-${MAX_K} vectors`,
     options.lrJump === undefined ? '' : (lrJumpProblem(options.lrJump) ?? ''),
     probe.every > 0 ? (lyapunovBurstsProblem(probe.every, probe) ?? '') : '',
+    probe.warmupIterations === undefined ||
+    (Number.isSafeInteger(probe.warmupIterations) && probe.warmupIterations >= 1)
+      ? ''
+      : `probe.warmupIterations ${probe.warmupIterations} is not a positive integer`,
+    Number.isFinite(waitMs) && waitMs >= 0 ? '' : `firstCommandWaitMs ${waitMs} is not a non-negative number`,
+    waitMs > 0 && options.commands !== undefined && !probeIsOn(probe)
+      ? 'the warm-up (firstCommandWaitMs) needs the probe on'
+      : '',
+    waitMs > 0 && options.commands !== undefined && options.commands.waitForCommand === undefined
+      ? 'the warm-up (firstCommandWaitMs) needs a command source that can wait (waitForCommand)'
+      : '',
   ].filter((p) => p !== '');
   if (problems.length > 0) throw new RangeError(`train: ${problems.join('; ')}`);
 }
@@ -302,6 +374,7 @@ function runConfig(options: TrainerOptions, batchSize: number): RunConfig {
     model: options.model.name,
     dataset: options.dataset.name,
     optimizer: momentum > 0 ? `sgd-momentum-${momentum}` : 'sgd',
+    ...(momentum > 0 ? { momentum } : {}),
     lr: options.lr,
     batchSize,
     params: options.model.layout.size,

@@ -58,6 +58,14 @@ export interface ProbeContext {
   readonly lr: number;
 }
 
+export interface MeasureOptions {
+  /**
+   * Sharpness iterations at most for this probe, stopping under `sharpnessTolerance`, in place
+   * of the usual choice (the trainer's warm-up probe: ProbeSettings.warmupIterations).
+   */
+  converge?: number;
+}
+
 /**
  * The two tangent subspaces of docs/design.md, kept across probes as float64 columns on the JS
  * side: the only per-probe transfers are k float32 uploads and k downloads of n numbers,
@@ -70,11 +78,15 @@ export interface ProbeContext {
  * - Sharpness subspace W (k_S): warm-started subspace iteration on H + σI, W ← QR(HW + σW),
  *   reporting the unshifted Rayleigh matrix WᵀHW. Plain power iteration converges to the
  *   eigenvalue of largest |h|, which is the most negative one when |λ_min| > λ_max. The shift
- *   σ = max(0, −(smallest Ritz value measured so far by either subspace)) is ≤ |λ_min|, since
+ *   σ = max(0, −(smallest Ritz value this subspace has measured so far)) is ≤ |λ_min|, since
  *   every Rayleigh quotient is ≥ λ_min, and once a Ritz value near λ_min has been seen
  *   σ ≈ |λ_min| makes H + σI positive semidefinite, so its dominant eigenvalue is λ_max + σ:
  *   the iteration converges to λ_max (at the slower rate (λ₂ + σ)/(λ_max + σ)). If the
- *   iteration first heads for λ_min, its own Ritz value reveals it and sets σ.
+ *   iteration first heads for λ_min, its own Ritz value reveals it and sets σ. The Lyapunov
+ *   subspace's Ritz values do not set σ: carried through every step of a burst, on
+ *   finite-difference products that can cross ReLU kinks, one spurious very negative value
+ *   would slow this iteration for the rest of the run (measured: σ = 0.85 against λ_max ≈ 1.2
+ *   in the demo, and the sharpness read 0.26 while the batch sharpness read 1.6).
  */
 export class TangentProbe {
   private lyapunov: Float64Array[];
@@ -119,9 +131,9 @@ export class TangentProbe {
    * (more when converging or when `sharpnessIterations` says so) and measures the batch
    * sharpness. `lyapunovIndex`: this step's place in a Lyapunov burst (0 for its first step),
    * when one is under way, and then the Lyapunov subspace is carried through this step too;
-   * null between bursts.
+   * null between bursts. `options.converge` sets this probe's sharpness iterations.
    */
-  measure(ctx: ProbeContext, lyapunovIndex: number | null = 0): Probe {
+  measure(ctx: ProbeContext, lyapunovIndex: number | null = 0, options: MeasureOptions = {}): Probe {
     const hvpContext = this.hvpContext(ctx);
     const products = productsOn(hvpContext);
     const probe: Probe = {
@@ -135,16 +147,17 @@ export class TangentProbe {
       if (lyapunov !== undefined) {
         probe.hvps += this.lyapunov.length;
         probe.lyapunov = lyapunov.probe;
-        smallestRitz = lyapunov.smallestRitz;
       }
     }
 
     if (this.sharpness.length > 0) {
       // Converge before the first update and after a large rate change; else sharpnessIterations.
       const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
-      const most = converge
-        ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS)
-        : (this.options.sharpnessIterations ?? 1);
+      const most =
+        options.converge ??
+        (converge
+          ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS)
+          : (this.options.sharpnessIterations ?? 1));
       const tolerance = this.options.sharpnessTolerance ?? DEFAULT_SHARPNESS_TOLERANCE;
       for (let iterations = 1; ; iterations++) {
         const w = this.sharpness;
@@ -164,8 +177,6 @@ export class TangentProbe {
         this.sharpness = orthonormalizeColumns(axpy(hw, -this.shiftValue, w)).q;
         if (iterations >= most || (residual !== undefined && residual <= tolerance)) break;
       }
-    } else if (Number.isFinite(smallestRitz)) {
-      this.shiftValue = Math.max(this.shiftValue, -smallestRitz);
     }
 
     if (this.options.batchSharpness !== false) {
@@ -186,12 +197,7 @@ export class TangentProbe {
     const products = productsOn(this.hvpContext(ctx));
     const probe: Probe = { eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1), hvps: this.lyapunov.length };
     const lyapunov = this.stepLyapunov(ctx, products, index);
-    if (lyapunov !== undefined) {
-      probe.lyapunov = lyapunov.probe;
-      if (Number.isFinite(lyapunov.smallestRitz)) {
-        this.shiftValue = Math.max(this.shiftValue, -lyapunov.smallestRitz);
-      }
-    }
+    if (lyapunov !== undefined) probe.lyapunov = lyapunov.probe;
     return probe;
   }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../../../src/cli/main.js';
 import { MAX_K } from '../../../src/events/index.js';
+import { checkTrainFlags, type TrainFlags } from '../../../src/cli/train-flags.js';
+import { LyapError } from '../../../src/errors.js';
 import { TRAINER_DEFAULTS, TrainerConfig } from '../../../src/trainer/config.js';
 
 /** The flags `lyap train <args>` hands its action (which is replaced: nothing trains). */
@@ -51,5 +53,23 @@ describe('cli > lyap train > options', () => {
       new RegExp(`--k-sharpness must be at most ${MAX_K}, got '${MAX_K + 1}'`),
     );
     assert.equal((await trainFlags(['--k-sharpness', '0']))['kSharpness'], 0);
+  });
+
+  it('takes --first-command-wait in whole milliseconds, off by default, and needs the probe for it', async () => {
+    assert.equal((await trainFlags([]))['firstCommandWait'], 0);
+    assert.equal((await trainFlags(['--first-command-wait', '10000']))['firstCommandWait'], 10_000);
+    for (const bad of ['soon', '2.5', '1e4', ''])
+      await assert.rejects(
+        trainFlags(['--first-command-wait', bad]),
+        new RegExp(`--first-command-wait must be a non-negative integer, got '${bad}'`),
+      );
+    const flags = (await trainFlags(['--first-command-wait', '5000', '--probe-every', '0'])) as TrainFlags;
+    assert.throws(
+      () => checkTrainFlags(flags, { backendFromConfig: false, env: {} }),
+      (error: unknown) =>
+        error instanceof LyapError &&
+        error.code === 'LYAP_E_CONFIG' &&
+        /--first-command-wait needs the probe/.test(error.message),
+    );
   });
 });

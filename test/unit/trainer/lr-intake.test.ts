@@ -172,6 +172,34 @@ describe('trainer > lr intake', () => {
     intake.close();
   });
 
+  it('waits for a command take would apply: resolved when one is queued, not by advisory, other-run or stale ones', async () => {
+    const bus = new MemoryBus();
+    const intake = new LrIntake({ bus, topics, runId: 'run-a', bounds, acceptUnsigned: true });
+    await intake.joined;
+    assert.equal(await intake.waitForCommand(30), false, 'nothing queued: false after the timeout');
+    let settled: boolean | undefined;
+    const waiting = intake.waitForCommand(10_000).then((arrived) => (settled = arrived));
+    await bus.publish(topics.control, [
+      { value: encodeEvent({ ...command(1, 0.5), advisory: true }) },
+      { value: encodeEvent(command(2, 0.5, 'run-b')) },
+    ]);
+    await until(() => intake.stats.advisory === 1 && intake.stats.ignoredOtherRun === 1);
+    assert.equal(settled, undefined, 'still waiting');
+    const queuedAt = performance.now();
+    await bus.publish(topics.control, [{ value: encodeEvent(command(3, 0.3)) }]);
+    assert.equal(await waiting, true);
+    assert.ok(performance.now() - queuedAt < 1_000, 'as soon as it is queued');
+    assert.equal(await intake.waitForCommand(10_000), true, 'at once while one waits');
+    assert.deepEqual(intake.take(1), { lr: 0.3, seq: 3 });
+    const stale = intake.waitForCommand(10_000);
+    await bus.publish(topics.control, [{ value: encodeEvent(command(3, 0.3)) }]);
+    await until(() => intake.stats.ignoredStaleOrDuplicate === 1);
+    intake.close();
+    assert.equal(await stale, false, 'a duplicate does not end the wait; close does');
+    assert.equal(await intake.waitForCommand(10_000), false, 'closed: false at once');
+    await bus.close();
+  });
+
   it('changes the trainer’s rate at the next step boundary and reports the applied seq as cmdSeq', async () => {
     const bus = new MemoryBus();
     const intake = new LrIntake({ bus, topics, runId: 'run-a', bounds, acceptUnsigned: true });

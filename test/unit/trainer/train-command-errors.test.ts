@@ -39,6 +39,7 @@ describe('cli > lyap train > usage and errors', () => {
       '--accept-unsigned-commands',
       '--lr-min',
       '--lr-max',
+      '--first-command-wait',
     ]) {
       assert.ok(r.stdout.includes(flag), flag);
     }
@@ -48,6 +49,9 @@ describe('cli > lyap train > usage and errors', () => {
     const bad = await lyap(['train', '--lr', 'fast']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--lr must be a positive number, got 'fast'/);
+    const wait = await lyap(['train', '--first-command-wait', 'soon']);
+    assert.equal(wait.code, 2);
+    assert.match(wait.stderr, /--first-command-wait must be a non-negative integer, got 'soon'/);
     const id = await lyap(['train', '--run-id', 'has spaces']);
     assert.equal(id.code, 2);
     assert.match(id.stderr, /--run-id must be 1-128 characters/);
