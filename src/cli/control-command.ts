@@ -1,5 +1,6 @@
 import {
   CONTROL_MODES,
+  CONTROL_RULES,
   resolveControllerConfig,
   startController,
   type ControllerConfig,
@@ -7,12 +8,15 @@ import {
 import { LyapMetrics } from '../metrics/index.js';
 import { defineCommand } from './define-command.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
-import { choiceOption, nonNegativeInteger, positiveNumber } from './options.js';
+import { choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { runService } from './service.js';
 import { serviceOptions, type ServiceFlags } from './service-options.js';
 
 type ControlFlags = ServiceFlags &
-  Pick<ControllerConfig, 'mode' | 'alpha' | 'cooldownSteps' | 'lrMin' | 'lrMax'>;
+  Pick<
+    ControllerConfig,
+    'mode' | 'rule' | 'targetRatio' | 'alpha' | 'cooldownSteps' | 'lrMin' | 'lrMax' | 'guard' | 'horizonSteps'
+  >;
 
 /** The controller's defaults (src/controller/config.ts). */
 const D = resolveControllerConfig();
@@ -25,15 +29,35 @@ export const controlCommand = defineCommand<ControlFlags>({
   options: (command) =>
     serviceOptions(command, D.groupId)
       .addOption(choiceOption('--mode <mode>', 'observe, advise or control', CONTROL_MODES, D.mode))
+      .addOption(
+        choiceOption(
+          '--rule <rule>',
+          'how the rate is set: edge (eta*BS = r*(1-mu)), gradient-newton (eta = (1-mu)/BS) or quasi-newton (eta = alpha/lambda_max)',
+          CONTROL_RULES,
+          D.rule,
+        ),
+      )
+      .option(
+        '--target-ratio <r>',
+        'edge rule: the eta * batch sharpness / (1 - momentum) it keeps',
+        positiveNumber('--target-ratio'),
+        D.targetRatio,
+      )
       .option(
         '--alpha <a>',
-        'quasi-Newton rule: eta = alpha / lambda_max',
+        'quasi-newton rule: eta = alpha / lambda_max',
         positiveNumber('--alpha'),
         D.alpha,
       )
       .option(
+        '--horizon-steps <n>',
+        'runs of known length: the target decays as (1 - step/n)',
+        positiveInteger('--horizon-steps'),
+      )
+      .option('--no-guard', 'do not undo a raise that was followed by a loss rise')
+      .option(
         '--cooldown-steps <n>',
-        'steps between quasi-Newton commands',
+        "steps between the rule's commands",
         nonNegativeInteger('--cooldown-steps'),
         D.cooldownSteps,
       )
@@ -60,7 +84,11 @@ export const controlCommand = defineCommand<ControlFlags>({
           signingKey,
           config: {
             mode: flags.mode,
+            rule: flags.rule,
+            targetRatio: flags.targetRatio,
             alpha: flags.alpha,
+            guard: flags.guard,
+            ...(flags.horizonSteps === undefined ? {} : { horizonSteps: flags.horizonSteps }),
             cooldownSteps: flags.cooldownSteps,
             lrMin: flags.lrMin,
             lrMax: flags.lrMax,

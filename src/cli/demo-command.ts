@@ -52,6 +52,8 @@ export const DEMO_DEFAULTS = {
   backend: 'wasm',
   batchSize: 64,
   hidden: [128],
+  /** In control mode: each run's warm-up waits this long for the controller's first decision. */
+  firstCommandWaitMs: 10_000,
 } as const;
 
 /** A second Ctrl-C quits at once with the shell's code for SIGINT. */
@@ -215,6 +217,8 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
           ...lyapunovBursts(flags.probeEvery),
         },
         lrBounds: LR_BOUNDS,
+        // A run started at an absurd rate is corrected before its first update, not braked after it.
+        ...(flags.controller === 'control' ? { firstCommandWaitMs: DEMO_DEFAULTS.firstCommandWaitMs } : {}),
       },
       controllerMode: flags.controller,
       signingKey: randomBytes(32).toString('hex'),

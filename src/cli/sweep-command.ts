@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CONTROL_RULES, type ControlRule } from '../controller/config.js';
 import { LyapError } from '../errors.js';
 import { defaultJobs } from '../sweep/presets.js';
 import {
@@ -6,6 +7,7 @@ import {
   SWEEP_DATASETS,
   SWEEP_MODELS,
   type PresetName,
+  type SweepGroup,
   type SweepModel,
 } from '../sweep/sweep-config.js';
 import { resolveSweepConfig, type SweepOverrides } from '../sweep/sweep-options.js';
@@ -17,8 +19,9 @@ import { EXIT } from './exit-codes.js';
 import { choiceOption, commaList, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { brokersOption } from './service-options.js';
 
-interface SweepFlags extends Omit<SweepOverrides, 'jobs'> {
+interface SweepFlags extends Omit<SweepOverrides, 'jobs' | 'spikeHorizonSteps'> {
   preset: PresetName;
+  spikeHorizon?: number;
   out?: string;
   jobs?: number;
   rebuild?: string;
@@ -30,6 +33,18 @@ const lossItem = (part: string): LossName | undefined =>
   part === 'ce' || part === 'cross-entropy' ? 'cross-entropy' : part === 'mse' ? 'mse' : undefined;
 const scheduleItem = (part: string): Exclude<ScheduleName, 'constant'> | undefined =>
   part === 'step' || part === 'cosine' ? part : undefined;
+const ruleItem = (part: string): ControlRule | undefined =>
+  (CONTROL_RULES as readonly string[]).includes(part) ? (part as ControlRule) : undefined;
+/** `mlp-ce`, `cnn-mse`, `mlp-ce-m0.9` (heavy-ball momentum 0.9). */
+const groupItem = (part: string): SweepGroup | undefined => {
+  const match = /^([a-z]+)-(ce|mse)(?:-m(\d*\.?\d+))?$/.exec(part);
+  const model = modelItem(match?.[1] ?? '');
+  const loss = lossItem(match?.[2] ?? '');
+  const momentum = Number(match?.[3] ?? 0);
+  return model === undefined || loss === undefined || !(momentum >= 0 && momentum < 1)
+    ? undefined
+    : { model, loss, momentum };
+};
 /** `none` for an empty list (no arms of that kind). */
 const orNone =
   <T>(parse: (value: string) => T[]) =>
@@ -39,7 +54,8 @@ const orNone =
 export const sweepCommand = defineCommand<SweepFlags>({
   name: 'sweep',
   description:
-    'Train many runs (learning rates × seeds × models × losses, plus controller and schedule arms), ' +
+    'Train many runs (learning rates × seeds × groups of model, loss and momentum, plus controller arms ' +
+    'per rule and starting rate, and schedule arms), ' +
     'each in its own process through the pipeline, and write a report: λ_max against 1/η, η·λ_max, ' +
     'the Lyapunov exponent against the curvature, steps to a target loss (docs/sweep.md).',
   options: (command) =>
@@ -66,8 +82,18 @@ export const sweepCommand = defineCommand<SweepFlags>({
         commaList('--losses', lossItem, 'ce or mse'),
       )
       .option(
+        '--groups <list>',
+        'groups instead of models × losses: <model>-<loss>[-m<momentum>], e.g. mlp-ce,cnn-ce,mlp-ce-m0.9',
+        commaList('--groups', groupItem, 'groups like mlp-ce, cnn-mse or mlp-ce-m0.9'),
+      )
+      .option(
+        '--rules <list>',
+        `controller arms' rules: ${CONTROL_RULES.join(', ')}; none for no controller arm`,
+        orNone(commaList('--rules', ruleItem, CONTROL_RULES.join(', '))),
+      )
+      .option(
         '--alphas <list>',
-        'controller arms η = α/λ̂_max, comma-separated; none for no controller arm',
+        'the quasi-newton arms η = α/λ̂_max, comma-separated; none for no quasi-newton arm',
         orNone(commaList('--alphas', positiveNumber('--alphas'), 'positive numbers')),
       )
       .option(
@@ -76,9 +102,19 @@ export const sweepCommand = defineCommand<SweepFlags>({
         orNone(commaList('--schedules', scheduleItem, 'step or cosine')),
       )
       .option(
+        '--controller-start-lrs <rates>',
+        'learning rates the controller arms start from, comma-separated (each rule from each)',
+        commaList('--controller-start-lrs', positiveNumber('--controller-start-lrs'), 'positive numbers'),
+      )
+      .option(
         '--controller-start-lr <rate>',
-        'learning rate the controller arms start from',
+        'one learning rate the controller arms start from (--controller-start-lrs of one)',
         positiveNumber('--controller-start-lr'),
+      )
+      .option(
+        '--spike-horizon <steps>',
+        'a command spikes when the smoothed loss exceeds 2× its running minimum within this many steps after it',
+        positiveInteger('--spike-horizon'),
       )
       .option(
         '--target-loss <loss>',
@@ -106,14 +142,18 @@ export const sweepCommand = defineCommand<SweepFlags>({
 });
 
 async function runSweepCommand(flags: SweepFlags): Promise<number> {
-  const { preset, out, jobs, rebuild, ...overrides } = flags;
+  const { preset, out, jobs, rebuild, spikeHorizon, ...overrides } = flags;
   if (rebuild !== undefined) {
     const { rebuildSweep } = await import('../sweep/sweep.js');
     const results = await rebuildSweep(rebuild);
     process.stderr.write(`rebuilt ${join(rebuild, 'report.md')} from ${results.runs.length} runs\n`);
     return EXIT.ok;
   }
-  const resolved = resolveSweepConfig(preset, { ...overrides, jobs: jobs ?? defaultJobs() });
+  const resolved = resolveSweepConfig(preset, {
+    ...overrides,
+    ...(spikeHorizon === undefined ? {} : { spikeHorizonSteps: spikeHorizon }),
+    jobs: jobs ?? defaultJobs(),
+  });
   if (!resolved.ok) throw new LyapError('LYAP_E_CONFIG', resolved.problems.join('; '));
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = out ?? join('sweep-out', `${preset}-${stamp}`);

@@ -5,19 +5,38 @@ import { LyapError } from '../errors.js';
 export const CONTROL_MODES = ['observe', 'advise', 'control'] as const;
 export type ControlMode = (typeof CONTROL_MODES)[number];
 
+/**
+ * How a run's target rate is set (docs/controller.md gives each rule's mathematics):
+ * `edge` keeps η·BS/(1 − μ) at `targetRatio`; `gradient-newton` takes the one-dimensional
+ * Newton step along the gradient, η* = gᵀg/gᵀHg = 1/BS, smoothed; `quasi-newton` is the
+ * paper's η = α/λ̂_max, kept as the baseline.
+ */
+export const CONTROL_RULES = ['edge', 'gradient-newton', 'quasi-newton'] as const;
+export type ControlRule = (typeof CONTROL_RULES)[number];
+
 /** Every controller setting with its default (docs/controller.md explains each). */
 export const ControllerConfig = z
   .object({
     mode: z.enum(CONTROL_MODES).default('advise'),
     topicPrefix: z.string().default(DEFAULT_TOPIC_PREFIX),
     groupId: z.string().min(1).default('lyap-controller'),
+    rule: z.enum(CONTROL_RULES).default('edge'),
     alpha: z.number().positive().default(1),
+    targetRatio: z.number().positive().default(1.5),
+    emaDecay: z.number().min(0).lt(1).default(0.9),
+    ruleProbes: z.int().positive().default(20),
+    warmup: z.boolean().default(true),
+    guard: z.boolean().default(true),
+    guardEstimates: z.int().positive().default(4),
+    guardLossRise: z.number().positive().default(0.15),
+    ceilingRelaxSteps: z.number().positive().default(2000),
+    horizonSteps: z.int().positive().optional(),
     maxLogStep: z.number().positive().default(Math.LN2),
     lrMin: z.number().positive().default(1e-6),
     lrMax: z.number().positive().default(10),
     cooldownSteps: z.int().nonnegative().default(20),
     stalenessMs: z.number().positive().default(60_000),
-    minWindow: z.int().positive().default(5),
+    minWindow: z.int().positive().default(3),
     convergenceEstimates: z.int().min(2).default(5),
     convergenceTolerance: z.number().positive().default(0.25),
     deadbandLog: z.number().nonnegative().default(0.05),

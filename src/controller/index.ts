@@ -1,8 +1,10 @@
 export {
   CONTROL_MODES,
+  CONTROL_RULES,
   ControllerConfig,
   resolveControllerConfig,
   type ControlMode,
+  type ControlRule,
   type ControllerConfigInput,
 } from './config.js';
 export {

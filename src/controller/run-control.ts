@@ -1,50 +1,65 @@
-import { RollingMedian } from '../dynamics/index.js';
 import type { EstimateEvent, LrCommandReason } from '../events/index.js';
 import type { ControllerConfig } from './config.js';
+import { LossGuard } from './loss-guard.js';
+import { RuleState } from './rules.js';
 
 export type Decision =
   | { kind: 'command'; lr: number; previousLr: number; reason: LrCommandReason; sharpness?: number }
   | { kind: 'none'; why: NoCommandReason };
 
 export type NoCommandReason =
-  'stale' | 'not-converged' | 'cooldown' | 'within-deadband' | 'diverged-braked-recently' | 'out-of-order';
+  | 'stale'
+  | 'not-converged'
+  | 'no-curvature'
+  | 'judging-raise'
+  | 'cooldown'
+  | 'within-deadband'
+  | 'diverged-braked-recently'
+  | 'out-of-order';
 
 /**
  * One run's control state and the decision rule, pure (no I/O, no clock of its own).
+ * docs/controller.md gives the mathematics and the evidence; in order, per estimate:
  *
- * Brake first: on `diverged`, or when the top Lyapunov exponent has been positive for
- * `brakeSustainEstimates` estimates in a row while the loss rose by more than
- * `brakeLossRise` (relative) over them, cut η by `brakeFactor` at once (reason `brake`),
- * at most once per `brakeCooldownSteps`.
- *
- * Otherwise the paper's quasi-Newton rule η = α / λ̂_max, where λ̂_max is the median of
- * the sharpness of the last `convergenceEstimates` estimates, acting only when the
- * estimate is converged: its window holds at least `minWindow` probes and those recent
- * sharpness values lie within ±`convergenceTolerance`·λ̂_max of their median. A command
- * changes log η by at most `maxLogStep`, is clamped to [lrMin, lrMax], is skipped when
- * |Δ log η| < `deadbandLog`, and comes at least `cooldownSteps` after the previous one.
+ * 1. Warm-up: an estimate with lr 0 is the trainer's measurement step at θ0 (no update
+ *    yet). The first one is answered at once with the rule's target from that probe alone,
+ *    against max(λ_max, BS) so that the start is on the safe side (reason `warm-up`).
+ * 2. Brake: on `diverged`, or when for `brakeSustainEstimates` estimates in a row the top
+ *    Lyapunov exponent was positive on the stability side with η·λ̂ past the edge 2(1 + μ),
+ *    while the loss rose by more than `brakeLossRise` over them, η is cut by `brakeFactor` at
+ *    once (at most once per `brakeCooldownSteps`). A positive exponent below the edge, or on
+ *    the negative-curvature side, is exploration or noise, not instability, and never brakes.
+ * 3. Guard (`LossGuard`): a raise followed by a loss rise is undone (reason `guard`).
+ * 4. The rule's target (`RuleState`), from probes measured at the current rate only; times
+ *    (1 − step/`horizonSteps`) when a horizon is set; raises capped by the guard's ceiling.
+ *    A command moves log η by at most `maxLogStep`, is clamped to [lrMin, lrMax], skipped when
+ *    |Δ log η| < `deadbandLog`, and comes at least `cooldownSteps` after the previous one.
  */
 export class RunControl {
-  private readonly sharpness: RollingMedian;
-  private readonly recent: number[] = [];
+  private readonly rule: RuleState;
+  private readonly guard: LossGuard;
   private readonly losses: number[] = [];
   private positiveStreak = 0;
   private lastStep = -1;
+  private lastLr: number | undefined;
+  private warmedUp = false;
   private lastCommandStep = -Infinity;
   private lastBrakeStep = -Infinity;
 
   constructor(private readonly config: Readonly<ControllerConfig>) {
-    this.sharpness = new RollingMedian(config.convergenceEstimates);
+    this.rule = new RuleState(config);
+    this.guard = new LossGuard(config);
   }
 
   decide(estimate: EstimateEvent, nowMs: number): Decision {
     const c = this.config;
     if (estimate.step <= this.lastStep) return { kind: 'none', why: 'out-of-order' };
     this.lastStep = estimate.step;
-    this.track(estimate);
+    const undo = this.track(estimate);
     if (nowMs - estimate.ts > c.stalenessMs) return { kind: 'none', why: 'stale' };
     // The rate the trainer actually used: a command not yet applied (or refused) is not assumed.
     const current = estimate.lr;
+    if (current === 0) return this.warmUp(estimate);
     if (!(current > 0)) return { kind: 'none', why: 'not-converged' };
 
     const divergedBrake = estimate.regime === 'diverged';
@@ -52,20 +67,41 @@ export class RunControl {
     if (divergedBrake || chaosBrake) {
       if (estimate.step - this.lastBrakeStep < c.brakeCooldownSteps)
         return { kind: 'none', why: 'diverged-braked-recently' };
-      const lr = clamp(current * c.brakeFactor, c.lrMin, c.lrMax);
       this.lastBrakeStep = estimate.step;
-      return this.command(estimate.step, lr, current, 'brake');
+      return this.command(estimate.step, this.clamp(current * c.brakeFactor), current, 'brake');
     }
+    if (undo !== undefined) return this.command(estimate.step, this.clamp(undo.lr), current, 'guard');
 
-    const lambda = this.sharpness.median;
-    if (!this.converged(estimate, lambda) || lambda === undefined)
-      return { kind: 'none', why: 'not-converged' };
+    const target = this.rule.target(estimate, c.minWindow);
+    if (target.kind === 'wait') return { kind: 'none', why: target.why };
     if (estimate.step - this.lastCommandStep < c.cooldownSteps) return { kind: 'none', why: 'cooldown' };
-    const target = c.alpha / lambda;
-    const logStep = Math.max(-c.maxLogStep, Math.min(c.maxLogStep, Math.log(target / current)));
-    const lr = clamp(current * Math.exp(logStep), c.lrMin, c.lrMax);
-    if (Math.abs(Math.log(lr / current)) < c.deadbandLog) return { kind: 'none', why: 'within-deadband' };
-    return this.command(estimate.step, lr, current, 'quasi-newton', lambda);
+    let goal = target.lr * this.horizon(estimate.step);
+    if (goal > current) {
+      if (this.guard.judging) return { kind: 'none', why: 'judging-raise' };
+      goal = Math.max(current, Math.min(goal, this.guard.ceiling(estimate.step)));
+    }
+    const logStep = Math.max(-c.maxLogStep, Math.min(c.maxLogStep, Math.log(goal / current)));
+    const lr = this.clamp(current * Math.exp(logStep));
+    // Not on noise: a change smaller than the target's own standard error waits for more probes.
+    const deadband = Math.max(c.deadbandLog, target.logError);
+    if (Math.abs(Math.log(goal / current)) < deadband || Math.abs(Math.log(lr / current)) < c.deadbandLog)
+      return { kind: 'none', why: 'within-deadband' };
+    if (lr > current) this.guard.raised(estimate.step, current, lr);
+    return this.command(estimate.step, lr, current, c.rule, target.curvature);
+  }
+
+  /** The answer to the trainer's measurement step: the rule's target from that one probe. */
+  private warmUp(estimate: EstimateEvent): Decision {
+    const c = this.config;
+    if (!c.warmup || this.warmedUp) return { kind: 'none', why: 'not-converged' };
+    const target = this.rule.target(estimate, 1);
+    if (target.kind === 'wait') return { kind: 'none', why: target.why };
+    // Curvature grows fastest at the start of training: aim from the larger of the two measures.
+    const curvature = Math.max(target.curvature, estimate.probeSharpness ?? 0);
+    const lr = this.clamp((target.lr * target.curvature * this.horizon(estimate.step)) / curvature);
+    this.warmedUp = true;
+    this.guard.raised(estimate.step, lr * c.brakeFactor, lr);
+    return this.command(estimate.step, lr, 0, 'warm-up', curvature);
   }
 
   private command(
@@ -83,25 +119,32 @@ export class RunControl {
     return decision;
   }
 
-  private track(e: EstimateEvent): void {
-    if (e.window > 0 && e.sharpness > 0) {
-      this.sharpness.push(e.sharpness);
-      this.recent.push(e.sharpness);
-      if (this.recent.length > this.config.convergenceEstimates) this.recent.shift();
-    }
+  /** Reads one estimate into the run's state; returns the guard's undo, if it calls for one. */
+  private track(e: EstimateEvent): { lr: number } | undefined {
+    if (this.lastLr !== undefined && e.lr !== this.lastLr) this.rule.rateChanged();
+    this.lastLr = e.lr;
+    this.rule.track(e);
     const top = e.lyapunov.length > 0 ? Math.max(...e.lyapunov) : undefined;
-    this.positiveStreak = top !== undefined && top > 0 ? this.positiveStreak + 1 : 0;
+    // Past the edge: the sharpest direction expands (η·λ > 2(1 + μ)), and the exponent says so.
+    const edge = 2 * (1 + (e.momentum ?? 0));
+    const unstable =
+      top !== undefined && top > 0 && e.exponentSide !== 'negative-curvature' && e.stabilityRatio > edge;
+    this.positiveStreak = unstable ? this.positiveStreak + 1 : 0;
     if (e.loss !== undefined) {
       this.losses.push(e.loss);
       if (this.losses.length > this.config.brakeSustainEstimates) this.losses.shift();
     }
+    return this.guard.observe(e);
   }
 
-  private converged(e: EstimateEvent, lambda: number | undefined): boolean {
-    const c = this.config;
-    if (lambda === undefined || lambda <= 0) return false;
-    if (e.window < c.minWindow || this.recent.length < c.convergenceEstimates) return false;
-    return this.recent.every((s) => Math.abs(s - lambda) <= c.convergenceTolerance * lambda);
+  /** (1 − step/horizonSteps), floored so that the rate stays positive; 1 without a horizon. */
+  private horizon(step: number): number {
+    const h = this.config.horizonSteps;
+    return h === undefined ? 1 : Math.max(1 - step / h, 1e-3);
+  }
+
+  private clamp(lr: number): number {
+    return Math.min(this.config.lrMax, Math.max(this.config.lrMin, lr));
   }
 
   /** Relative rise of the loss over the tracked estimates (first to last). */
@@ -111,8 +154,4 @@ export class RunControl {
     if (first === undefined || last === undefined || this.losses.length < 2) return 0;
     return (last - first) / Math.max(Math.abs(first), 1e-12);
   }
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
 }

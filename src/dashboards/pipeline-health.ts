@@ -139,7 +139,7 @@ export function pipelineHealthDashboard(): Dashboard {
         id: 11,
         title: 'Learning-rate commands by reason',
         description:
-          'Commands of the controller per second by reason (quasi-newton, brake, manual, hold), all runs.',
+          'Commands of the controller per second by reason (the rule: edge, gradient-newton, quasi-newton; warm-up, guard, brake, manual, hold), all runs.',
         unit: 'suffix: commands/s',
         thresholds: ['green'],
         queries: [{ expr: sumBy(['reason'], rate(METRIC.lrCommandsTotal, [BY_JOB])), legend: '{{reason}}' }],

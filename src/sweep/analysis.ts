@@ -1,6 +1,11 @@
+import { CONTROL_RULES, type ControlRule } from '../controller/config.js';
 import type { LossName } from '../trainer/names.js';
 import type { RunRecord } from './run-record.js';
-import { fitLine, mean, median, pearson, quantile, type LineFit } from './stats.js';
+import { armLabel, ruleOf } from './arm-label.js';
+import { compareRules, type RuleComparison } from './rule-comparison.js';
+import { fitLine, mean, median, medianWithMisses, pearson, quantile, type LineFit } from './stats.js';
+
+export { medianWithMisses } from './stats.js';
 
 /** log10 λ_max = intercept + slope·log10(1/η) over a group's constant-rate runs. */
 export interface SharpnessFit extends LineFit {
@@ -48,10 +53,11 @@ export interface ExponentAtLr {
 }
 
 export interface ArmSummary {
-  /** `η = 0.04`, `controller α = 1`, `cosine from η = 0.16`. */
+  /** `η = 0.04`, `edge from η = 0.01`, `quasi-newton α = 1 from η = 0.1`, `cosine from η = 0.16`. */
   label: string;
   arm: RunRecord['arm'];
   lr: number;
+  rule?: ControlRule;
   alpha?: number;
   schedule?: string;
   runIds: string[];
@@ -79,6 +85,8 @@ export interface GroupAnalysis {
   /** The constant rate with the lowest mean final loss among those that completed for every seed. */
   bestConstantLr: number | null;
   arms: ArmSummary[];
+  /** The controller and schedule arms against the constant rate that reached the target first. */
+  rules: RuleComparison;
 }
 
 export interface SweepAnalysis {
@@ -183,13 +191,6 @@ export function compareExponents(records: readonly RunRecord[]): ExponentCompari
   };
 }
 
-/** Median with undefined entries (not reached) counted as +∞; undefined when the median is one of them. */
-export function medianWithMisses(values: readonly (number | null)[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const m = median(values.map((v) => v ?? Infinity).map((v) => (Number.isFinite(v) ? v : Number.MAX_VALUE)));
-  return m === undefined || m >= Number.MAX_VALUE / 2 ? undefined : m;
-}
-
 export function exponentByLr(records: readonly RunRecord[]): ExponentAtLr[] {
   const runs = fitRuns(records);
   return [...new Set(runs.map((r) => r.lr))]
@@ -224,16 +225,11 @@ export function bestConstantLr(records: readonly RunRecord[]): number | undefine
   return best?.lr;
 }
 
-function armKey(r: RunRecord): string {
-  if (r.arm === 'controller') return `controller α = ${r.alpha ?? 1}`;
-  if (r.arm === 'schedule') return `${r.schedule ?? 'schedule'} from η = ${r.lr}`;
-  return `η = ${r.lr}`;
-}
-
 export function armSummaries(records: readonly RunRecord[]): ArmSummary[] {
   const arms = new Map<string, RunRecord[]>();
-  for (const r of records) arms.set(armKey(r), [...(arms.get(armKey(r)) ?? []), r]);
+  for (const r of records) arms.set(armLabel(r), [...(arms.get(armLabel(r)) ?? []), r]);
   const order = { constant: 0, schedule: 1, controller: 2 } as const;
+  const ruleRank = (a: ArmSummary): number => (a.rule === undefined ? -1 : CONTROL_RULES.indexOf(a.rule));
   return [...arms.entries()]
     .map(([label, runs]): ArmSummary => {
       const first = runs[0] as RunRecord;
@@ -242,6 +238,7 @@ export function armSummaries(records: readonly RunRecord[]): ArmSummary[] {
         label,
         arm: first.arm,
         lr: first.lr,
+        ...(first.arm === 'controller' ? { rule: ruleOf(first) ?? 'quasi-newton' } : {}),
         ...(first.alpha === undefined ? {} : { alpha: first.alpha }),
         ...(first.schedule === undefined ? {} : { schedule: first.schedule }),
         runIds: runs.map((r) => r.id),
@@ -254,7 +251,13 @@ export function armSummaries(records: readonly RunRecord[]): ArmSummary[] {
         meanFinalAccuracy: nullable(mean(runs.map((r) => r.finalAccuracy ?? NaN))),
       };
     })
-    .sort((a, b) => order[a.arm] - order[b.arm] || a.lr - b.lr || (a.alpha ?? 0) - (b.alpha ?? 0));
+    .sort(
+      (a, b) =>
+        order[a.arm] - order[b.arm] ||
+        ruleRank(a) - ruleRank(b) ||
+        a.lr - b.lr ||
+        (a.alpha ?? 0) - (b.alpha ?? 0),
+    );
 }
 
 /** Every aggregate of the report from the runs' records (pure: the report and the tests recompute it). */
@@ -273,6 +276,7 @@ export function analyzeSweep(records: readonly RunRecord[]): SweepAnalysis {
       exponentByLr: exponentByLr(runs),
       bestConstantLr: nullable(bestConstantLr(runs)),
       arms: armSummaries(runs),
+      rules: compareRules(runs),
     };
   });
   const count = (status: RunRecord['status']): number => records.filter((r) => r.status === status).length;

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ControllerConfigInput } from '../controller/index.js';
 import { LyapError } from '../errors.js';
 import {
   countsTowardExponent,
@@ -19,9 +20,13 @@ import {
   type Model,
 } from '../trainer/index.js';
 import type { Bus } from '../transport/index.js';
+import { appliedCommands } from './command-effects.js';
 import type { RunRecord } from './run-record.js';
 import { summarizeRun, type RawProbe } from './run-summary.js';
 import type { RunSpec, SweepConfig } from './sweep-config.js';
+
+/** How long a controller arm's trainer waits for the warm-up decision (in-process: milliseconds). */
+const FIRST_COMMAND_WAIT_MS = 30_000;
 
 /** What the parent hands a child: one run, the sweep's settings, where to write. */
 export interface ChildJob {
@@ -80,6 +85,17 @@ function evaluate(model: Model, theta: tf.Tensor1D, held: Dataset): { accuracy: 
   }
 }
 
+/** A controller arm's controller: its rule (α for quasi-newton), applying its commands. */
+export function controllerConfig(spec: RunSpec, config: SweepConfig): ControllerConfigInput {
+  const rule = spec.rule ?? 'quasi-newton';
+  return {
+    mode: 'control',
+    rule,
+    ...(rule === 'quasi-newton' ? { alpha: spec.alpha ?? 1 } : {}),
+    cooldownSteps: config.controllerCooldownSteps,
+  };
+}
+
 function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
@@ -133,6 +149,7 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
         backend: backend.reportedName,
         lr: spec.lr,
         ...(spec.schedule === undefined ? {} : { schedule: spec.schedule }),
+        ...(spec.momentum === undefined ? {} : { momentum: spec.momentum }),
         batchSize: config.batch,
         steps: config.steps,
         seed: spec.seed,
@@ -145,6 +162,8 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
           ...lyapunovBursts(config.probeEvery),
         },
         lrBounds: { minLr: 1e-6, maxLr: 10 },
+        // Controller arms start as `lyap demo` does: a measurement step at θ0, then the first decision.
+        ...(spec.arm === 'controller' ? { firstCommandWaitMs: FIRST_COMMAND_WAIT_MS } : {}),
         onStep: ({ gradient, theta }) => {
           gradients.push(gradient);
           losses[gradient.step] = Number.isFinite(gradient.loss) ? gradient.loss : NaN;
@@ -163,15 +182,7 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
         },
       },
       processor: { windowProbes: config.windowProbes },
-      ...(spec.arm === 'controller'
-        ? {
-            controller: {
-              mode: 'control' as const,
-              alpha: spec.alpha ?? 1,
-              cooldownSteps: config.controllerCooldownSteps,
-            },
-          }
-        : {}),
+      ...(spec.arm === 'controller' ? { controller: controllerConfig(spec, config) } : {}),
     });
     status = result.session.status;
     finalLr = result.session.lr;
@@ -193,12 +204,17 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
       cpuSeconds: cpuSeconds(),
       finalLr,
       commands,
+      applied: appliedCommands(gradients, spec.lr),
       losses: Array.from({ length: losses.length }, (_, i) => losses[i] ?? NaN),
       probes,
       estimates,
       evals,
     },
-    { targetLoss: config.targetLoss[spec.loss], lossHalfLifeSteps: config.lossHalfLifeSteps },
+    {
+      targetLoss: config.targetLoss[spec.loss],
+      lossHalfLifeSteps: config.lossHalfLifeSteps,
+      spikeHorizonSteps: config.spikeHorizonSteps,
+    },
   );
   const path = join(job.dir, 'summary.json');
   writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 1) + '\n');

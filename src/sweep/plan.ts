@@ -1,51 +1,66 @@
-import { groupOf, type RunSpec, type SweepConfig } from './sweep-config.js';
+import type { ControlRule } from '../controller/index.js';
+import { groupOf, type RunSpec, type SweepConfig, type SweepGroup } from './sweep-config.js';
 
 /** A rate as it appears in run ids: `0.04` → `0.04`, `1e-5` → `1e-5`. */
 function lrTag(lr: number): string {
   return String(Number(lr.toPrecision(6)));
 }
 
-function lossTag(loss: RunSpec['loss']): string {
-  return loss === 'cross-entropy' ? 'ce' : loss;
+/** A group's fields of its runs' specs. */
+function groupSpec(g: SweepGroup): Pick<RunSpec, 'group' | 'model' | 'loss' | 'momentum'> {
+  return {
+    group: groupOf(g.model, g.loss, g.momentum),
+    model: g.model,
+    loss: g.loss,
+    ...(g.momentum > 0 ? { momentum: g.momentum } : {}),
+  };
+}
+
+/**
+ * A group's controller arms for one seed: each rule from each starting rate, the quasi-newton
+ * rule once per α. Ids: `<group>-<rule>[-from<η₀>]-s<seed>`, the quasi-newton rule's
+ * `<group>-ctl<α>[-from<η₀>]-s<seed>` (as before rules existed); `-from<η₀>` only when the sweep
+ * has more than one starting rate.
+ */
+function controllerArms(config: SweepConfig, g: SweepGroup, seed: number): RunSpec[] {
+  const base = groupSpec(g);
+  const several = config.controllerStartLrs.length > 1;
+  const arm = (rule: ControlRule, tag: string, lr: number, alpha?: number): RunSpec => ({
+    id: `${base.group}-${tag}${several ? `-from${lrTag(lr)}` : ''}-s${seed}`,
+    ...base,
+    arm: 'controller',
+    lr,
+    seed,
+    rule,
+    ...(alpha === undefined ? {} : { alpha }),
+  });
+  return config.rules.flatMap((rule) =>
+    config.controllerStartLrs.flatMap((lr) =>
+      rule === 'quasi-newton'
+        ? config.alphas.map((alpha) => arm(rule, `ctl${lrTag(alpha)}`, lr, alpha))
+        : [arm(rule, rule, lr)],
+    ),
+  );
 }
 
 /**
  * The runs that need nothing from other runs: every constant rate and every controller arm,
- * for every model, loss and seed, in that nesting order.
+ * for every group and seed, in that nesting order.
  */
 export function planFirstPhase(config: SweepConfig): RunSpec[] {
-  const specs: RunSpec[] = [];
-  for (const model of config.models) {
-    for (const loss of config.losses) {
-      const group = groupOf(model, loss);
-      for (const seed of config.seeds) {
-        for (const lr of config.lrs) {
-          specs.push({
-            id: `${model}-${lossTag(loss)}-lr${lrTag(lr)}-s${seed}`,
-            group,
-            arm: 'constant',
-            model,
-            loss,
-            lr,
-            seed,
-          });
-        }
-        for (const alpha of config.alphas) {
-          specs.push({
-            id: `${model}-${lossTag(loss)}-ctl${lrTag(alpha)}-s${seed}`,
-            group,
-            arm: 'controller',
-            model,
-            loss,
-            lr: config.controllerStartLr,
-            seed,
-            alpha,
-          });
-        }
-      }
-    }
-  }
-  return specs;
+  return config.groups.flatMap((g) => {
+    const base = groupSpec(g);
+    return config.seeds.flatMap((seed) => [
+      ...config.lrs.map((lr): RunSpec => ({
+        id: `${base.group}-lr${lrTag(lr)}-s${seed}`,
+        ...base,
+        arm: 'constant',
+        lr,
+        seed,
+      })),
+      ...controllerArms(config, g, seed),
+    ]);
+  });
 }
 
 /**
@@ -53,27 +68,19 @@ export function planFirstPhase(config: SweepConfig): RunSpec[] {
  * phase); groups without one (every constant run failed or diverged) get none.
  */
 export function planSchedulePhase(config: SweepConfig, bestLr: ReadonlyMap<string, number>): RunSpec[] {
-  const specs: RunSpec[] = [];
-  for (const model of config.models) {
-    for (const loss of config.losses) {
-      const group = groupOf(model, loss);
-      const lr = bestLr.get(group);
-      if (lr === undefined) continue;
-      for (const seed of config.seeds) {
-        for (const schedule of config.schedules) {
-          specs.push({
-            id: `${model}-${lossTag(loss)}-${schedule}${lrTag(lr)}-s${seed}`,
-            group,
-            arm: 'schedule',
-            model,
-            loss,
-            lr,
-            seed,
-            schedule,
-          });
-        }
-      }
-    }
-  }
-  return specs;
+  return config.groups.flatMap((g) => {
+    const base = groupSpec(g);
+    const lr = bestLr.get(base.group);
+    if (lr === undefined) return [];
+    return config.seeds.flatMap((seed) =>
+      config.schedules.map((schedule): RunSpec => ({
+        id: `${base.group}-${schedule}${lrTag(lr)}-s${seed}`,
+        ...base,
+        arm: 'schedule',
+        lr,
+        seed,
+        schedule,
+      })),
+    );
+  });
 }

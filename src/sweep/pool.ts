@@ -54,8 +54,10 @@ function describe(r: RunRecord): string {
       ? ''
       : `, late λ_max ${r.late.sharpness.toPrecision(3)}, η·λ_max ${r.late.etaLambda.toPrecision(3)}`;
   const loss = r.finalLoss === null ? '' : `, loss ${r.finalLoss.toPrecision(3)}`;
+  const commands =
+    r.arm === 'controller' ? `, ${r.appliedCommands.length} commands applied, ${r.commandSpikes} spikes` : '';
   const why = r.error === undefined ? '' : `: ${r.error}`;
-  return `${r.id} ${r.status} in ${r.wallSeconds.toFixed(0)} s${late}${loss}${why}`;
+  return `${r.id} ${r.status} in ${r.wallSeconds.toFixed(0)} s${late}${loss}${commands}${why}`;
 }
 
 function runOne(spec: RunSpec, index: number, options: PoolOptions): Promise<RunRecord> {

@@ -1,6 +1,8 @@
 import { collapsed, COLLAPSED_ACCURACY, type GroupAnalysis, type SweepAnalysis } from './analysis.js';
+import { num, table } from './markdown.js';
+import { rulesSection } from './report-rules.js';
 import type { RunRecord } from './run-record.js';
-import type { SweepConfig } from './sweep-config.js';
+import { groupOf, SPIKE_FACTOR, type SweepConfig } from './sweep-config.js';
 
 /** What results.json holds: the sweep's settings and machine, every run, the aggregates. */
 export interface SweepResults {
@@ -13,19 +15,6 @@ export interface SweepResults {
   runs: RunRecord[];
   analysis: SweepAnalysis;
   figures: { file: string; title: string }[];
-}
-
-const num = (x: number | null | undefined, digits = 3): string =>
-  x === null || x === undefined
-    ? '–'
-    : Number.isFinite(x)
-      ? Number(x.toPrecision(digits)).toString()
-      : String(x);
-
-/** A Markdown table; `|` inside a cell is escaped. */
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
-  return [line(header), `| ${header.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
 function runRows(runs: readonly RunRecord[]): string {
@@ -144,6 +133,16 @@ function groupSection(g: GroupAnalysis, records: readonly RunRecord[]): string {
   ].join('\n');
 }
 
+function controllerArms(c: SweepConfig): string {
+  const rules = c.rules
+    .filter((rule) => rule !== 'quasi-newton' || c.alphas.length > 0)
+    .map((rule) => (rule === 'quasi-newton' ? `quasi-newton (α ∈ {${c.alphas.join(', ')}})` : rule));
+  return rules.length === 0
+    ? 'none'
+    : `${rules.join(', ')}, each from η ∈ {${c.controllerStartLrs.join(', ')}}, cool-down ${c.controllerCooldownSteps} steps; ` +
+        `a spike: the smoothed loss above ${SPIKE_FACTOR}× its running minimum within ${c.spikeHorizonSteps} steps of a command`;
+}
+
 /** The runs' CPU time: what the sweep costs on an idle machine, whatever the load was. */
 function cpuLine(runs: readonly RunRecord[]): string {
   const cpu = runs.reduce((a, r) => a + r.cpuSeconds, 0);
@@ -177,6 +176,7 @@ export function renderReport(results: SweepResults): string {
           `${c.models.join(', ')} (MLP hidden ${c.hidden.join(',')}, CNN channels ${c.channels.join(',')})`,
         ],
         ['losses', c.losses.join(', ')],
+        ['groups', c.groups.map((g) => groupOf(g.model, g.loss, g.momentum)).join(', ')],
         ['learning rates', c.lrs.join(', ')],
         ['seeds', c.seeds.join(', ')],
         ['steps, batch', `${c.steps}, ${c.batch}`],
@@ -184,12 +184,7 @@ export function renderReport(results: SweepResults): string {
           'probe',
           `every ${c.probeEvery} steps, k_L = k_S = 1, window ${c.windowProbes} probes; late = last 50% of probes`,
         ],
-        [
-          'controller arms',
-          c.alphas.length === 0
-            ? 'none'
-            : `α ∈ {${c.alphas.join(', ')}}, from η = ${c.controllerStartLr}, cool-down ${c.controllerCooldownSteps} steps`,
-        ],
+        ['controller arms', controllerArms(c)],
         [
           'schedule arms',
           c.schedules.length === 0
@@ -215,6 +210,7 @@ export function renderReport(results: SweepResults): string {
       : `η·λ_max over every completed constant-rate run: median ${num(d.median)}, quartiles ${num(d.q1)}–${num(d.q3)} (n = ${d.n}).`,
     '',
     ...a.groups.map((g) => groupSection(g, results.runs)),
+    rulesSection(a.groups),
     '## Figures',
     '',
     ...results.figures.flatMap((f) => [`### ${f.title}`, '', `![${f.title}](${f.file})`, '']),

@@ -28,6 +28,19 @@ export interface LateStats {
   offEigenSine: number;
 }
 
+/** One learning-rate command the trainer applied, and what the smoothed loss did after it. */
+export interface AppliedCommand {
+  /** The step whose gradient event first reported the command (its cmdSeq). */
+  step: number;
+  /** The rate before and from that step on. */
+  fromLr: number;
+  lr: number;
+  /** Largest smoothed loss within the spike horizon over its running minimum up to the command; null when the loss stopped being finite within it, or the run ended first. */
+  peakRatio: number | null;
+  /** peakRatio above SPIKE_FACTOR, or the loss not finite within the horizon. */
+  spike: boolean;
+}
+
 /** One run's outcome as results.json holds it; null marks what a run did not produce. */
 export interface RunRecord extends RunSpec {
   status: 'completed' | 'diverged' | 'failed' | 'stopped';
@@ -38,7 +51,25 @@ export interface RunRecord extends RunSpec {
   /** CPU time of the child process (user + system): the cost on an idle machine. */
   cpuSeconds: number;
   finalLr: number | null;
+  /** Commands the controller published for the run. */
   commands: number;
+  /** Commands the trainer applied, in step order. */
+  appliedCommands: AppliedCommand[];
+  /** How many of them a spike followed. */
+  commandSpikes: number;
+  /**
+   * `diverged`: the loss (or gradient) became non-finite; `collapsed`: the run ended where a
+   * constant output would (analysis.collapsed: held-out accuracy below 0.2, or the constant
+   * predictor's loss); null: neither, or no result (a failed run).
+   */
+  breakdown: 'diverged' | 'collapsed' | null;
+  /**
+   * The breakdown was a command's doing: a divergence after a command that raised the rate; a
+   * collapse after a raise applied once the network had learned (an evaluation at or before
+   * the raise's step with held-out accuracy ≥ COLLAPSED_ACCURACY). A network that was dead, or
+   * had not learned yet, when its rate was raised did not collapse because of the raise.
+   */
+  breakdownByCommand: boolean;
   /** Estimates received with a non-empty window. */
   probes: number;
   late: LateStats | null;

@@ -1,6 +1,8 @@
 import type { EstimateEvent } from '../events/index.js';
-import { LATE_FRACTION, type RunSpec } from './sweep-config.js';
-import type { LateStats, RunRecord } from './run-record.js';
+import { collapsed, COLLAPSED_ACCURACY } from './analysis.js';
+import { commandEffects, type CommandApplication } from './command-effects.js';
+import { LATE_FRACTION, SPIKE_FACTOR, type RunSpec } from './sweep-config.js';
+import type { AppliedCommand, LateStats, RunRecord } from './run-record.js';
 import { smoothedLoss, stepsToTarget } from './smoothed-loss.js';
 import { mean, median } from './stats.js';
 
@@ -19,6 +21,8 @@ export interface RunObservations {
   cpuSeconds: number;
   finalLr: number | null;
   commands: number;
+  /** The commands the trainer applied (command-effects.ts appliedCommands). */
+  applied: readonly CommandApplication[];
   /** Training loss per step (index = step); NaN where it was not finite. */
   losses: readonly number[];
   probes: readonly RawProbe[];
@@ -30,6 +34,7 @@ export interface RunObservations {
 export interface SummaryOptions {
   targetLoss: number;
   lossHalfLifeSteps: number;
+  spikeHorizonSteps: number;
 }
 
 const SERIES_POINTS = 100;
@@ -90,6 +95,29 @@ export function offEigenSine(p: RawProbe): number {
   return Math.sqrt(Math.min(1, Math.max(0, 1 - (p.rayleigh * p.rayleigh) / hv2)));
 }
 
+/**
+ * What followed each applied command, and the step the run diverged at: where the smoothed
+ * loss stops (the first non-finite loss), or the last step when only the gradient was not finite.
+ */
+export function commandOutcome(
+  smoothed: readonly number[],
+  obs: Pick<RunObservations, 'status' | 'losses' | 'applied'>,
+  options: Pick<SummaryOptions, 'spikeHorizonSteps'>,
+): { appliedCommands: AppliedCommand[]; divergedAt: number | undefined } {
+  const divergedAt =
+    smoothed.length < obs.losses.length
+      ? smoothed.length
+      : obs.status === 'diverged'
+        ? obs.losses.length - 1
+        : undefined;
+  const appliedCommands = commandEffects(obs.applied, smoothed, {
+    horizonSteps: options.spikeHorizonSteps,
+    factor: SPIKE_FACTOR,
+    ...(divergedAt === undefined ? {} : { divergedAtStep: divergedAt }),
+  });
+  return { appliedCommands, divergedAt };
+}
+
 /** One run's record from what its child observed. */
 export function summarizeRun(spec: RunSpec, obs: RunObservations, options: SummaryOptions): RunRecord {
   const smoothed = smoothedLoss(obs.losses, options.lossHalfLifeSteps);
@@ -103,7 +131,8 @@ export function summarizeRun(spec: RunSpec, obs: RunObservations, options: Summa
     LOSS_POINTS,
   );
   const evals = [...obs.evals].filter((e) => Number.isFinite(e.accuracy) && Number.isFinite(e.loss));
-  return {
+  const { appliedCommands, divergedAt } = commandOutcome(smoothed, obs, options);
+  const record: RunRecord = {
     ...spec,
     status: obs.status,
     ...(obs.error === undefined ? {} : { error: obs.error }),
@@ -112,6 +141,10 @@ export function summarizeRun(spec: RunSpec, obs: RunObservations, options: Summa
     cpuSeconds: obs.cpuSeconds,
     finalLr: finiteOrNull(obs.finalLr ?? undefined),
     commands: obs.commands,
+    appliedCommands,
+    commandSpikes: appliedCommands.filter((c) => c.spike).length,
+    breakdown: null,
+    breakdownByCommand: false,
     probes: estimates.length,
     late: lateStats(obs.estimates, obs.probes),
     finalLoss: finiteOrNull(smoothed.at(-1)),
@@ -132,6 +165,23 @@ export function summarizeRun(spec: RunSpec, obs: RunObservations, options: Summa
       loss: evals.map((e) => e.loss),
     },
   };
+  return { ...record, ...breakdownOf(record, divergedAt) };
+}
+
+/** Whether the run diverged or collapsed, and whether a command did it (RunRecord.breakdownByCommand). */
+export function breakdownOf(
+  r: RunRecord,
+  divergedAtStep: number | undefined,
+): Pick<RunRecord, 'breakdown' | 'breakdownByCommand'> {
+  const breakdown = r.status === 'diverged' ? 'diverged' : collapsed(r) ? 'collapsed' : null;
+  const learnedBy = (step: number): boolean =>
+    r.evals.step.some((s, i) => s <= step && (r.evals.accuracy[i] ?? 0) >= COLLAPSED_ACCURACY);
+  const raises = r.appliedCommands.filter((c) => c.lr > c.fromLr);
+  const byCommand =
+    breakdown === 'diverged'
+      ? raises.some((c) => c.step < (divergedAtStep ?? r.stepsDone - 1))
+      : breakdown === 'collapsed' && raises.some((c) => learnedBy(c.step));
+  return { breakdown, breakdownByCommand: byCommand };
 }
 
 /** The record of a run whose child produced no result (crashed, killed, timed out). */
@@ -145,6 +195,10 @@ export function failedRun(spec: RunSpec, error: string, wallSeconds: number, tar
     cpuSeconds: 0,
     finalLr: null,
     commands: 0,
+    appliedCommands: [],
+    commandSpikes: 0,
+    breakdown: null,
+    breakdownByCommand: false,
     probes: 0,
     late: null,
     finalLoss: null,

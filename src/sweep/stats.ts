@@ -161,3 +161,10 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number | 
   }
   return sxx === 0 || syy === 0 ? undefined : sxy / Math.sqrt(sxx * syy);
 }
+
+/** Median with undefined entries (not reached) counted as +∞; undefined when the median is one of them. */
+export function medianWithMisses(values: readonly (number | null)[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const m = median(values.map((v) => v ?? Infinity).map((v) => (Number.isFinite(v) ? v : Number.MAX_VALUE)));
+  return m === undefined || m >= Number.MAX_VALUE / 2 ? undefined : m;
+}

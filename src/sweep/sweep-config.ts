@@ -1,7 +1,8 @@
+import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
 import type { BackendName, LossName } from '../trainer/names.js';
 
-export const PRESET_NAMES = ['tiny', 'quick', 'full'] as const;
+export const PRESET_NAMES = ['tiny', 'quick', 'full', 'controller', 'controller-tiny'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const SWEEP_DATASETS = ['mnist', 'cifar10'] as const;
@@ -9,6 +10,14 @@ export type SweepDataset = (typeof SWEEP_DATASETS)[number];
 
 export const SWEEP_MODELS = ['mlp', 'cnn'] as const;
 export type SweepModel = (typeof SWEEP_MODELS)[number];
+
+/** The runs one log-log fit and one comparison are made of: a model, a loss and the optimizer's momentum. */
+export interface SweepGroup {
+  model: SweepModel;
+  loss: LossName;
+  /** Heavy-ball momentum μ; 0: plain SGD. */
+  momentum: number;
+}
 
 /** Everything a sweep runs with: a preset, then the command line's overrides on top. */
 export interface SweepConfig {
@@ -22,6 +31,9 @@ export interface SweepConfig {
   evalSamples: number;
   /** Average-pool factor of MNIST images (1: 28×28). */
   downsample: number;
+  /** The runs' groups: `models × losses` (momentum 0) unless a preset or `--groups` lists them. */
+  groups: SweepGroup[];
+  /** The models and losses the groups use. */
   models: SweepModel[];
   losses: LossName[];
   hidden: number[];
@@ -34,12 +46,16 @@ export interface SweepConfig {
   probeEvery: number;
   /** The processor's rolling window, in probes. */
   windowProbes: number;
-  /** Controller arms, η = α/λ̂_max; empty for none. */
+  /** Controller arms: each rule from each starting rate; empty for none. */
+  rules: ControlRule[];
+  /** The quasi-newton rule's arms, η = α/λ̂_max, one per α; empty for none. */
   alphas: number[];
-  /** The learning rate controller arms start from. */
-  controllerStartLr: number;
-  /** Steps between the controller's quasi-Newton commands. */
+  /** The learning rates controller arms start from. */
+  controllerStartLrs: number[];
+  /** The controller's `cooldownSteps`: steps between its commands. */
   controllerCooldownSteps: number;
+  /** A command spikes when the smoothed loss within this many steps after it exceeds SPIKE_FACTOR × its running minimum before it. */
+  spikeHorizonSteps: number;
   /** Schedule arms (`step`, `cosine`), started from each group's best constant rate; empty for none. */
   schedules: Exclude<ScheduleName, 'constant'>[];
   /** Steps-to-target threshold of the smoothed training loss, per loss. */
@@ -61,20 +77,44 @@ export interface SweepConfig {
 export interface RunSpec {
   /** Unique in the sweep, usable as a folder name and a run id. */
   id: string;
-  /** `<model>-<loss>`: the runs one log-log fit and one comparison are made of. */
+  /** `<model>-<loss>[-m<μ>]`: the runs one log-log fit and one comparison are made of. */
   group: string;
   arm: 'constant' | 'controller' | 'schedule';
   model: SweepModel;
   loss: LossName;
+  /** Heavy-ball momentum μ, when above 0. */
+  momentum?: number;
   /** Constant: the rate; controller: where it starts; schedule: its base rate. */
   lr: number;
   seed: number;
+  /** Controller arms: the controller's rule (summaries written before rules existed: quasi-newton). */
+  rule?: ControlRule;
+  /** Quasi-newton arms: η = α/λ̂_max. */
   alpha?: number;
   schedule?: Exclude<ScheduleName, 'constant'>;
 }
 
 export const LATE_FRACTION = 0.5;
 
-export function groupOf(model: string, loss: LossName): string {
-  return `${model}-${loss === 'cross-entropy' ? 'ce' : loss}`;
+/** A command is followed by a spike when the smoothed loss exceeds this multiple of its running minimum. */
+export const SPIKE_FACTOR = 2;
+
+/** `mlp-ce`, `cnn-mse`, and `mlp-ce-m0.9` with momentum 0.9. */
+export function groupOf(model: string, loss: LossName, momentum = 0): string {
+  const base = `${model}-${loss === 'cross-entropy' ? 'ce' : loss}`;
+  return momentum > 0 ? `${base}-m${Number(momentum.toPrecision(6))}` : base;
+}
+
+/** `groups` with the models and losses they use. */
+export function groupFields(groups: SweepGroup[]): Pick<SweepConfig, 'groups' | 'models' | 'losses'> {
+  return {
+    groups,
+    models: [...new Set(groups.map((g) => g.model))],
+    losses: [...new Set(groups.map((g) => g.loss))],
+  };
+}
+
+/** Every model with every loss, plain SGD: the groups of a preset that does not list its own. */
+export function productGroups(models: readonly SweepModel[], losses: readonly LossName[]): SweepGroup[] {
+  return models.flatMap((model) => losses.map((loss) => ({ model, loss, momentum: 0 })));
 }

@@ -1,7 +1,17 @@
+import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
 import type { BackendName, LossName } from '../trainer/names.js';
 import { PRESETS } from './presets.js';
-import type { PresetName, SweepConfig, SweepDataset, SweepModel } from './sweep-config.js';
+import {
+  groupFields,
+  groupOf,
+  productGroups,
+  type PresetName,
+  type SweepConfig,
+  type SweepDataset,
+  type SweepGroup,
+  type SweepModel,
+} from './sweep-config.js';
 
 /** The command line's overrides of a preset; undefined keeps the preset's value. */
 export interface SweepOverrides {
@@ -10,11 +20,16 @@ export interface SweepOverrides {
   steps?: number;
   batch?: number;
   probeEvery?: number;
+  groups?: SweepGroup[];
   models?: SweepModel[];
   losses?: LossName[];
+  rules?: ControlRule[];
   alphas?: number[];
   schedules?: Exclude<ScheduleName, 'constant'>[];
+  /** `--controller-start-lr`: a list of one. */
   controllerStartLr?: number;
+  controllerStartLrs?: number[];
+  spikeHorizonSteps?: number;
   jobs: number;
   dataset?: SweepDataset;
   dataDir?: string;
@@ -23,6 +38,25 @@ export interface SweepOverrides {
   targetLoss?: number;
   backend?: BackendName | 'auto';
   brokers?: string;
+}
+
+/**
+ * The groups: `groups` as given, or the product of `models` and `losses` when either is given
+ * (the preset's other factor fills in), or the preset's; each group once.
+ */
+function resolveGroups(base: Omit<SweepConfig, 'jobs'>, o: SweepOverrides): SweepGroup[] {
+  const groups =
+    o.groups ??
+    (o.models === undefined && o.losses === undefined
+      ? base.groups
+      : productGroups(o.models ?? base.models, o.losses ?? base.losses));
+  const seen = new Set<string>();
+  return groups.filter((g) => {
+    const id = groupOf(g.model, g.loss, g.momentum);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /**
@@ -35,6 +69,8 @@ export function resolveSweepConfig(
 ): { ok: true; config: SweepConfig } | { ok: false; problems: string[] } {
   const base = PRESETS[preset];
   const dataset = o.dataset ?? base.dataset;
+  const startLrs =
+    o.controllerStartLrs ?? (o.controllerStartLr === undefined ? undefined : [o.controllerStartLr]);
   const config: SweepConfig = {
     ...base,
     dataset,
@@ -47,11 +83,12 @@ export function resolveSweepConfig(
     steps: o.steps ?? base.steps,
     batch: o.batch ?? base.batch,
     probeEvery: o.probeEvery ?? base.probeEvery,
-    models: [...new Set(o.models ?? base.models)],
-    losses: [...new Set(o.losses ?? base.losses)],
+    ...groupFields(resolveGroups(base, o)),
+    rules: [...new Set(o.rules ?? base.rules)],
     alphas: [...new Set(o.alphas ?? base.alphas)],
     schedules: [...new Set(o.schedules ?? base.schedules)],
-    controllerStartLr: o.controllerStartLr ?? base.controllerStartLr,
+    controllerStartLrs: [...new Set(startLrs ?? base.controllerStartLrs)].sort((a, b) => a - b),
+    spikeHorizonSteps: o.spikeHorizonSteps ?? base.spikeHorizonSteps,
     trainSamples: o.trainSamples ?? base.trainSamples,
     evalSamples: o.evalSamples ?? base.evalSamples,
     targetLoss:
@@ -65,10 +102,18 @@ export function resolveSweepConfig(
     dataset === 'cifar10' && config.dataDir === undefined
       ? '--dataset cifar10 needs --data-dir pointing at the extracted cifar-10-batches-bin folder'
       : '',
+    o.groups !== undefined && (o.models !== undefined || o.losses !== undefined)
+      ? '--groups lists the groups itself: give it or --models/--losses, not both'
+      : '',
+    o.controllerStartLr !== undefined && o.controllerStartLrs !== undefined
+      ? '--controller-start-lr is a list of one --controller-start-lrs: give one of them'
+      : '',
     config.lrs.length === 0 ? '--lrs must name at least one learning rate' : '',
     config.seeds.length === 0 ? '--seeds must name at least one seed' : '',
-    config.models.length === 0 ? '--models must name at least one model' : '',
-    config.losses.length === 0 ? '--losses must name at least one loss' : '',
+    config.groups.length === 0 ? '--groups (or --models and --losses) must name at least one group' : '',
+    config.rules.length > 0 && config.controllerStartLrs.length === 0
+      ? '--controller-start-lrs must name at least one rate when there are controller arms'
+      : '',
     config.probeEvery >= config.steps
       ? `--probe-every ${config.probeEvery} leaves no probes in ${config.steps} steps`
       : '',

@@ -11,6 +11,7 @@ import { renderReport, type SweepResults } from './report.js';
 import { renderSvg } from './render-svg.js';
 import type { RunRecord } from './run-record.js';
 import type { SweepConfig } from './sweep-config.js';
+import { upgradeConfig, upgradeRecord } from './upgrade.js';
 
 export interface SweepOptions {
   config: SweepConfig;
@@ -78,11 +79,16 @@ export async function rebuildSweep(outDir: string): Promise<SweepResults> {
   const folders = readdirSync(runsDir).filter((id) => existsSync(join(runsDir, id, 'summary.json')));
   const first = folders[0];
   if (first === undefined) throw new LyapError('LYAP_E_INPUT', `no run in ${runsDir} has a summary.json`);
-  const config =
+  const config = upgradeConfig(
     previous?.config ??
-    (JSON.parse(readFileSync(join(runsDir, first, 'job.json'), 'utf8')) as ChildJob).config;
-  const records = folders.map(
-    (id) => JSON.parse(readFileSync(join(runsDir, id, 'summary.json'), 'utf8')) as RunRecord,
+      (JSON.parse(readFileSync(join(runsDir, first, 'job.json'), 'utf8')) as ChildJob).config,
+  );
+  const records = folders.map((id) =>
+    upgradeRecord(
+      JSON.parse(readFileSync(join(runsDir, id, 'summary.json'), 'utf8')) as RunRecord,
+      join(runsDir, id, 'gradients.jsonl'),
+      config,
+    ),
   );
   const order = [...(previous?.runs.map((r) => r.id) ?? []), ...planFirstPhase(config).map((s) => s.id)];
   const rank = (id: string): number => (order.includes(id) ? order.indexOf(id) : order.length);

@@ -1,4 +1,4 @@
-import type { GradientEvent, RunEvent, TrajectoryEvent } from '../../src/events/index.js';
+import type { EstimateEvent, GradientEvent, RunEvent, TrajectoryEvent } from '../../src/events/index.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -55,5 +55,25 @@ export function probe(h: number, eta: number): NonNullable<GradientEvent['probe'
     hvps: 2,
     lyapunov: { eta, gram: [[(1 - eta * h) ** 2]], rayleigh: [[h]] },
     sharpness: { rayleigh: [[h]] },
+  };
+}
+
+/** A converged estimate of run `r` at rate 0.01 with sharpness 10, at ts T0 + step. */
+export function estimateAt(step: number, extra: Partial<EstimateEvent> = {}): EstimateEvent {
+  return {
+    v: 1,
+    type: 'estimate',
+    runId: 'r',
+    ts: T0 + step,
+    step,
+    window: 20,
+    lr: 0.01,
+    lyapunov: [-0.01],
+    curvature: [1],
+    sharpness: 10,
+    stabilityRatio: 0.1,
+    regime: 'converging',
+    samples: step + 1,
+    ...extra,
   };
 }

@@ -1,13 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { GroupAnalysis } from '../analysis.js';
+import { armLabel } from '../arm-label.js';
 import type { RunRecord } from '../run-record.js';
 import { SCHEMA, type Figure } from './figure.js';
-
-function armLabel(r: RunRecord): string {
-  if (r.arm === 'controller') return `controller α=${r.alpha ?? 1}`;
-  if (r.arm === 'schedule') return `${r.schedule ?? 'schedule'} η₀=${r.lr}`;
-  return `constant η=${r.lr}`;
-}
 
 /** Controller against constant rates and schedules: smoothed loss and held-out accuracy against steps. */
 export function armsCurves(g: GroupAnalysis, records: readonly RunRecord[]): Figure {

@@ -64,6 +64,8 @@ async function twoClosedLoopRuns(bus: MemoryBus): Promise<TrainingSessionResult[
     controller: {
       config: {
         mode: 'control',
+        // The paper's rule: raise towards 1/λ_max from below, brake from above (as described).
+        rule: 'quasi-newton',
         cooldownSteps: 5,
         minWindow: 3,
         convergenceEstimates: 3,

@@ -35,7 +35,19 @@ withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
       const common = ['--brokers', broker.bootstrap, '--topic-prefix', prefix, '--metrics-port', '0'];
       const processor = spawnLyap(['process', ...common, '--group-id', uniqueName('g')]);
       const controller = spawnLyap(
-        ['control', ...common, '--mode', 'control', '--cooldown-steps', '5', '--group-id', uniqueName('c')],
+        [
+          'control',
+          ...common,
+          '--mode',
+          'control',
+          // The simulated probes carry no batch sharpness: the sharpness rule acts on them.
+          '--rule',
+          'quasi-newton',
+          '--cooldown-steps',
+          '5',
+          '--group-id',
+          uniqueName('c'),
+        ],
         {
           LYAP_CONTROL_KEY: 'k',
         },

@@ -225,7 +225,16 @@ describe('observability > dashboards and alerts against a real Prometheus', { sk
     pipeline = startPipeline({
       bus,
       processor: { config: { windowProbes: 5 }, observer: metrics },
-      controller: { config: { mode: 'control', minWindow: 3, convergenceEstimates: 3, cooldownSteps: 10 } },
+      controller: {
+        // The fed probes carry no batch sharpness: the sharpness rule acts on them.
+        config: {
+          mode: 'control',
+          rule: 'quasi-newton',
+          minWindow: 3,
+          convergenceEstimates: 3,
+          cooldownSteps: 10,
+        },
+      },
     });
     server = await listen(
       metricsApp({ render: () => metrics.render(), contentType: metrics.registry.contentType }),

@@ -57,6 +57,8 @@ async function closedLoop(lrTimesLambda: number, mode: ControlMode, steps: numbe
     processor: { windowProbes: 5 },
     controller: {
       mode,
+      // The paper's rule: on full-batch least squares its target 1/λ_max is known exactly.
+      rule: 'quasi-newton',
       cooldownSteps: 5,
       minWindow: 3,
       convergenceEstimates: 3,

@@ -10,25 +10,12 @@ import {
   type LrCommandEvent,
 } from '../../../src/events/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
+import { estimateAt } from '../../helpers/events.js';
 
 const topics = topicNames();
 const T = 1_700_000_000_000;
 
-const estimate = (runId: string, step: number): EstimateEvent => ({
-  v: 1,
-  type: 'estimate',
-  runId,
-  ts: T + step,
-  step,
-  window: 20,
-  lr: 0.01,
-  lyapunov: [-0.01],
-  curvature: [1],
-  sharpness: 10,
-  stabilityRatio: 0.1,
-  regime: 'converging',
-  samples: 20,
-});
+const estimate = (runId: string, step: number): EstimateEvent => estimateAt(step, { runId, samples: 20 });
 
 async function runController(
   mode: ControlMode,
@@ -38,7 +25,7 @@ async function runController(
   let decided = 0;
   const controller = startController({
     bus,
-    config: { mode },
+    config: { mode, rule: 'quasi-newton' },
     clock: () => T + 100,
     signingKey,
     fromBeginning: true,

@@ -7,30 +7,14 @@ import {
   type Decision,
 } from '../../../src/controller/index.js';
 import type { EstimateEvent } from '../../../src/events/index.js';
+import { estimateAt, T0 } from '../../helpers/events.js';
 
-const T = 1_700_000_000_000;
+const T = T0;
+const estimate = estimateAt;
 
-function estimate(step: number, extra: Partial<EstimateEvent> = {}): EstimateEvent {
-  return {
-    v: 1,
-    type: 'estimate',
-    runId: 'r',
-    ts: T + step,
-    step,
-    window: 20,
-    lr: 0.01,
-    lyapunov: [-0.01],
-    curvature: [1],
-    sharpness: 10,
-    stabilityRatio: 0.1,
-    regime: 'converging',
-    samples: step + 1,
-    ...extra,
-  };
-}
-
+/** The paper's rule, the baseline arm (test/unit/controller/rules.test.ts covers the others). */
 function control(config: ControllerConfigInput = {}): RunControl {
-  return new RunControl(resolveControllerConfig({ mode: 'control', ...config }));
+  return new RunControl(resolveControllerConfig({ mode: 'control', rule: 'quasi-newton', ...config }));
 }
 
 /** Feeds estimates until a decision is a command; returns it and the step it came at. */
@@ -46,7 +30,7 @@ function firstCommand(
   throw new Error('no command');
 }
 
-describe('controller > RunControl', () => {
+describe('controller > RunControl (quasi-newton)', () => {
   it('waits for a converged estimate: enough probes in the window and a steady sharpness', () => {
     const rc = control();
     assert.deepEqual(rc.decide(estimate(0, { window: 2 }), T), { kind: 'none', why: 'not-converged' });
@@ -120,10 +104,10 @@ describe('controller > RunControl', () => {
     assert.equal(rc.decide(estimate(5, { regime: 'diverged', lr: 0.1 }), T + 5).kind, 'command');
   });
 
-  it('brakes on a sustained positive exponent with rising loss, but not with a falling loss', () => {
+  it('brakes on a sustained positive exponent past the edge with rising loss, not with a falling loss', () => {
     const rising = control();
     const [d, at] = firstCommand(rising, 0, (s) =>
-      estimate(s, { lyapunov: [0.05], loss: 1 + 0.1 * s, sharpness: 100 - s * 10 }),
+      estimate(s, { lyapunov: [0.05], loss: 1 + 0.1 * s, sharpness: 100 - s * 10, stabilityRatio: 2.5 }),
     );
     assert.ok(d.kind === 'command' && d.reason === 'brake' && d.lr === 0.005);
     assert.equal(at, 4, 'after 5 estimates in a row');

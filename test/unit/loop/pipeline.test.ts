@@ -27,7 +27,8 @@ function startWithSink(bus: Bus): { pipeline: Pipeline; seen: EstimateEvent[] } 
     bus,
     groupPrefix: 'test-',
     processor: { config: { latenessSteps: 0, windowProbes: 5 } },
-    controller: { config: { mode: 'control', minWindow: 3, convergenceEstimates: 3 } },
+    // The simulated probes carry no batch sharpness: the sharpness rule acts on them.
+    controller: { config: { mode: 'control', rule: 'quasi-newton', minWindow: 3, convergenceEstimates: 3 } },
     alerter: {},
     sinks: [
       ({ bus: b, topics, groupPrefix }) => {

@@ -91,7 +91,7 @@ describe('sweep > analysis > arms', () => {
     ]);
     assert.deepEqual(
       arms.map((a) => a.label),
-      ['η = 0.1', 'η = 0.3', 'cosine from η = 0.3', 'controller α = 2'],
+      ['η = 0.1', 'η = 0.3', 'cosine from η = 0.3', 'quasi-newton α = 2 from η = 0.1'],
     );
     const [slow, fast] = arms;
     assert.equal(slow?.medianStepsToTarget, 250);

@@ -42,7 +42,7 @@ describe('sweep > report', () => {
     assert.ok(
       md.includes(`[${Number(fit.slopeCi95[0].toPrecision(4))}, ${Number(fit.slopeCi95[1].toPrecision(4))}]`),
     );
-    assert.match(md, /\| controller α = 1 \|/);
+    assert.match(md, /\| quasi-newton α = 1 from η = 0\.1 \|/);
     assert.match(md, /\| cosine from η = 0\.1 \| 1 \| 1 \| 0 \| 0 \| not reached \|/);
     assert.match(md, /## Failed runs[\s\S]*boom/);
     assert.ok(!md.includes('NaN') && !md.includes('undefined'));

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lateStats, offEigenSine, summarizeRun } from '../../../src/sweep/run-summary.js';
+import { breakdownOf, lateStats, offEigenSine, summarizeRun } from '../../../src/sweep/run-summary.js';
 import { estimate } from './support.js';
 
 const close = (a: number | undefined, b: number, tol = 1e-12): void => {
@@ -77,6 +77,7 @@ describe('sweep > summarizeRun', () => {
         cpuSeconds: 2,
         finalLr: 0.1,
         commands: 0,
+        applied: [],
         losses,
         probes: Array.from({ length: 300 }, (_, step) => ({ step, eta: 0.1, gram: 0.81, rayleigh: 1 })),
         estimates: Array.from({ length: 300 }, (_, i) => estimate(i)),
@@ -85,7 +86,7 @@ describe('sweep > summarizeRun', () => {
           { step: 1000, accuracy: 0.95, loss: 0.1 },
         ],
       },
-      { targetLoss: 0.5, lossHalfLifeSteps: 1e-9 },
+      { targetLoss: 0.5, lossHalfLifeSteps: 1e-9, spikeHorizonSteps: 50 },
     );
     // A half-life far below one step is no smoothing: 2·0.99^t ≤ 0.5 first at t = 138.
     assert.equal(r.stepsToTarget, 138);
@@ -106,18 +107,71 @@ describe('sweep > summarizeRun', () => {
         cpuSeconds: 1,
         finalLr: 0.1,
         commands: 0,
+        applied: [],
         losses: [2, 3, 50, NaN],
         probes: [],
         estimates: [estimate(0), estimate(3, { regime: 'diverged' })],
         evals: [],
       },
-      { targetLoss: 0.5, lossHalfLifeSteps: 1 },
+      { targetLoss: 0.5, lossHalfLifeSteps: 1, spikeHorizonSteps: 50 },
     );
     assert.equal(r.status, 'diverged');
+    assert.equal(r.breakdown, 'diverged');
+    assert.equal(r.breakdownByCommand, false);
     assert.equal(r.stepsDone, 4);
     assert.equal(r.stepsToTarget, null);
     assert.equal(r.finalAccuracy, null);
     assert.deepEqual(r.series.step, [0]);
     assert.ok(Object.values(JSON.parse(JSON.stringify(r)) as object).every((v) => v !== undefined));
+  });
+
+  it('records the applied commands, the spikes after them, and a collapse that a raise caused', () => {
+    // Smoothing off: the smoothed loss is the loss. Running minimum 1 up to step 3; the raise at
+    // step 4 is followed by 2.5 at step 6 (a spike); the cut at step 8 by nothing above 2 × 1.
+    const losses = [3, 2, 1.2, 1, 1.1, 1.5, 2.5, 2, 1.9, 1.5, 1.2, 1];
+    const applied = [
+      { step: 4, fromLr: 0.1, lr: 0.2 },
+      { step: 8, fromLr: 0.2, lr: 0.1 },
+    ];
+    const r = summarizeRun(
+      { ...spec, arm: 'controller', rule: 'edge' },
+      {
+        status: 'completed',
+        wallSeconds: 1,
+        cpuSeconds: 1,
+        finalLr: 0.1,
+        commands: 2,
+        applied,
+        losses,
+        probes: [],
+        estimates: [],
+        evals: [
+          { step: 3, accuracy: 0.5, loss: 1 },
+          { step: 12, accuracy: 0.15, loss: 2 },
+        ],
+      },
+      { targetLoss: 0.5, lossHalfLifeSteps: 1e-9, spikeHorizonSteps: 3 },
+    );
+    assert.deepEqual(
+      r.appliedCommands.map((c) => [c.step, c.spike]),
+      [
+        [4, true],
+        [8, false],
+      ],
+    );
+    close(r.appliedCommands[0]?.peakRatio ?? NaN, 2.5, 1e-12);
+    assert.equal(r.commandSpikes, 1);
+    assert.equal(r.breakdown, 'collapsed');
+    // The network had learned (accuracy 0.5 after 3 steps) when the rate was raised at step 4.
+    assert.equal(r.breakdownByCommand, true);
+    // Raised before it had learned anything, or only lowered: not the commands' doing.
+    const unlearned = { ...r, evals: { step: [12], accuracy: [0.15], loss: [2] } };
+    assert.equal(breakdownOf(unlearned, undefined).breakdownByCommand, false);
+    const cutOnly = { ...r, appliedCommands: r.appliedCommands.slice(1) };
+    assert.equal(breakdownOf(cutOnly, undefined).breakdownByCommand, false);
+    // A divergence counts a raise before the diverging step.
+    const diverged = { ...unlearned, status: 'diverged' as const };
+    assert.equal(breakdownOf(diverged, 11).breakdownByCommand, true);
+    assert.equal(breakdownOf(diverged, 4).breakdownByCommand, false);
   });
 });

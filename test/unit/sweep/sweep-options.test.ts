@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { resolveControllerConfig } from '../../../src/controller/index.js';
+import { controllerConfig } from '../../../src/sweep/child-run.js';
 import { planFirstPhase, planSchedulePhase } from '../../../src/sweep/plan.js';
 import { PRESETS } from '../../../src/sweep/presets.js';
 import { resolveSweepConfig } from '../../../src/sweep/sweep-options.js';
@@ -21,6 +23,36 @@ describe('sweep > resolveSweepConfig', () => {
     assert.equal(r.config.jobs, 3);
   });
 
+  it('takes --controller-start-lr as a list of one, and groups from --models × --losses', () => {
+    const r = resolveSweepConfig('controller', { jobs: 1, controllerStartLr: 0.3, models: ['mlp'] });
+    assert.ok(r.ok);
+    assert.deepEqual(r.config.controllerStartLrs, [0.3]);
+    assert.deepEqual(r.config.groups, [
+      { model: 'mlp', loss: 'cross-entropy', momentum: 0 },
+      { model: 'mlp', loss: 'mse', momentum: 0 },
+    ]);
+    const g = resolveSweepConfig('quick', {
+      jobs: 1,
+      groups: [
+        { model: 'mlp', loss: 'cross-entropy', momentum: 0.9 },
+        { model: 'cnn', loss: 'mse', momentum: 0 },
+        { model: 'mlp', loss: 'cross-entropy', momentum: 0.9 },
+      ],
+      controllerStartLrs: [1, 0.01],
+      rules: ['edge', 'edge'],
+    });
+    assert.ok(g.ok);
+    assert.equal(g.config.groups.length, 2);
+    assert.deepEqual(
+      [g.config.models, g.config.losses],
+      [
+        ['mlp', 'cnn'],
+        ['cross-entropy', 'mse'],
+      ],
+    );
+    assert.deepEqual([g.config.controllerStartLrs, g.config.rules], [[0.01, 1], ['edge']]);
+  });
+
   it('names what is missing or unusable', () => {
     const r = resolveSweepConfig('tiny', { jobs: 1, dataset: 'cifar10', lrs: [], probeEvery: 40 });
     assert.ok(!r.ok);
@@ -28,6 +60,18 @@ describe('sweep > resolveSweepConfig', () => {
       '--dataset cifar10 needs --data-dir pointing at the extracted cifar-10-batches-bin folder',
       '--lrs must name at least one learning rate',
       '--probe-every 40 leaves no probes in 40 steps',
+    ]);
+    const both = resolveSweepConfig('tiny', {
+      jobs: 1,
+      groups: [{ model: 'mlp', loss: 'mse', momentum: 0 }],
+      losses: ['mse'],
+      controllerStartLr: 1,
+      controllerStartLrs: [1],
+    });
+    assert.ok(!both.ok);
+    assert.deepEqual(both.problems, [
+      '--groups lists the groups itself: give it or --models/--losses, not both',
+      '--controller-start-lr is a list of one --controller-start-lrs: give one of them',
     ]);
   });
 });
@@ -46,6 +90,86 @@ describe('sweep > plan', () => {
       schedules.map((s) => [s.id, s.lr, s.schedule]),
       seeds.map((seed) => [`cnn-mse-cosine0.16-s${seed}`, 0.16, 'cosine']),
     );
+  });
+
+  it("keeps the existing presets' run ids and their meaning: ctl<α> is the quasi-newton rule from the one starting rate", () => {
+    const quick = resolveSweepConfig('quick', { jobs: 1 });
+    assert.ok(quick.ok);
+    assert.deepEqual(
+      planFirstPhase(quick.config).map((s) => s.id),
+      [...[0.02, 0.04, 0.08, 0.16, 0.32, 0.64].map((lr) => `mlp-ce-lr${lr}-s1`), 'mlp-ce-ctl1-s1'],
+    );
+    const ctl = planFirstPhase(quick.config).at(-1);
+    assert.deepEqual([ctl?.rule, ctl?.alpha, ctl?.lr], ['quasi-newton', 1, 0.1]);
+    const tiny = resolveSweepConfig('tiny', { jobs: 1 });
+    assert.ok(tiny.ok);
+    assert.deepEqual(
+      planFirstPhase(tiny.config).map((s) => s.id),
+      ['mlp-ce-lr0.5-s1', 'mlp-ce-lr1-s1', 'mlp-ce-ctl1-s1'],
+    );
+  });
+
+  it('plans the controller preset: four groups, every rule from five rates, the quasi-newton one at α = 1', () => {
+    const r = resolveSweepConfig('controller', { jobs: 1 });
+    assert.ok(r.ok);
+    const specs = planFirstPhase(r.config);
+    const { lrs, seeds, groups, controllerStartLrs } = r.config;
+    assert.deepEqual(
+      groups.map((g) => [g.model, g.loss, g.momentum]),
+      [
+        ['mlp', 'cross-entropy', 0],
+        ['mlp', 'mse', 0],
+        ['cnn', 'cross-entropy', 0],
+        ['mlp', 'cross-entropy', 0.9],
+      ],
+    );
+    assert.deepEqual(seeds, [1, 2, 3]);
+    assert.deepEqual(controllerStartLrs, [1e-3, 1e-2, 1e-1, 1, 10]);
+    assert.equal(specs.length, 4 * 3 * (lrs.length + 3 * 5));
+    assert.equal(new Set(specs.map((s) => s.id)).size, specs.length);
+    assert.ok(specs.every((s) => /^[A-Za-z0-9._:-]+$/.test(s.id)));
+    const byId = new Map(specs.map((s) => [s.id, s]));
+    const edge = byId.get('mlp-ce-m0.9-edge-from0.001-s1');
+    assert.deepEqual(
+      [edge?.group, edge?.rule, edge?.lr, edge?.momentum, edge?.alpha],
+      ['mlp-ce-m0.9', 'edge', 0.001, 0.9, undefined],
+    );
+    const qn = byId.get('cnn-ce-ctl1-from10-s3');
+    assert.deepEqual([qn?.rule, qn?.alpha, qn?.lr, qn?.momentum], ['quasi-newton', 1, 10, undefined]);
+    assert.ok(byId.has('mlp-mse-gradient-newton-from1-s2'));
+    assert.ok(byId.has('mlp-ce-m0.9-lr0.05-s3'));
+    // The grid brackets the best rates measured: 0.5 to 1 for the MLP, about a tenth of it with momentum 0.9.
+    assert.ok((lrs[0] ?? 1) <= 0.01 && (lrs.at(-1) ?? 0) >= 2);
+    const cosine = planSchedulePhase(r.config, new Map([['mlp-ce-m0.9', 0.1]]));
+    assert.deepEqual(
+      cosine.map((s) => [s.id, s.momentum]),
+      seeds.map((seed) => [`mlp-ce-m0.9-cosine0.1-s${seed}`, 0.9]),
+    );
+  });
+
+  it("gives each controller arm's rule to the controller, and α to the quasi-newton rule only", () => {
+    const r = resolveSweepConfig('controller-tiny', { jobs: 1 });
+    assert.ok(r.ok);
+    const arms = planFirstPhase(r.config).filter((s) => s.arm === 'controller');
+    assert.deepEqual(
+      arms.map((s) => s.id),
+      [
+        'mlp-ce-edge-from0.01-s1',
+        'mlp-ce-edge-from10-s1',
+        'mlp-ce-gradient-newton-from0.01-s1',
+        'mlp-ce-gradient-newton-from10-s1',
+        'mlp-ce-ctl1-from0.01-s1',
+        'mlp-ce-ctl1-from10-s1',
+      ],
+    );
+    for (const spec of arms) {
+      const c = controllerConfig(spec, r.config);
+      assert.deepEqual(
+        [c.rule, c.alpha, c.mode],
+        [spec.rule, spec.rule === 'quasi-newton' ? 1 : undefined, 'control'],
+      );
+      assert.equal(resolveControllerConfig(c).rule, spec.rule);
+    }
   });
 
   it('sizes the full preset as the issue asks: ≥ 6 rates over ≥ 1.5 decades, 3 seeds, α ∈ {0.5, 1, 2}', () => {
@@ -87,6 +211,11 @@ describe('cli > lyap sweep > usage errors', () => {
       ['--models', 'resnet'],
       ['--seeds', '1,-2'],
       ['--alphas', '0'],
+      ['--rules', 'edge,fast'],
+      ['--controller-start-lrs', '0.1,-1'],
+      ['--groups', 'mlp-ce,mlp-hinge'],
+      ['--groups', 'mlp-ce-m1'],
+      ['--spike-horizon', '0'],
     ]) {
       const r = await lyap(['sweep', ...args]);
       assert.equal(r.code, 2, args.join(' '));
