@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildJob } from './child-run.js';
 import type { RunRecord } from './run-record.js';
 import { failedRun } from './run-summary.js';
+import { upgradeRecord, type StoredRecord } from './upgrade.js';
 import type { RunSpec, SweepConfig } from './sweep-config.js';
 
 /** The child's entry point, next to this file's build (`.ts` under tsx, `.js` from dist). */
@@ -105,7 +106,9 @@ function runOne(spec: RunSpec, index: number, options: PoolOptions): Promise<Run
       const summary = join(dir, 'summary.json');
       const seconds = (performance.now() - started) / 1000;
       if (existsSync(summary)) {
-        resolve(JSON.parse(readFileSync(summary, 'utf8')) as RunRecord);
+        // In today's shape even when the child ran other code (a tree changed under the sweep).
+        const stored = JSON.parse(readFileSync(summary, 'utf8')) as StoredRecord;
+        resolve(upgradeRecord(stored, join(dir, 'gradients.jsonl'), options.config));
         return;
       }
       const tail = stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';

@@ -26,7 +26,7 @@ export function upgradeConfig(stored: StoredConfig): SweepConfig {
   };
 }
 
-type StoredRecord = Omit<
+export type StoredRecord = Omit<
   RunRecord,
   'appliedCommands' | 'commandSpikes' | 'breakdown' | 'breakdownByCommand'
 > &
