@@ -9,6 +9,8 @@ interface Judged {
   readonly to: number;
   readonly lossBefore: number;
   readonly after: number[];
+  /** Estimates seen while the run still used `from` (the command not applied yet). */
+  unapplied: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class LossGuard {
     if (!this.config.guard) return;
     const lossBefore = median(this.recent);
     if (lossBefore === undefined) return;
-    this.judged = { step, from, to, lossBefore, after: [] };
+    this.judged = { step, from, to, lossBefore, after: [], unapplied: 0 };
   }
 
   /**
@@ -67,7 +69,11 @@ export class LossGuard {
   private judge(e: EstimateEvent, loss: number): { lr: number } | undefined {
     const j = this.judged;
     if (j === undefined || e.step <= j.step) return undefined;
-    if (sameRate(e.lr, j.from)) return undefined; // not applied yet
+    if (sameRate(e.lr, j.from)) {
+      // Not applied yet; a raise never applied (advise mode, a refused command) is not judged.
+      if (++j.unapplied > this.config.guardEstimates) this.judged = undefined;
+      return undefined;
+    }
     if (!sameRate(e.lr, j.to)) {
       this.judged = undefined; // another change overtook it
       return undefined;

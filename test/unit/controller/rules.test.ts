@@ -150,6 +150,13 @@ describe('controller > rules', () => {
     );
   });
 
+  it('guard: a raise the trainer never applies (advise mode) does not block later raises', () => {
+    const rc = control({ rule: 'edge', targetRatio: 1, minWindow: 2, guardEstimates: 3 });
+    // The run stays at 0.01 whatever is commanded; the target is 0.25, far above.
+    const raises = commands(drive(rc, 100, 0.01, () => ({ lr: 0.01 })).decisions);
+    assert.ok(raises.length >= 5, `${raises.length} commands: the controller keeps advising the raise`);
+  });
+
   it('guard: noise around a falling loss undoes nothing', () => {
     const rc = control({ rule: 'edge', targetRatio: 1, minWindow: 2 });
     const noisy = [1, 0.6, 1.3, 0.8, 1.1, 0.7];
