@@ -38,7 +38,6 @@ export type RuleOutcome =
  *   ±`convergenceTolerance`·λ̂ of it.
  */
 export class RuleState {
-  private readonly recentSharpness: number[] = [];
   private readonly sharpnessMedian: RollingMedian;
   /** The probes' batch sharpness since the last rate change, at most `ruleProbes`. */
   private readonly fresh: number[] = [];
@@ -53,8 +52,6 @@ export class RuleState {
     const sharpness = e.probeSharpness ?? (e.window > 0 ? e.sharpness : undefined);
     if (sharpness !== undefined && sharpness > 0) {
       this.sharpnessMedian.push(sharpness);
-      this.recentSharpness.push(sharpness);
-      if (this.recentSharpness.length > this.config.convergenceEstimates) this.recentSharpness.shift();
     }
     const bs = e.probeBatchSharpness;
     if (bs !== undefined) {
@@ -67,7 +64,6 @@ export class RuleState {
   }
 
   rateChanged(): void {
-    this.recentSharpness.length = 0;
     this.sharpnessMedian.clear();
     this.fresh.length = 0;
     this.ema = 0;
@@ -95,7 +91,7 @@ export class RuleState {
       }
       case 'quasi-newton': {
         const lambda = this.sharpnessMedian.median;
-        const enough = minProbes <= 1 ? this.recentSharpness.length >= 1 : this.converged(e, lambda);
+        const enough = minProbes <= 1 ? this.sharpnessMedian.size >= 1 : this.converged(e, lambda);
         if (lambda === undefined || !(lambda > 0) || !enough) return wait('not-converged');
         return { kind: 'target', lr: c.alpha / lambda, curvature: lambda, logError: 0 };
       }
@@ -105,8 +101,10 @@ export class RuleState {
   private converged(e: EstimateEvent, lambda: number | undefined): boolean {
     const c = this.config;
     if (lambda === undefined || lambda <= 0) return false;
-    if (e.window < c.minWindow || this.recentSharpness.length < c.convergenceEstimates) return false;
-    return this.recentSharpness.every((s) => Math.abs(s - lambda) <= c.convergenceTolerance * lambda);
+    if (e.window < c.minWindow || this.sharpnessMedian.size < c.convergenceEstimates) return false;
+    return this.sharpnessMedian
+      .values()
+      .every((s) => Math.abs(s - lambda) <= c.convergenceTolerance * lambda);
   }
 }
 

@@ -1,4 +1,10 @@
-import type { EstimateEvent, GradientEvent, RunEvent, TrajectoryEvent } from '../../src/events/index.js';
+import type {
+  EstimateEvent,
+  GradientEvent,
+  LrCommandEvent,
+  RunEvent,
+  TrajectoryEvent,
+} from '../../src/events/index.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -75,5 +81,20 @@ export function estimateAt(step: number, extra: Partial<EstimateEvent> = {}): Es
     regime: 'converging',
     samples: step + 1,
     ...extra,
+  };
+}
+
+/** An unsigned quasi-Newton lr-command for `runId`, based on step 0. */
+export function lrCommand(seq: number, lr: number, runId = 'run-a'): LrCommandEvent {
+  return {
+    v: 1,
+    type: 'lr-command',
+    runId,
+    ts: 1,
+    seq,
+    lr,
+    previousLr: 0.1,
+    reason: 'quasi-newton',
+    basedOnStep: 0,
   };
 }

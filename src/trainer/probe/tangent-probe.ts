@@ -146,7 +146,7 @@ export class TangentProbe {
       const lyapunov = this.stepLyapunov(ctx, products, lyapunovIndex);
       if (lyapunov !== undefined) {
         probe.hvps += this.lyapunov.length;
-        probe.lyapunov = lyapunov.probe;
+        probe.lyapunov = lyapunov;
       }
     }
 
@@ -197,7 +197,7 @@ export class TangentProbe {
     const products = productsOn(this.hvpContext(ctx));
     const probe: Probe = { eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1), hvps: this.lyapunov.length };
     const lyapunov = this.stepLyapunov(ctx, products, index);
-    if (lyapunov !== undefined) probe.lyapunov = lyapunov.probe;
+    if (lyapunov !== undefined) probe.lyapunov = lyapunov;
     return probe;
   }
 
@@ -216,7 +216,7 @@ export class TangentProbe {
     ctx: ProbeContext,
     products: Products,
     index: number,
-  ): { probe: NonNullable<Probe['lyapunov']>; smallestRitz: number } | undefined {
+  ): NonNullable<Probe['lyapunov']> | undefined {
     if (this.lyapunov.length === 0) return undefined;
     this.checkBurstIndex(index);
     const v = this.lyapunov;
@@ -226,9 +226,9 @@ export class TangentProbe {
     const probe: NonNullable<Probe['lyapunov']> = { eta: ctx.lr, gram: innerProducts(jv, jv), rayleigh };
     const length = this.burstLength;
     if (length > 1) probe.burst = { index, length, discard: this.options.lyapunovDiscard ?? 0 };
-    if (!allFinite(jv)) return { probe, smallestRitz: Infinity };
+    if (!allFinite(jv)) return probe;
     this.lyapunov = orthonormalizeColumns(jv).q;
-    return { probe, smallestRitz: smallestEigenvalue(rayleigh) };
+    return probe;
   }
 }
 

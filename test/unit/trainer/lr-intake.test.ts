@@ -1,28 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backend } from './support/backend-cpu.js';
-import {
-  encodeEvent,
-  signCommand,
-  topicNames,
-  type GradientEvent,
-  type LrCommandEvent,
-} from '../../../src/events/index.js';
+import { encodeEvent, signCommand, topicNames, type GradientEvent } from '../../../src/events/index.js';
 import { createQuadratic, LrCommandQueue, LrIntake, noData, train } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
+import { lrCommand } from '../../helpers/events.js';
 
 const topics = topicNames();
-const command = (seq: number, lr: number, runId = 'run-a'): LrCommandEvent => ({
-  v: 1,
-  type: 'lr-command',
-  runId,
-  ts: 1,
-  seq,
-  lr,
-  previousLr: 0.1,
-  reason: 'quasi-newton',
-  basedOnStep: 0,
-});
+const command = lrCommand;
 const bounds = { minLr: 1e-3, maxLr: 1 };
 
 async function until(condition: () => boolean): Promise<void> {

@@ -9,7 +9,6 @@ import {
   signCommand,
   topicNames,
   type GradientEvent,
-  type LrCommandEvent,
   type LyapEvent,
   type TrajectoryEvent,
 } from '../../../src/events/index.js';
@@ -28,6 +27,7 @@ import {
 import { waitForFirstCommand } from '../../../src/trainer/first-command.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 import { replayLines } from '../../helpers/replay.js';
+import { lrCommand } from '../../helpers/events.js';
 
 const topics = topicNames();
 const bounds = { minLr: 1e-6, maxLr: 100 };
@@ -35,17 +35,7 @@ const probeOff = { every: 0, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 
 /** A source that never has a command: every warm-up wait times out at once. */
 const silent: LrCommandSource = { take: () => undefined, waitForCommand: () => Promise.resolve(false) };
 
-const command = (seq: number, lr: number, runId: string): LrCommandEvent => ({
-  v: 1,
-  type: 'lr-command',
-  runId,
-  ts: 1,
-  seq,
-  lr,
-  previousLr: 0.1,
-  reason: 'quasi-newton',
-  basedOnStep: 0,
-});
+const command = lrCommand;
 
 async function run(options: Partial<TrainerOptions>) {
   const events: LyapEvent[] = [];
