@@ -57,6 +57,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       ],
     }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
+  'tracking-relu': async () =>
+    (await import('./suites/tracking-relu.js')).trackingReluSuite({ steps: 300, truthEvery: 25, lr: 0.5 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
 };

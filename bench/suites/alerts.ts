@@ -129,6 +129,10 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
     });
     const all = scoreAlerts(traces.map(scored), horizon);
     const healthy = scoreAlerts(traces.filter((t) => t.arm === 'healthy').map(scored), horizon);
+    // The high arm's runs never train (their loss stays near ln 10 from the start), so they carry
+    // no event and every firing on them counts against precision@H; scored without them too.
+    const labelled = scoreAlerts(traces.filter((t) => t.arm !== 'high').map(scored), horizon);
+    const high = traces.filter((t) => t.arm === 'high');
     return {
       alert: label,
       fired: all.alerts,
@@ -141,6 +145,8 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
       'lead IQR': all.detected === 0 ? '-' : `${round(all.leadQ1, 1)}-${round(all.leadQ3, 1)}`,
       'FA/1k no-event steps': round(all.falseAlarmsPer1000),
       'FA/1k healthy-arm steps': round(healthy.falseAlarmsPer1000),
+      'precision@H excl. high arm': round(labelled.precision),
+      'high-arm runs alerted': `${high.filter((t) => firingSteps(t.alerts, keep).length > 0).length}/${high.length}`,
     };
   });
 }

@@ -9,6 +9,7 @@ import {
   train,
 } from '../../src/trainer/index.js';
 import { denseFromProducts, extremeEigenvalues } from '../../test/unit/trainer/support/dense-spectrum.js';
+import { mlpLossAndGradient } from '../../test/unit/trainer/support/mlp64.js';
 import { createTinyMlp, referenceHvp, TINY_NET } from '../../test/unit/trainer/support/tiny-mlp.js';
 import type { SuiteResult } from './types.js';
 
@@ -26,6 +27,17 @@ const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 };
 const round = (x: number, digits = 4): number => Number(x.toPrecision(digits));
+const dot = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, i) => s + x * (b[i] as number), 0);
+
+function denseTimes(m: { n: number; a: Float64Array }, v: Float64Array): Float64Array {
+  const out = new Float64Array(m.n);
+  for (let i = 0; i < m.n; i++) {
+    let s = 0;
+    for (let j = 0; j < m.n; j++) s += (m.a[i * m.n + j] as number) * (v[j] as number);
+    out[i] = s;
+  }
+  return out;
+}
 
 /**
  * What tracking λ_max costs against restarting (the paper's claim (2); PyHessian and Cockpit
@@ -65,32 +77,42 @@ export async function trackingSuite(params: { steps: number; every: number }): P
     },
   });
 
-  const methods = [1, 2, 3, 5, 10].map((m) => ({ name: `tracking, ${m} per probe`, iterations: m }));
+  const probeOptions = {
+    params: model.layout.size,
+    kLyapunov: 0,
+    kSharpness: 1,
+    hvp: 'forward' as const,
+    eps0: 1e-3,
+  };
+  const methods = [
+    ...[1, 2, 3, 5].map((m) => ({ name: `tracking λ_max, ${m} rounds`, iterations: m, minCurvature: false })),
+    ...[3, 10, 20].map((m) => ({
+      name: `tracking λ_max and h_min, ${m} rounds`,
+      iterations: m,
+      minCurvature: true,
+    })),
+  ];
   const trackers = methods.map(
     (method) =>
       new TangentProbe({
+        ...probeOptions,
         sharpnessIterations: method.iterations,
+        minCurvature: method.minCurvature,
         convergeIterations: 30,
-        // Every iteration counts: the comparison is at a fixed number of products.
+        // Every round counts: the comparison is at a fixed budget.
         sharpnessTolerance: 0,
-        params: model.layout.size,
-        kLyapunov: 0,
-        kSharpness: 1,
-        hvp: 'forward',
-        eps0: 1e-3,
         seed: 7,
-        batchSharpness: false,
       }),
   );
-  const errors = new Map<string, number[]>([
-    ...methods.map((m) => [m.name, []] as [string, number[]]),
-    ['restarted', []],
-  ]);
-  const products = new Map<string, number[]>([
-    ...methods.map((m) => [m.name, []] as [string, number[]]),
-    ['restarted', []],
-  ]);
-  const truths: number[] = [];
+  const names = [...methods.map((m) => m.name), 'restarted'];
+  const errors = Object.fromEntries(
+    (['max', 'min', 'batch'] as const).map((side) => [
+      side,
+      new Map(names.map((name) => [name, [] as number[]])),
+    ]),
+  ) as Record<'max' | 'min' | 'batch', Map<string, number[]>>;
+  const products = new Map(names.map((name) => [name, [] as number[]]));
+  const truths: { max: number; min: number }[] = [];
 
   for (const [p, point] of points.entries()) {
     const batch = gatherBatch(dataset, point.rows);
@@ -99,8 +121,18 @@ export async function trackingSuite(params: { steps: number; every: number }): P
     const at = Float64Array.from(point.theta);
     const rows = { x, y, size: BATCH };
     const dense = denseFromProducts(at.length, (e) => referenceHvp(TINY_NET, at, rows, e));
-    const truth = extremeEigenvalues(dense).max;
+    const truth = extremeEigenvalues(dense);
     truths.push(truth);
+    const g = mlpLossAndGradient(TINY_NET, at, x, y, BATCH).grad;
+    const hg = denseTimes(dense, g);
+    const batchTruth = dot(g, hg) / dot(g, g);
+    const record = (name: string, probe: ReturnType<TangentProbe['measure']>): void => {
+      const rel = (a: number | undefined, b: number): number => Math.abs((a ?? Number.NaN) - b) / Math.abs(b);
+      errors.max.get(name)?.push(rel(probe.sharpness?.rayleigh[0]?.[0], truth.max));
+      errors.min.get(name)?.push(rel(probe.minCurvature?.value, truth.min));
+      errors.batch.get(name)?.push(rel(probe.batchSharpness, batchTruth));
+      products.get(name)?.push(probe.hvps);
+    };
     tf.tidy(() => {
       const thetaT = tf.tensor1d(point.theta);
       const gradAt = (t: tf.Tensor1D): tf.Tensor1D =>
@@ -112,47 +144,38 @@ export async function trackingSuite(params: { steps: number; every: number }): P
         grad: gradAt(thetaT),
         lr: 0.5,
       };
-      const top = (probe: ReturnType<TangentProbe['measure']>): number =>
-        probe.sharpness?.rayleigh[0]?.[0] ?? Number.NaN;
       methods.forEach((method, i) => {
-        const tracker = trackers[i]!;
-        // The first probe of a tracker converges (at most 30 products); it is not tracking.
-        const last = tracker.measure(ctx);
-        if (p === 0) return;
-        errors.get(method.name)?.push(Math.abs(top(last) - truth) / Math.abs(truth));
-        products.get(method.name)?.push(last.hvps);
+        // The first probe of a tracker converges (at most 30 rounds); it is not tracking.
+        const last = (trackers[i] as TangentProbe).measure(ctx);
+        if (p > 0) record(method.name, last);
       });
       const restarted = new TangentProbe({
-        params: model.layout.size,
-        kLyapunov: 0,
-        kSharpness: 1,
-        hvp: 'forward',
-        eps0: 1e-3,
+        ...probeOptions,
+        minCurvature: true,
         seed: 100 + p,
-        batchSharpness: false,
         convergeIterations: 100,
         sharpnessTolerance: 1e-3,
       });
       const once = restarted.measure(ctx);
-      if (p > 0) {
-        errors.get('restarted')?.push(Math.abs(top(once) - truth) / Math.abs(truth));
-        products.get('restarted')?.push(once.hvps);
-      }
+      if (p > 0) record('restarted', once);
     });
     batch.x.dispose();
     batch.y.dispose();
   }
   model.dispose?.();
 
-  const rows = [...errors.keys()].map((name) => {
-    const e = errors.get(name) ?? [];
-    const n = products.get(name) ?? [];
+  const rows = names.map((name) => {
+    const column = (side: 'max' | 'min' | 'batch', q: number): number =>
+      round(quantile(errors[side].get(name) ?? [], q), 3);
     return {
       method: name,
-      'products per estimate (median)': quantile(n, 0.5),
-      'relative error, median': round(quantile(e, 0.5), 3),
-      'relative error, p90': round(quantile(e, 0.9), 3),
-      estimates: e.length,
+      'products per estimate (median)': quantile(products.get(name) ?? [], 0.5),
+      'λ_max error, median': column('max', 0.5),
+      'λ_max error, p90': column('max', 0.9),
+      'h_min error, median': column('min', 0.5),
+      'h_min error, p90': column('min', 0.9),
+      'batch sharpness error, median': column('batch', 0.5),
+      estimates: errors.max.get(name)?.length ?? 0,
     };
   });
   return {
@@ -160,7 +183,7 @@ export async function trackingSuite(params: { steps: number; every: number }): P
     params: { model: 'mlp-49-8-10-tanh', params: model.layout.size, batch: BATCH, lr: 0.5, ...params },
     rows,
     notes: [
-      `truth: float64 dense Hessians of each probe's minibatch; λ_max from ${round(Math.min(...truths), 3)} to ${round(Math.max(...truths), 3)} over the run`,
+      `truth: float64 dense Hessians of each probe's minibatch; λ_max from ${round(Math.min(...truths.map((t) => t.max)), 3)} to ${round(Math.max(...truths.map((t) => t.max)), 3)}, h_min from ${round(Math.min(...truths.map((t) => t.min)), 3)} to ${round(Math.max(...truths.map((t) => t.min)), 3)} over the run`,
       'products are finite-difference Hessian-vector products (forward, eps0 1e-3), one gradient each',
     ],
   };

@@ -1,5 +1,10 @@
 import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
-import type { AlertSeverity, EstimateEvent, Regime } from '../events/index.js';
+import {
+  judgedStabilityRatio,
+  type AlertSeverity,
+  type EstimateEvent,
+  type Regime,
+} from '../events/index.js';
 
 /** One regime that raises an alert: its name, how bad it is, and how long it must last. */
 export interface RegimeAlertRule {
@@ -15,7 +20,9 @@ export interface RegimeAlertRule {
   readonly describe: (estimate: EstimateEvent) => string;
 }
 
-const ratio = (e: EstimateEvent): number => e.stabilityRatio;
+const ratio = (e: EstimateEvent): number => judgedStabilityRatio(e);
+/** η·BS when the probes measure it (what the regimes judge), else η·λ_max. */
+const ratioName = (e: EstimateEvent): string => (e.batchStabilityRatio === undefined ? 'η·λ_max' : 'η·BS');
 const shown = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
 
 /**
@@ -47,7 +54,7 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     forEstimates: 1,
     value: ratio,
     describe: (e) =>
-      `unstable: η·λ_max = ${shown(e.stabilityRatio)} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,
+      `unstable: ${ratioName(e)} = ${shown(ratio(e))} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}${e.batchSharpness === undefined ? '' : `, BS ${shown(e.batchSharpness)}`}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,
   },
 ]);
 
@@ -58,5 +65,5 @@ export const EDGE_WARNING: RegimeAlertRule = Object.freeze<RegimeAlertRule>({
   severity: 'warning',
   forEstimates: 2,
   value: ratio,
-  describe: (e) => `at the edge of stability: η·λ_max = ${shown(e.stabilityRatio)}`,
+  describe: (e) => `at the edge of stability: ${ratioName(e)} = ${shown(ratio(e))}`,
 });

@@ -115,6 +115,17 @@ function probeOptions(command: Command): Command {
       subspaceSize('--k-sharpness'),
       D.kSharpness,
     )
+    .option(
+      '--sharpness-rounds <n>',
+      'Rayleigh–Ritz rounds of the sharpness per probe, fewer once converged (1: only the products the probe has anyway)',
+      positiveInteger('--sharpness-rounds'),
+      D.sharpnessRounds,
+    )
+    .option(
+      '--min-curvature',
+      'also track the most negative curvature h_min (a product per probe and round; 20 rounds for 2 % on a minibatch)',
+      D.minCurvature,
+    )
     .addOption(
       choiceOption('--hvp <mode>', 'finite difference of the Hessian-vector products', HVP_MODES, D.hvp),
     )

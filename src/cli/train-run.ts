@@ -104,6 +104,8 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         kSharpness: flags.kSharpness,
         hvp: flags.hvp,
         eps0: flags.eps0,
+        sharpnessIterations: flags.sharpnessRounds,
+        minCurvature: flags.minCurvature,
         ...bursts,
       },
       ...(flags.shadow === undefined ? {} : { shadow: { eps0: flags.shadow } }),

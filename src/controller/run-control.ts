@@ -1,4 +1,4 @@
-import type { EstimateEvent, LrCommandReason } from '../events/index.js';
+import { judgedStabilityRatio, type EstimateEvent, type LrCommandReason } from '../events/index.js';
 import type { ControllerConfig } from './config.js';
 import { LossGuard } from './loss-guard.js';
 import { RuleState } from './rules.js';
@@ -125,10 +125,14 @@ export class RunControl {
     this.lastLr = e.lr;
     this.rule.track(e);
     const top = e.lyapunov.length > 0 ? Math.max(...e.lyapunov) : undefined;
-    // Past the edge: the sharpest direction expands (η·λ > 2(1 + μ)), and the exponent says so.
+    // Past the edge: the step expands along its own direction (η·BS > 2(1 + μ), or η·λ_max
+    // without the batch sharpness: the ratio the regimes judge), and the exponent says so.
     const edge = 2 * (1 + (e.momentum ?? 0));
     const unstable =
-      top !== undefined && top > 0 && e.exponentSide !== 'negative-curvature' && e.stabilityRatio > edge;
+      top !== undefined &&
+      top > 0 &&
+      e.exponentSide !== 'negative-curvature' &&
+      judgedStabilityRatio(e) > edge;
     this.positiveStreak = unstable ? this.positiveStreak + 1 : 0;
     if (e.loss !== undefined) {
       this.losses.push(e.loss);

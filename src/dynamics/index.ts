@@ -5,6 +5,7 @@ export * from './qr.js';
 export * from './symmetric-eigen.js';
 export * from './local-exponents.js';
 export * from './ritz.js';
+export * from './ritz-basis.js';
 export * from './exponent-curvature.js';
 export * from './ring-buffer.js';
 export * from './rolling-mean.js';

@@ -8,6 +8,7 @@ const MAX_SWEEPS = 100;
 const RELATIVE_OFF_DIAGONAL_TOLERANCE = 1e-15;
 
 /**
+ * `maxOrder` guards the order (default 8, the probe's matrices; RitzBasis allows more).
  * Cyclic Jacobi rotations (Rutishauser's stable update, as in Golub & Van Loan §8.5) on
  * symmetrize(a): measured Rayleigh matrices are symmetric only up to noise, and (A+Aᵀ)/2 is the
  * nearest symmetric matrix. Jacobi rather than QR iteration because for k ≤ 8 it is short,
@@ -17,10 +18,13 @@ const RELATIVE_OFF_DIAGONAL_TOLERANCE = 1e-15;
  * values: descending. vectors[:, i] (column i): unit eigenvector of values[i], signed so that
  * its largest-magnitude component (the first, on ties) is positive.
  */
-export function symmetricEigen(a: Matrix): { values: number[]; vectors: Matrix } {
+export function symmetricEigen(
+  a: Matrix,
+  maxOrder: number = MAX_EIGEN_ORDER,
+): { values: number[]; vectors: Matrix } {
   if (!isSquare(a)) throw new RangeError('symmetricEigen: matrix is not square');
   const k = a.length;
-  if (k > MAX_EIGEN_ORDER) throw new RangeError(`symmetricEigen: order ${k} exceeds ${MAX_EIGEN_ORDER}`);
+  if (k > maxOrder) throw new RangeError(`symmetricEigen: order ${k} exceeds ${maxOrder}`);
   if (!isFiniteMatrix(a)) throw new TypeError('symmetricEigen: matrix has non-finite entries');
   const s = symmetrize(a);
   const v = identity(k);

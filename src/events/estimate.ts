@@ -59,8 +59,27 @@ export const EstimateEvent = z.object({
     description:
       "The run's heavy-ball momentum μ, when above 0 (from its run event): the stability edge is η·λ = 2(1 + μ).",
   }),
+  minCurvature: FiniteNumber.optional().meta({
+    description:
+      "h_min, the most negative curvature of the probes' minibatches, rolling median (when the trainer tracks it: --min-curvature).",
+  }),
+  predictedCurvatureExponent: FiniteNumber.optional().meta({
+    description:
+      'log(1 + lr · max(0, −minCurvature)): the exponent of the negative-curvature side, the exploration SGD does along negative curvature.',
+  }),
   loss: FiniteNumber.optional().meta({
     description: 'Training loss of the probed step, when finite (the controller brakes on rising loss).',
   }),
 });
 export type EstimateEvent = z.infer<typeof EstimateEvent>;
+
+/**
+ * The ratio the regimes judge the stability side by: η·BS (SGD's own edge, where a minibatch's
+ * λ_max may stand past 2/η while the step is stable) when the probes measure the batch
+ * sharpness, else η·λ_max.
+ */
+export function judgedStabilityRatio(
+  e: Pick<EstimateEvent, 'stabilityRatio' | 'batchStabilityRatio'>,
+): number {
+  return e.batchStabilityRatio ?? e.stabilityRatio;
+}

@@ -73,19 +73,30 @@ export const SharpnessProbe = z.object({
   residual: FiniteNumber.min(0)
     .optional()
     .meta({ description: '‖Hu − θu‖/|θ| of the top Ritz pair (θ, u): how far λ_max is from converged.' }),
-  iterations: z
-    .int()
-    .min(1)
-    .optional()
-    .meta({ description: 'Subspace iterations this probe took (more than 1 while converging).' }),
+  iterations: z.int().min(1).optional().meta({
+    description:
+      'Rayleigh–Ritz rounds this probe took: the first on the products it has anyway, each further one adding the residuals of the extreme Ritz pairs.',
+  }),
 });
 export type SharpnessProbe = z.infer<typeof SharpnessProbe>;
+
+export const MinCurvatureProbe = z.object({
+  value: FiniteNumber.meta({
+    description:
+      "h_min: the smallest Ritz value of the probe's basis on its minibatch (the most negative curvature).",
+  }),
+  residual: FiniteNumber.min(0).optional().meta({
+    description: '‖Hu − h_min·u‖/|h_min| of its Ritz pair (h_min, u): how far it is from converged.',
+  }),
+});
+export type MinCurvatureProbe = z.infer<typeof MinCurvatureProbe>;
 
 export const Probe = z.object({
   eps: z.number().positive().meta({ description: 'Finite-difference step of the Hessian-vector products.' }),
   hvps: z.int().min(0).meta({ description: 'Hessian-vector products computed at this step.' }),
   lyapunov: LyapunovProbe.optional(),
   sharpness: SharpnessProbe.optional(),
+  minCurvature: MinCurvatureProbe.optional(),
   batchSharpness: FiniteNumber.optional().meta({
     description:
       "g^T H g / g^T g on the step's minibatch: the curvature along the step's own gradient (batch sharpness).",

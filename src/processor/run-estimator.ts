@@ -37,6 +37,8 @@ export interface RunEstimatorState {
   batchSharpness?: number[];
   /** Absent in snapshots written before probes reported their residual. */
   sharpnessResidual?: number[];
+  /** Absent in snapshots written before probes tracked h_min. */
+  minCurvature?: number[];
   sharpnessFromSubspace: number;
   samples: number;
   lastEta?: number;
@@ -65,6 +67,7 @@ export class RunEstimator {
   private sharpness: RollingMedian;
   private batchSharpness: RollingMedian;
   private sharpnessResidual: RollingMedian;
+  private minCurvature: RollingMedian;
   private sharpnessFromSubspace = 0;
   private samples = 0;
   private lastEta: number | undefined;
@@ -77,6 +80,7 @@ export class RunEstimator {
     this.sharpness = new RollingMedian(windowProbes);
     this.batchSharpness = new RollingMedian(windowProbes);
     this.sharpnessResidual = new RollingMedian(windowProbes);
+    this.minCurvature = new RollingMedian(windowProbes);
     // No Lyapunov subspace until the first probe says its size k.
     this.exponents = new BurstMeans(windowProbes, 0);
     this.curvatures = new BurstMeans(windowProbes, 0);
@@ -122,6 +126,7 @@ export class RunEstimator {
     if (probe.batchSharpness !== undefined && Number.isFinite(probe.batchSharpness)) {
       this.batchSharpness.push(probe.batchSharpness);
     }
+    if (probe.minCurvature !== undefined) this.minCurvature.push(probe.minCurvature.value);
     this.samples++;
     const continues = (lyapunov?.burst?.index ?? 0) > 0 && sharpness === undefined;
     return continues && probe.batchSharpness === undefined ? 'folded' : 'accepted';
@@ -134,13 +139,21 @@ export class RunEstimator {
     const window = Math.max(this.exponents.bursts, this.sharpness.size);
     const sharpness = this.sharpness.median ?? 0;
     const ratio = lr > 0 ? stabilityRatio(lr, sharpness) : 0;
+    // The stability side is judged on SGD's own edge, η·BS, when the probes measure the batch
+    // sharpness: λ_max of a minibatch may stand well past 2/η while the step is stable along the
+    // direction it takes (Andreyev & Beneventano, 2024; measured on `npm start`'s healthy runs
+    // with λ_max converged at every probe: η·λ_max 2.1 at the median, η·BS 0.9). Without the
+    // batch sharpness, on η·λ_max.
+    const batchMedian = this.batchSharpness.median;
+    const judged =
+      batchMedian !== undefined && lr > 0 ? lr * batchMedian : this.sharpness.size > 0 ? ratio : undefined;
     const fields: EstimateFields = {
       window,
       lyapunov,
       curvature,
       sharpness,
       stabilityRatio: ratio,
-      regime: this.regime(lyapunov, window, this.sharpness.size > 0 ? ratio : undefined, momentum),
+      regime: this.regime(lyapunov, window, judged, momentum),
       samples: this.samples,
       sharpnessSamples: this.sharpnessFromSubspace,
     };
@@ -164,6 +177,11 @@ export class RunEstimator {
     if (batchSharpness !== undefined) {
       fields.batchSharpness = batchSharpness;
       fields.batchStabilityRatio = lr * batchSharpness;
+    }
+    const minCurvature = this.minCurvature.median;
+    if (minCurvature !== undefined) {
+      fields.minCurvature = minCurvature;
+      if (lr > 0) fields.predictedCurvatureExponent = Math.log1p(lr * Math.max(0, -minCurvature));
     }
     if ((this.degenerate.mean ?? 0) > 0) fields.degenerate = true;
     return fields;
@@ -199,6 +217,7 @@ export class RunEstimator {
     if (this.lastEta !== undefined) state.lastEta = this.lastEta;
     if (this.batchSharpness.size > 0) state.batchSharpness = this.batchSharpness.values();
     if (this.sharpnessResidual.size > 0) state.sharpnessResidual = this.sharpnessResidual.values();
+    if (this.minCurvature.size > 0) state.minCurvature = this.minCurvature.values();
     return state;
   }
 
@@ -222,6 +241,7 @@ export class RunEstimator {
     e.sharpness = RollingMedian.fromValues(windowProbes, state.sharpness);
     e.batchSharpness = RollingMedian.fromValues(windowProbes, state.batchSharpness ?? []);
     e.sharpnessResidual = RollingMedian.fromValues(windowProbes, state.sharpnessResidual ?? []);
+    e.minCurvature = RollingMedian.fromValues(windowProbes, state.minCurvature ?? []);
     e.sharpnessFromSubspace = state.sharpnessFromSubspace;
     e.samples = state.samples;
     e.lastEta = state.lastEta;

@@ -10,6 +10,7 @@ import {
   BACKEND_NAMES,
   DATASET_NAMES,
   DEFAULT_EPS0,
+  DEFAULT_SHARPNESS_ITERATIONS,
   HVP_MODES,
   LOSS_NAMES,
   MODEL_NAMES,
@@ -56,6 +57,10 @@ export const TrainerConfig = z
     probeEvery: nonNegativeInt.default(10),
     kLyapunov: subspace.default(1),
     kSharpness: subspace.default(1),
+    /** Rayleigh–Ritz rounds of the sharpness per probe (tangent-probe.ts). */
+    sharpnessRounds: positiveInt.default(DEFAULT_SHARPNESS_ITERATIONS),
+    /** Track h_min beside λ_max. */
+    minCurvature: z.boolean().default(false),
     hvp: z.enum(HVP_MODES).default('forward'),
     eps0: positive.default(DEFAULT_EPS0),
     /** undefined: 4 × probeEvery (lyapunov-bursts.ts). */

@@ -25,3 +25,11 @@ export const HVP_MODES = ['forward', 'central'] as const;
 export type HvpMode = (typeof HVP_MODES)[number];
 
 export const DEFAULT_EPS0 = 1e-3;
+
+/**
+ * Rayleigh–Ritz rounds of the sharpness at every probe: the first from the products it has
+ * anyway, each further one a product per unconverged Ritz pair. 5 keep λ_max within 1 % of each
+ * probe's minibatch on the tests' models (test/unit/trainer/sharpness-every-probe.test.ts;
+ * `npm run bench -- --only tracking` measures each setting against dense Hessians).
+ */
+export const DEFAULT_SHARPNESS_ITERATIONS = 5;

@@ -31,12 +31,14 @@ export interface ProbeSettings {
   eps0: number;
   /** Also measure the batch sharpness gᵀHg/gᵀg along the step's gradient (one HVP); default true. */
   batchSharpness?: boolean;
-  /** Sharpness iterations of every probe on its own minibatch (default 1). */
+  /** Rayleigh–Ritz rounds of every probe on its own minibatch (default 5, see tangent-probe.ts). */
   sharpnessIterations?: number;
-  /** Sharpness iterations at the first probe and after a rate change of more than ×2 (default 1; 30 converges). */
+  /** Rounds at the first probe and after a rate change of more than ×2 (default 20). */
   convergeIterations?: number;
-  /** Top Ritz residual under which those iterations stop (default 1e-3). */
+  /** Ritz residuals, as a share of λ_max, under which those rounds stop (default 1e-3). */
   sharpnessTolerance?: number;
+  /** Track the most negative curvature h_min beside λ_max (a product per probe and round; default false). */
+  minCurvature?: boolean;
   /**
    * A Lyapunov burst starts every this many steps (default `every`); a multiple of `every`, so
    * that each burst starts on a probe.

@@ -1,18 +1,35 @@
-import { mulberry32, orthonormalizeColumns, symmetricEigen, type Matrix } from '../../dynamics/index.js';
+import {
+  MAX_EIGEN_ORDER,
+  mulberry32,
+  orthonormalizeColumns,
+  RitzBasis,
+  type RitzPair,
+} from '../../dynamics/index.js';
 import type { Probe } from '../../events/index.js';
 import type { tf } from '../tf.js';
-import { batchSharpness } from './batch-sharpness.js';
-import { topRitzResidual } from './ritz-residual.js';
+import { gradientCurvature, type GradientCurvature } from './batch-sharpness.js';
 import { hessianVectorProduct, hvpEpsilon, type HvpContext, type HvpMode } from './hvp.js';
 import { burstShapeProblem } from '../lyapunov-bursts.js';
+import { DEFAULT_SHARPNESS_ITERATIONS } from '../names.js';
 import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js';
 
 /**
- * Off (1) by default for now: converged first estimates are right, but the quasi-Newton
- * controller, which creeps up from the old first estimates, drives healthy demo runs to collapse
- * from them (docs/trainer.md). 30 is the value to use where no controller acts on the estimates.
+ * Sharpness iterations at the first probe and after a rate change of more than ×2: before the
+ * first update the estimate starts from random directions, and 20 Rayleigh–Ritz rounds converge
+ * it to the tolerance on the models of the tests (docs/trainer.md).
  */
-export const DEFAULT_CONVERGE_ITERATIONS = 1;
+export const DEFAULT_CONVERGE_ITERATIONS = 20;
+export { DEFAULT_SHARPNESS_ITERATIONS };
+
+/**
+ * A direction less than this share outside the probe's basis is left out of it: what it adds is
+ * small, and the float32 finite-difference error of its product (about u/ε₀ ≈ 6e-5 of ‖H‖, see
+ * hvp.ts) would grow by the inverse of this share once orthogonalised (RitzBasis).
+ */
+const PROBE_SPAN_TOLERANCE = 0.1;
+
+/** Residuals under this many times the products' measured error stop the rounds. */
+const NOISE_FLOOR_FACTOR = 2;
 export const DEFAULT_SHARPNESS_TOLERANCE = 1e-3;
 
 export interface TangentProbeOptions {
@@ -22,19 +39,25 @@ export interface TangentProbeOptions {
   hvp: HvpMode;
   eps0: number;
   /**
-   * Subspace iterations the sharpness may take at the first probe and after a rate change of
-   * more than ×2, stopping once the top Ritz residual is under `sharpnessTolerance` (default 1:
-   * no convergence; see DEFAULT_CONVERGE_ITERATIONS).
+   * Rayleigh–Ritz rounds the sharpness may take at the first probe and after a rate change of
+   * more than ×2, stopping once the residuals are under `sharpnessTolerance` (default
+   * DEFAULT_CONVERGE_ITERATIONS; 1: no convergence).
    */
   convergeIterations?: number;
   /**
-   * Subspace iterations of every other probe, on its own minibatch, stopping early under the
-   * tolerance (default 1: one product per vector). More track λ_max of each minibatch closer:
-   * `npm run bench -- --only tracking` measures the error against dense Hessians.
+   * Rayleigh–Ritz rounds of every other probe, on its own minibatch, stopping early under the
+   * tolerance (default DEFAULT_SHARPNESS_ITERATIONS; 1: only the products the probe has anyway).
    */
   sharpnessIterations?: number;
-  /** ‖Hu − θu‖/|θ| under which the sharpness subspace stops iterating (default 1e-3). */
+  /** ‖Hu − θu‖ under this share of |λ_max| stops the rounds (default 1e-3). */
   sharpnessTolerance?: number;
+  /**
+   * Also track the most negative curvature h_min with a warm-started vector u beside the
+   * sharpness subspace, its residual expanding the basis too (one product per probe and one per
+   * further round; default false, needs kSharpness > 0). The bottom of a minibatch's spectrum
+   * moves from batch to batch, so h_min needs about 20 rounds per probe to be right.
+   */
+  minCurvature?: boolean;
   /**
    * Consecutive steps the Lyapunov subspace is carried through from the start of a burst
    * (`measure` on probed steps, `propagate` between them), each with its own minibatch Jacobian
@@ -75,23 +98,20 @@ export interface MeasureOptions {
  * - Lyapunov subspace V (k_L): HV by finite differences, JV = V − ηHV, G = (JV)ᵀ(JV),
  *   R = VᵀHV, then V ← QR(JV).
  * - Batch sharpness: gᵀHg/gᵀg along the step's own gradient g (one HVP), see batch-sharpness.ts.
- * - Sharpness subspace W (k_S): warm-started subspace iteration on H + σI, W ← QR(HW + σW),
- *   reporting the unshifted Rayleigh matrix WᵀHW. Plain power iteration converges to the
- *   eigenvalue of largest |h|, which is the most negative one when |λ_min| > λ_max. The shift
- *   σ = max(0, −(smallest Ritz value this subspace has measured so far)) is ≤ |λ_min|, since
- *   every Rayleigh quotient is ≥ λ_min, and once a Ritz value near λ_min has been seen
- *   σ ≈ |λ_min| makes H + σI positive semidefinite, so its dominant eigenvalue is λ_max + σ:
- *   the iteration converges to λ_max (at the slower rate (λ₂ + σ)/(λ_max + σ)). If the
- *   iteration first heads for λ_min, its own Ritz value reveals it and sets σ. The Lyapunov
- *   subspace's Ritz values do not set σ: carried through every step of a burst, on
- *   finite-difference products that can cross ReLU kinks, one spurious very negative value
- *   would slow this iteration for the rest of the run (measured: σ = 0.85 against λ_max ≈ 1.2
- *   in the demo, and the sharpness read 0.26 while the batch sharpness read 1.6).
+ * - Sharpness subspace W (k_S) and the negative-curvature vector u: Rayleigh–Ritz over
+ *   span(W, u, g) on the probe's own minibatch, with the products HW, Hu and Hg (the batch
+ *   sharpness's, shared), then Lanczos/Davidson rounds that add the residuals of the top and
+ *   bottom Ritz pairs until they are under the tolerance or the probe's rounds are spent.
+ *   Reports the Rayleigh matrix of the new W (its top Ritz vectors: λ_max) with the top
+ *   residual, and the bottom Ritz value (h_min) with its own. Warm starts make this tracking:
+ *   one power iteration per probe, what the probe did before, reported a wᵀHw tuned to earlier
+ *   minibatches, a lower bound 12 % low at the median (docs/benchmarks.md, tracking). Rayleigh–
+ *   Ritz needs no shift: it picks the algebraically largest and smallest values directly.
  */
 export class TangentProbe {
   private lyapunov: Float64Array[];
   private sharpness: Float64Array[];
-  private shiftValue = 0;
+  private bottom: Float64Array | undefined;
   private lastLr: number | undefined;
 
   constructor(private readonly options: TangentProbeOptions) {
@@ -106,11 +126,11 @@ export class TangentProbe {
     const rng = mulberry32(options.seed);
     this.lyapunov = randomOrthonormal(params, kLyapunov, rng);
     this.sharpness = randomOrthonormal(params, kSharpness, rng);
-  }
-
-  /** The current sharpness shift σ. */
-  get shift(): number {
-    return this.shiftValue;
+    if (kSharpness > 0 && options.minCurvature === true && kSharpness < params) {
+      this.bottom = orthonormalizeColumns([...this.sharpness, ...randomOrthonormal(params, 1, rng)]).q[
+        kSharpness
+      ];
+    }
   }
 
   get lyapunovVectors(): readonly Float64Array[] {
@@ -127,20 +147,18 @@ export class TangentProbe {
   }
 
   /**
-   * One probe at θ on the step's minibatch: advances the sharpness subspace by one iteration
-   * (more when converging or when `sharpnessIterations` says so) and measures the batch
-   * sharpness. `lyapunovIndex`: this step's place in a Lyapunov burst (0 for its first step),
+   * One probe at θ on the step's minibatch: the batch sharpness, then λ_max (and h_min) by
+   * Rayleigh–Ritz with up to `sharpnessIterations` rounds (more when converging). `lyapunovIndex`: this step's place in a Lyapunov burst (0 for its first step),
    * when one is under way, and then the Lyapunov subspace is carried through this step too;
-   * null between bursts. `options.converge` sets this probe's sharpness iterations.
+   * null between bursts. `options.converge` sets this probe's rounds.
    */
   measure(ctx: ProbeContext, lyapunovIndex: number | null = 0, options: MeasureOptions = {}): Probe {
     const hvpContext = this.hvpContext(ctx);
     const products = productsOn(hvpContext);
     const probe: Probe = {
       eps: hvpEpsilon(this.options.eps0, ctx.thetaNorm, 1),
-      hvps: this.sharpness.length,
+      hvps: 0,
     };
-    let smallestRitz = Infinity;
 
     if (lyapunovIndex !== null) {
       const lyapunov = this.stepLyapunov(ctx, products, lyapunovIndex);
@@ -150,40 +168,13 @@ export class TangentProbe {
       }
     }
 
-    if (this.sharpness.length > 0) {
-      // Converge before the first update and after a large rate change; else sharpnessIterations.
-      const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
-      const most =
-        options.converge ??
-        (converge
-          ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS)
-          : (this.options.sharpnessIterations ?? 1));
-      const tolerance = this.options.sharpnessTolerance ?? DEFAULT_SHARPNESS_TOLERANCE;
-      for (let iterations = 1; ; iterations++) {
-        const w = this.sharpness;
-        const hw = products(w);
-        if (iterations > 1) probe.hvps += w.length;
-        const rayleigh = innerProducts(w, hw);
-        const finite = allFinite(hw);
-        const residual = finite ? topRitzResidual(w, hw, rayleigh) : undefined;
-        probe.sharpness = {
-          rayleigh,
-          ...(residual === undefined ? {} : { residual }),
-          ...(iterations > 1 ? { iterations } : {}),
-        };
-        if (!finite) break;
-        smallestRitz = Math.min(smallestRitz, smallestEigenvalue(rayleigh));
-        this.shiftValue = Math.max(this.shiftValue, -smallestRitz);
-        this.sharpness = orthonormalizeColumns(axpy(hw, -this.shiftValue, w)).q;
-        if (iterations >= most || (residual !== undefined && residual <= tolerance)) break;
-      }
+    const gradient = this.options.batchSharpness !== false ? gradientCurvature(hvpContext) : undefined;
+    if (gradient !== undefined) {
+      probe.hvps += 1;
+      if (gradient.value !== undefined) probe.batchSharpness = gradient.value;
     }
 
-    if (this.options.batchSharpness !== false) {
-      const value = batchSharpness(hvpContext);
-      probe.hvps += 1;
-      if (value !== undefined) probe.batchSharpness = value;
-    }
+    if (this.sharpness.length > 0) this.measureSharpness(ctx, products, probe, gradient, options);
     this.lastLr = ctx.lr;
     return probe;
   }
@@ -199,6 +190,104 @@ export class TangentProbe {
     const lyapunov = this.stepLyapunov(ctx, products, index);
     if (lyapunov !== undefined) probe.lyapunov = lyapunov;
     return probe;
+  }
+
+  /**
+   * Rayleigh–Ritz over every product this probe has on its minibatch: the sharpness subspace W,
+   * the negative-curvature vector u and the step's gradient g (its product is the batch
+   * sharpness's). The top Ritz value is at least max(wᵀHw, BS) and the bottom one at most uᵀHu.
+   * While the top (or bottom) Ritz pair's residual is above the tolerance, and the probe has
+   * iterations left, the basis grows by those residuals, one product each (Lanczos/Davidson
+   * steps); W and u become the Ritz vectors, warm starts for the next probe.
+   */
+  private measureSharpness(
+    ctx: ProbeContext,
+    products: Products,
+    probe: Probe,
+    gradient: GradientCurvature | undefined,
+    options: MeasureOptions,
+  ): void {
+    // Converge before the first update and after a large rate change; else sharpnessIterations.
+    const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
+    const most =
+      options.converge ??
+      (converge
+        ? (this.options.convergeIterations ?? DEFAULT_CONVERGE_ITERATIONS)
+        : (this.options.sharpnessIterations ?? DEFAULT_SHARPNESS_ITERATIONS));
+    const tolerance = this.options.sharpnessTolerance ?? DEFAULT_SHARPNESS_TOLERANCE;
+    const w = this.sharpness;
+    const k = w.length;
+    const hw = products(w);
+    probe.hvps += k;
+    if (!allFinite(hw)) {
+      // Reported as measured, non-finite entries and all: the processor counts it and moves on.
+      probe.sharpness = { rayleigh: innerProducts(w, hw) };
+      return;
+    }
+    // Room for W, u, g and a round's residuals beside them, however large k_S is.
+    const basis = new RitzBasis(Math.max(MAX_EIGEN_ORDER, 2 * k + 4), PROBE_SPAN_TOLERANCE);
+    w.forEach((column, c) => basis.add(column, hw[c] as Float64Array));
+    if (this.bottom !== undefined) {
+      const [hu] = products([this.bottom]);
+      probe.hvps += 1;
+      if (hu !== undefined) basis.add(this.bottom, hu);
+    }
+    if (gradient !== undefined) basis.add(gradient.g, gradient.hg);
+
+    let iterations = 1;
+    let pairs = this.extremePairs(basis, k);
+    for (;;) {
+      const scale = Math.abs(pairs.top[0]?.value ?? 0);
+      // A residual under the products' own error (the Rayleigh matrix's asymmetry) is noise:
+      // growing the basis by it chases the finite differences' error, not H.
+      const floor = Math.max(tolerance * scale, NOISE_FLOOR_FACTOR * basis.asymmetry);
+      const pending = [...pairs.top, ...(pairs.bottom === undefined ? [] : [pairs.bottom])].filter(
+        (pair) => !(pair.residualNorm <= floor),
+      );
+      if (pending.length === 0 || iterations >= most || !(scale > 0)) break;
+      if (basis.size + pending.length > basis.capacity) {
+        basis.restart([...pairs.top, ...(pairs.bottom === undefined ? [] : [pairs.bottom])]);
+      }
+      const directions = pending.map(
+        (pair) => axpy([pair.product], pair.value, [pair.vector])[0] as Float64Array,
+      );
+      const hd = products(directions);
+      probe.hvps += directions.length;
+      const grew = directions.map((d, i) => basis.add(d, hd[i] as Float64Array)).some(Boolean);
+      iterations++;
+      if (!grew) break;
+      pairs = this.extremePairs(basis, k);
+    }
+
+    const top = pairs.top;
+    const theta = top[0]?.value ?? 0;
+    this.sharpness = top.map((pair) => pair.vector);
+    probe.sharpness = {
+      rayleigh: innerProducts(
+        top.map((pair) => pair.vector),
+        top.map((pair) => pair.product),
+      ),
+      ...(theta !== 0 && Number.isFinite(theta)
+        ? { residual: (top[0]?.residualNorm ?? 0) / Math.abs(theta) }
+        : {}),
+      ...(iterations > 1 ? { iterations } : {}),
+    };
+    const bottom = pairs.bottom;
+    if (bottom !== undefined) {
+      this.bottom = bottom.vector;
+      probe.minCurvature = {
+        value: bottom.value,
+        ...(bottom.value !== 0 ? { residual: bottom.residualNorm / Math.abs(bottom.value) } : {}),
+      };
+    }
+  }
+
+  /** The top k Ritz pairs, and the bottom one when u is tracked and the basis has room for it. */
+  private extremePairs(basis: RitzBasis, k: number): { top: RitzPair[]; bottom?: RitzPair } {
+    const tracked = this.bottom !== undefined && basis.size > k;
+    const ranks = Array.from({ length: k }, (_, i) => i);
+    const pairs = basis.ritz(tracked ? [...ranks, -1] : ranks);
+    return tracked ? { top: pairs.slice(0, k), bottom: pairs[k] as RitzPair } : { top: pairs };
   }
 
   private hvpContext(ctx: ProbeContext): HvpContext {
@@ -236,8 +325,4 @@ type Products = (columns: readonly Float64Array[]) => Float64Array[];
 
 function productsOn(ctx: HvpContext): Products {
   return (columns) => columns.map((v) => hessianVectorProduct(ctx, v).hv);
-}
-
-function smallestEigenvalue(m: Matrix): number {
-  return symmetricEigen(m).values.at(-1) ?? Infinity;
 }

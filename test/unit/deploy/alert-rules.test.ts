@@ -104,8 +104,8 @@ describe('deploy/prometheus > alert rules', () => {
     assert.deepEqual(counterparts.sort(), ['LyapStabilityRatioAboveTwo', 'LyapTrainingDiverged']);
     assert.equal(
       byName.get('LyapStabilityRatioAboveTwo'),
-      `${METRIC.stabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio}`,
-      'the regime unstable is η·λ_max above unstableRatio',
+      `${METRIC.batchStabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} or (${METRIC.stabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} unless ${METRIC.batchStabilityRatio})`,
+      'the regime unstable is η·BS above unstableRatio, η·λ_max without the batch sharpness',
     );
     assert.match(byName.get('LyapTrainingDiverged') ?? '', /lyap_regime\{regime="diverged"\} == 1/);
   });

@@ -65,6 +65,7 @@ describe('trainer > probe', () => {
     assert.ok(rel(curvature(last), -0.3) < 1e-3, `curvature ${curvature(last)}`);
     assert.ok(rel(exponent(last), Math.log(1 + lr * 0.3)) < 1e-3, `exponent ${exponent(last)}`);
     assert.equal(last?.hvps, 3, 'one product per tangent vector, one along the gradient');
+    assert.equal(last?.minCurvature, undefined, 'h_min only when asked');
   });
 
   it('tracks λ_max, not the larger |λ_min|, when a negative eigenvalue dominates in magnitude', async () => {
@@ -95,6 +96,22 @@ describe('trainer > probe', () => {
     assert.ok(rel(values[0]!, 3) < 1e-3 && rel(values[1]!, 2.5) < 1e-3, `ritz ${values.join(', ')}`);
   });
 
+  it('recovers the top eight eigenvalues with the largest sharpness subspace', async () => {
+    const spectrum = Array.from({ length: 16 }, (_, i) => 8 - i * 0.6);
+    const all = await probes({
+      model: createQuadratic({ spectrum, seed: 4 }),
+      dataset: noData(),
+      lr: 0.05,
+      steps: 60,
+      batchSize: 1,
+      probe: { kLyapunov: 0, kSharpness: 8 },
+    });
+    const values = ritz(all.at(-1)?.sharpness?.rayleigh);
+    for (const [i, h] of spectrum.slice(0, 8).entries()) {
+      assert.ok(rel(values[i]!, h) < 1e-3, `ritz ${values.join(', ')}`);
+    }
+  });
+
   it('recovers λ_max and λ_min of XᵀX/n on full-batch least squares, and log|1 − η·λ_min|', async () => {
     const dataset = leastSquares({ samples: 64, dim: 8, noise: 0.1, seed: 6 });
     const spectrum = eigenvalues(leastSquaresHessian(dataset, allIndices(64)));
@@ -114,29 +131,60 @@ describe('trainer > probe', () => {
     assert.ok(rel(exponent(last), Math.log(1 - lr * min)) < 1e-3, `exponent ${exponent(last)}`);
   });
 
-  it('takes sharpnessIterations products per probe on its own minibatch, fewer once the residual is under tolerance', async () => {
-    const spectrum = [4, 2, 1, 0.5, -0.3];
-    const fixed = await probes({
-      model: createQuadratic({ spectrum, seed: 5 }),
-      dataset: noData(),
-      lr: 0.1,
-      steps: 5,
-      batchSize: 1,
-      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 0 },
-    });
-    assert.equal(fixed.at(-1)?.hvps, 5, 'four for the sharpness, one for the batch sharpness');
-    assert.equal(fixed.at(-1)?.sharpness?.iterations, 4);
-    const early = await probes({
-      model: createQuadratic({ spectrum, seed: 5 }),
-      dataset: noData(),
-      lr: 0.1,
-      steps: 5,
-      batchSize: 1,
-      probe: { kLyapunov: 0, sharpnessIterations: 4, sharpnessTolerance: 1e-2, convergeIterations: 30 },
-    });
-    // Converged at the first probe (a fixed quadratic): later probes stop after one product.
-    assert.equal(early.at(-1)?.hvps, 2);
+  it('takes sharpnessIterations rounds per probe on its own minibatch, fewer once the residuals are under tolerance', async () => {
+    // Twelve dimensions, so that four rounds from a random start do not exhaust the space.
+    const spectrum = [4, 3, 2, 1.5, 1, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05, -0.3];
+    const run = (probe: Partial<ProbeSettings>, steps: number) =>
+      probes({
+        model: createQuadratic({ spectrum, seed: 5 }),
+        dataset: noData(),
+        lr: 0.1,
+        steps,
+        batchSize: 1,
+        probe,
+      });
+    // The first probe, with four rounds to converge in and no tolerance.
+    const first = { kLyapunov: 0, convergeIterations: 4, sharpnessTolerance: 0 };
+    const [topOnly] = await run({ ...first, minCurvature: false }, 1);
+    assert.equal(topOnly?.hvps, 5, 'one for w, one for the batch sharpness, one per further round');
+    assert.equal(topOnly?.sharpness?.iterations, 4);
+    const [both] = await run({ ...first, minCurvature: true }, 1);
+    assert.equal(both?.hvps, 9, 'w, u and g, then two residuals (top and bottom) per further round');
+    const early = await run(
+      {
+        kLyapunov: 0,
+        sharpnessIterations: 4,
+        sharpnessTolerance: 1e-2,
+        convergeIterations: 30,
+        minCurvature: true,
+      },
+      5,
+    );
+    // Converged at the first probe (a fixed quadratic): later probes stop after the first round.
+    assert.equal(early.at(-1)?.hvps, 3);
+    assert.equal(early.at(-1)?.sharpness?.iterations, undefined);
     assert.ok(rel(top(early.at(-1)), 4) < 1e-3);
+    // |θ − h| ≤ ‖r‖ ≤ 1e-2·λ_max for the bottom Ritz pair too.
+    assert.ok(Math.abs((early.at(-1)?.minCurvature?.value ?? Number.NaN) + 0.3) <= 0.04);
+  });
+
+  it('tracks h_min beside λ_max when asked, with one product more per probe', async () => {
+    const all = await probes({
+      model: createQuadratic({ spectrum: [4, 2, 1, 0.5, -0.3, -0.1], seed: 5 }),
+      dataset: noData(),
+      lr: 0.1,
+      steps: 100,
+      batchSize: 1,
+      probe: { kLyapunov: 0, minCurvature: true },
+    });
+    const last = all.at(-1);
+    assert.ok(
+      rel(last?.minCurvature?.value ?? Number.NaN, -0.3) < 1e-3,
+      `h_min ${last?.minCurvature?.value}`,
+    );
+    assert.ok((last?.minCurvature?.residual ?? 1) < 1e-2, `residual ${last?.minCurvature?.residual}`);
+    assert.ok(rel(top(last), 4) < 1e-3);
+    assert.equal(last?.hvps, 3, 'w, u and the gradient; converged, so no further round');
   });
 
   it('central differences give the same estimates on the quadratic', async () => {

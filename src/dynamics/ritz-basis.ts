@@ -1,0 +1,172 @@
+// Rayleigh–Ritz on a growing orthonormal basis whose Hessian products are known: the sharpness
+// probe's extreme eigenvalues from every product it has on one minibatch.
+import { MAX_EIGEN_ORDER, symmetricEigen } from './symmetric-eigen.js';
+import type { Matrix } from './matrix-type.js';
+
+/** The largest basis: Jacobi on its Rayleigh matrix stays cheap, and n×24 columns fit memory. */
+export const MAX_RITZ_BASIS = 24;
+
+/** A column whose remaining norm after orthogonalisation is under this share of its own lies in the span. */
+export const SPAN_TOLERANCE = 1e-8;
+
+export interface RitzPair {
+  /** The Ritz value θ = yᵀ(QᵀHQ)y. */
+  readonly value: number;
+  /** u = Qy, a unit vector. */
+  readonly vector: Float64Array;
+  /** Hu = (HQ)y, from the products already computed. */
+  readonly product: Float64Array;
+  /** ‖Hu − θu‖: θ lies within this distance of an eigenvalue of H. */
+  readonly residualNorm: number;
+}
+
+/**
+ * An orthonormal basis Q (float64 columns of length n) with the products HQ of a symmetric H,
+ * grown one column at a time. Adding x with its product Hx orthogonalises x against Q (modified
+ * Gram–Schmidt, twice) and applies the same combination to Hx, so H of the new column costs no
+ * product: H is linear. The Ritz pairs of QᵀHQ are then the best estimates of H's extreme
+ * eigenpairs that these products allow (Rayleigh–Ritz; Parlett, "The Symmetric Eigenvalue
+ * Problem", ch. 11), and expanding the basis by a Ritz pair's residual Hu − θu is a
+ * Lanczos/Davidson step. At most `capacity` columns (default 8, at most 24); `restart`
+ * collapses the basis to chosen Ritz pairs (a thick restart) to make room.
+ */
+export class RitzBasis {
+  private readonly columns: Float64Array[] = [];
+  private readonly products: Float64Array[] = [];
+  private lastAsymmetry = 0;
+
+  /**
+   * `spanTolerance`: a column whose remaining norm after orthogonalisation is at most this share
+   * of its own is not added. With measured products, whose error is a share δ of ‖H‖, a column
+   * that is a share ρ outside the span gets a product error of δ/ρ: noisy products need ρ well
+   * above δ.
+   */
+  constructor(
+    readonly capacity: number = MAX_EIGEN_ORDER,
+    readonly spanTolerance: number = SPAN_TOLERANCE,
+  ) {
+    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= MAX_RITZ_BASIS)) {
+      throw new RangeError(`RitzBasis: capacity ${capacity} outside 1…${MAX_RITZ_BASIS}`);
+    }
+  }
+
+  get size(): number {
+    return this.columns.length;
+  }
+
+  /**
+   * Adds x, whose product is hx: false (and nothing added) when x or hx is not finite, when x
+   * lies in the span of the basis, or when the basis is full.
+   */
+  add(x: Float64Array, hx: Float64Array): boolean {
+    if (this.columns.length >= this.capacity) return false;
+    const n = this.columns[0]?.length ?? x.length;
+    if (x.length !== n || hx.length !== n) {
+      throw new RangeError(`RitzBasis: a column of length ${x.length} (product ${hx.length}), not ${n}`);
+    }
+    const u = x.slice();
+    const hu = hx.slice();
+    const original = norm(u);
+    if (!(original > 0) || !Number.isFinite(original) || !finite(hu)) return false;
+    for (let pass = 0; pass < 2; pass++) {
+      this.columns.forEach((q, j) => {
+        const c = dot(q, u);
+        const hq = this.products[j] as Float64Array;
+        for (let i = 0; i < n; i++) {
+          u[i] = (u[i] as number) - c * (q[i] as number);
+          hu[i] = (hu[i] as number) - c * (hq[i] as number);
+        }
+      });
+    }
+    const remaining = norm(u);
+    if (!(remaining > this.spanTolerance * original)) return false;
+    for (let i = 0; i < n; i++) {
+      u[i] = (u[i] as number) / remaining;
+      hu[i] = (hu[i] as number) / remaining;
+    }
+    this.columns.push(u);
+    this.products.push(hu);
+    return true;
+  }
+
+  /**
+   * QᵀHQ, symmetrised (measured products are symmetric only up to noise), and the Frobenius norm
+   * of its antisymmetric part, (QᵀHQ − (QᵀHQ)ᵀ)/2: zero for exact products of a symmetric H,
+   * else a measure of the products' own error in the basis, in the units of a residual norm.
+   */
+  rayleigh(): { matrix: Matrix; asymmetry: number } {
+    const m = this.columns.length;
+    const matrix: number[][] = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+    let asymmetry = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = i; j < m; j++) {
+        const a = dot(this.columns[i] as Float64Array, this.products[j] as Float64Array);
+        const b = dot(this.columns[j] as Float64Array, this.products[i] as Float64Array);
+        (matrix[i] as number[])[j] = (a + b) / 2;
+        (matrix[j] as number[])[i] = (a + b) / 2;
+        asymmetry += i === j ? 0 : 2 * ((a - b) / 2) ** 2;
+      }
+    }
+    return { matrix, asymmetry: Math.sqrt(asymmetry) };
+  }
+
+  /** The asymmetry of the Rayleigh matrix at the last `ritz` call (see `rayleigh`). */
+  get asymmetry(): number {
+    return this.lastAsymmetry;
+  }
+
+  /**
+   * The Ritz pairs at the given ranks (0: the largest value; −1: the smallest; each counted
+   * once), in the order asked. Empty when the basis is empty.
+   */
+  ritz(ranks: readonly number[]): RitzPair[] {
+    const m = this.columns.length;
+    if (m === 0) return [];
+    const { matrix, asymmetry } = this.rayleigh();
+    this.lastAsymmetry = asymmetry;
+    const { values, vectors } = symmetricEigen(matrix, MAX_RITZ_BASIS);
+    const chosen = [...new Set(ranks.map((r) => (r < 0 ? m + r : r)).filter((r) => r >= 0 && r < m))];
+    return chosen.map((r) => {
+      const y = vectors.map((row) => row[r] ?? 0);
+      const vector = combine(this.columns, y);
+      const product = combine(this.products, y);
+      const value = values[r] as number;
+      let residual = 0;
+      for (let i = 0; i < vector.length; i++)
+        residual += ((product[i] as number) - value * (vector[i] as number)) ** 2;
+      return { value, vector, product, residualNorm: Math.sqrt(residual) };
+    });
+  }
+
+  /** Empties the basis and adds the pairs' vectors back with their products (no product computed). */
+  restart(pairs: readonly RitzPair[]): void {
+    this.columns.length = 0;
+    this.products.length = 0;
+    for (const pair of pairs) this.add(pair.vector, pair.product);
+  }
+}
+
+function combine(columns: readonly Float64Array[], y: readonly number[]): Float64Array {
+  const out = new Float64Array(columns[0]?.length ?? 0);
+  columns.forEach((c, j) => {
+    const s = y[j] ?? 0;
+    if (s === 0) return;
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + s * (c[i] as number);
+  });
+  return out;
+}
+
+function dot(x: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += (x[i] as number) * (y[i] as number);
+  return s;
+}
+
+function norm(x: Float64Array): number {
+  return Math.sqrt(dot(x, x));
+}
+
+function finite(x: Float64Array): boolean {
+  for (const v of x) if (!Number.isFinite(v)) return false;
+  return true;
+}
