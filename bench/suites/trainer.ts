@@ -20,6 +20,10 @@ interface Measured {
   medianProbeMs: number | undefined;
   /** All probe time (probes and Lyapunov burst steps) over the steps. */
   probeMsPerStep: number;
+  /** Products per step: every probe's and burst step's `hvps` over the steps. */
+  productsPerStep: number;
+  /** Median products of the probes that measured the sharpness. */
+  medianSharpnessProbeProducts: number;
 }
 
 const median = (xs: number[]): number => {
@@ -66,6 +70,10 @@ async function measure(
     medianStepMs: median(gradients.map((g) => g.stepMs ?? Number.NaN)),
     medianProbeMs: probes.length === 0 ? undefined : median(probes),
     probeMsPerStep: probes.reduce((a, b) => a + b, 0) / steps,
+    productsPerStep: gradients.reduce((a, g) => a + (g.probe?.hvps ?? 0), 0) / steps,
+    medianSharpnessProbeProducts: median(
+      gradients.flatMap((g) => (g.probe?.sharpness === undefined ? [] : [g.probe.hvps])),
+    ),
   };
 }
 
@@ -124,6 +132,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       'predicted 1 + probe ms/step': every === 0 ? 1 : round(1 + probeMsPerStep / unprobedStep, 3),
       'stepMs (median)': round(median(ms.map((m) => m.medianStepMs))),
       'probeMs (median)': every === 0 ? '-' : round(probeMs),
+      'products/step': every === 0 ? 0 : round(median(ms.map((m) => m.productsPerStep)), 3),
     };
   });
   const backendSteps = Math.max(10, Math.round(params.steps / 4));
@@ -142,6 +151,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       'predicted 1 + probe ms/step': '-',
       'stepMs (median)': round(m.medianStepMs),
       'probeMs (median)': '-',
+      'products/step': '-',
     });
   }
   const warmupMs = median((runs.get(10) ?? []).map((m) => m.warmupMs));
@@ -165,7 +175,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       `"vs off, steady": the same without the first probe's convergence of the sharpness (${round(warmupMs)} ms once per run, ` +
         `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
       `probe (k_L = k_S = 1, batch sharpness, forward, Lyapunov bursts of lyapunovBursts(every)): median ${round(probeCost)} unprobed steps at every 1; ` +
-        'a probe takes 2 products (sharpness, batch sharpness) plus 1 when a burst is under way, a burst step between probes 1',
+        `a probe takes the sharpness's and the batch sharpness's products, one per further Rayleigh–Ritz round, plus 1 when a burst is under way (median ${round(median((runs.get(10) ?? []).map((m) => m.medianSharpnessProbeProducts)))} at every 10); a burst step between probes 1`,
       `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,
     ],
   };

@@ -32,6 +32,8 @@ export const ControllerConfig = z
     ceilingRelaxSteps: z.number().positive().default(2000),
     horizonSteps: z.int().positive().optional(),
     maxLogStep: z.number().positive().default(Math.LN2),
+    /** Share of the way in log η a raise goes (at least deadbandLog); cuts go all the way. */
+    raiseGain: z.number().gt(0).max(1).default(0.5),
     lrMin: z.number().positive().default(1e-6),
     lrMax: z.number().positive().default(10),
     cooldownSteps: z.int().nonnegative().default(20),

@@ -1,3 +1,4 @@
+import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
 import { judgedStabilityRatio, type EstimateEvent, type LrCommandReason } from '../events/index.js';
 import type { ControllerConfig } from './config.js';
 import { LossGuard } from './loss-guard.js';
@@ -78,9 +79,18 @@ export class RunControl {
     let goal = target.lr * this.horizon(estimate.step);
     if (goal > current) {
       if (this.guard.judging) return { kind: 'none', why: 'judging-raise' };
-      goal = Math.max(current, Math.min(goal, this.guard.ceiling(estimate.step)));
+      // Never raise past the edge the regimes judge (η·BS of the window, which holds the sharp
+      // minibatches the fresh mean may not yet), and go `raiseGain` of the way in log η (below):
+      // after a raise the batch sharpness jumps before it settles, and full raises overshot
+      // η·BS past 2 in `npm start` (two critical alerts per run; none with half raises).
+      const edge = DEFAULT_REGIME_THRESHOLDS.edgeRatio * (1 + (estimate.momentum ?? 0));
+      const bs = estimate.batchSharpness;
+      const edgeCap = bs !== undefined && bs > 0 ? edge / bs : Infinity;
+      goal = Math.max(current, Math.min(goal, edgeCap, this.guard.ceiling(estimate.step)));
     }
-    const logStep = Math.max(-c.maxLogStep, Math.min(c.maxLogStep, Math.log(goal / current)));
+    const full = Math.log(goal / current);
+    const damped = full > 0 ? Math.max(c.raiseGain * full, Math.min(full, c.deadbandLog)) : full;
+    const logStep = Math.max(-c.maxLogStep, Math.min(c.maxLogStep, damped));
     const lr = this.clamp(current * Math.exp(logStep));
     // Not on noise: a change smaller than the target's own standard error waits for more probes.
     const deadband = Math.max(c.deadbandLog, target.logError);

@@ -72,6 +72,29 @@ describe('controller > rules', () => {
     assert.ok(Math.abs(Math.log(lr / fixed)) <= 0.05 / 0.4 + 1e-9, `lr ${lr}, fixed point ${fixed}`);
   });
 
+  it('edge: raises half the way in log eta, never past the edge eta·BS = 1.8 the regimes judge', () => {
+    const rc = control({ rule: 'edge', targetRatio: 1.5, cooldownSteps: 0, maxLogStep: 10, guard: false });
+    // Fresh probes ask for 1.5/4 = 0.375 from 0.1: half the way in log eta is sqrt(0.1·0.375).
+    const half = commands(drive(rc, 3, 0.1, () => ({})).decisions)[0];
+    assert.ok(half !== undefined && Math.abs(half.lr - Math.sqrt(0.1 * 0.375)) < 1e-12, `${half?.lr}`);
+    // The window's batch sharpness (sharp minibatches the fresh mean has not seen) caps the raise
+    // at 1.8/BS = 0.15 before the halving: sqrt(0.1·0.15).
+    const capped = control({
+      rule: 'edge',
+      targetRatio: 1.5,
+      cooldownSteps: 0,
+      maxLogStep: 10,
+      guard: false,
+    });
+    const c = commands(drive(capped, 3, 0.1, () => ({ batchSharpness: 12 })).decisions)[0];
+    assert.ok(c !== undefined && Math.abs(c.lr - Math.sqrt(0.1 * 0.15)) < 1e-12, `${c?.lr}`);
+    // Cuts go all the way: from 1 to 0.375 at once.
+    const cut = commands(
+      drive(control({ rule: 'edge', targetRatio: 1.5, maxLogStep: 10 }), 3, 1, () => ({})).decisions,
+    )[0];
+    assert.ok(cut !== undefined && Math.abs(cut.lr - 0.375) < 1e-12, `${cut?.lr}`);
+  });
+
   it('edge: with momentum mu it keeps the effective step eta/(1 - mu) at r*/BS', () => {
     const { lr } = drive(control({ rule: 'edge', targetRatio: 1 }), 400, 0.1, () => ({ momentum: 0.5 }));
     assert.ok(Math.abs(lr - 0.5 / 4) / (0.5 / 4) < 0.06, `lr ${lr}`);
@@ -86,6 +109,7 @@ describe('controller > rules', () => {
       maxLogStep: 10,
       deadbandLog: 0,
       guard: false,
+      raiseGain: 1,
     });
     // Three probes at lr 0.1 with BS 4, then the command applies; at the new rate BS reads 1.
     const first = drive(rc, 3, 0.1, () => ({}));

@@ -50,7 +50,8 @@ describe('controller > RunControl (quasi-newton)', () => {
   });
 
   it('reaches 1/lambda_max when the trainer applies each command, and then holds', () => {
-    const rc = control({ cooldownSteps: 10 });
+    // Full raises: the count checks the ×2 limit (half raises are tested in rules.test.ts).
+    const rc = control({ cooldownSteps: 10, raiseGain: 1 });
     let lr = 0.001;
     let commands = 0;
     for (let step = 0; step < 400; step++) {
@@ -65,10 +66,10 @@ describe('controller > RunControl (quasi-newton)', () => {
   });
 
   it('scales the target by alpha and clamps to [lrMin, lrMax]', () => {
-    const half = control({ alpha: 0.5, maxLogStep: 10 });
+    const half = control({ alpha: 0.5, maxLogStep: 10, raiseGain: 1 });
     const [d] = firstCommand(half, 0, (s) => estimate(s));
     assert.ok(d.kind === 'command' && Math.abs(d.lr - 0.05) < 1e-15);
-    const capped = control({ maxLogStep: 10, lrMax: 0.03 });
+    const capped = control({ maxLogStep: 10, lrMax: 0.03, raiseGain: 1 });
     const [c] = firstCommand(capped, 0, (s) => estimate(s));
     assert.ok(c.kind === 'command' && c.lr === 0.03);
   });
