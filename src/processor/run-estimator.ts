@@ -14,7 +14,12 @@ import {
   type Regime,
   type RegimeThresholds,
 } from '../dynamics/index.js';
-import { countsTowardExponent, type EstimateEvent, type Probe } from '../events/index.js';
+import {
+  countsTowardExponent,
+  judgedStabilityRatio,
+  type EstimateEvent,
+  type Probe,
+} from '../events/index.js';
 
 export type EstimateFields = Omit<EstimateEvent, 'v' | 'type' | 'runId' | 'ts' | 'step' | 'lr'>;
 
@@ -145,8 +150,11 @@ export class RunEstimator {
     // with λ_max converged at every probe: η·λ_max 2.1 at the median, η·BS 0.9). Without the
     // batch sharpness, on η·λ_max.
     const batchMedian = this.batchSharpness.median;
+    const batchRatio = batchMedian !== undefined && lr > 0 ? lr * batchMedian : undefined;
     const judged =
-      batchMedian !== undefined && lr > 0 ? lr * batchMedian : this.sharpness.size > 0 ? ratio : undefined;
+      batchRatio !== undefined || this.sharpness.size > 0
+        ? judgedStabilityRatio({ stabilityRatio: ratio, batchStabilityRatio: batchRatio })
+        : undefined;
     const fields: EstimateFields = {
       window,
       lyapunov,
