@@ -6,6 +6,9 @@ import type { Matrix } from './matrix-type.js';
 /** The largest basis: Jacobi on its Rayleigh matrix stays cheap, and n×24 columns fit memory. */
 export const MAX_RITZ_BASIS = 24;
 
+/** A Gram–Schmidt pass that leaves less than this share of the column's norm is repeated once. */
+const REORTHOGONALIZE_BELOW = Math.SQRT1_2;
+
 /** A column whose remaining norm after orthogonalisation is under this share of its own lies in the span. */
 export const SPAN_TOLERANCE = 1e-8;
 
@@ -70,17 +73,24 @@ export class RitzBasis {
     const hu = hx.slice();
     const original = norm(u);
     if (!(original > 0) || !Number.isFinite(original) || !finite(hu)) return false;
+    // Modified Gram–Schmidt, and a second pass only when the first cancelled most of the column
+    // (the Kahan–Parlett "twice is enough" test): a residual direction is nearly orthogonal
+    // to the basis already, and each pass costs 3 sweeps over n per column.
+    let remaining = original;
     for (let pass = 0; pass < 2; pass++) {
-      this.columns.forEach((q, j) => {
-        const c = dot(q, u);
+      const before = remaining;
+      for (let j = 0; j < this.columns.length; j++) {
+        const q = this.columns[j] as Float64Array;
         const hq = this.products[j] as Float64Array;
+        const c = dot(q, u);
         for (let i = 0; i < n; i++) {
           u[i] = (u[i] as number) - c * (q[i] as number);
           hu[i] = (hu[i] as number) - c * (hq[i] as number);
         }
-      });
+      }
+      remaining = norm(u);
+      if (remaining > REORTHOGONALIZE_BELOW * before) break;
     }
-    const remaining = norm(u);
     if (!(remaining > this.spanTolerance * original)) return false;
     for (let i = 0; i < n; i++) {
       u[i] = (u[i] as number) / remaining;
