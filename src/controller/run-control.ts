@@ -94,7 +94,7 @@ export class RunControl {
     const lr = this.clamp(current * Math.exp(logStep));
     // Not on noise: a change smaller than the target's own standard error waits for more probes.
     const deadband = Math.max(c.deadbandLog, target.logError);
-    if (Math.abs(Math.log(goal / current)) < deadband || Math.abs(Math.log(lr / current)) < c.deadbandLog)
+    if (Math.abs(full) < deadband || Math.abs(Math.log(lr / current)) < c.deadbandLog)
       return { kind: 'none', why: 'within-deadband' };
     if (lr > current) this.guard.raised(estimate.step, current, lr);
     return this.command(estimate.step, lr, current, c.rule, target.curvature);

@@ -1,5 +1,6 @@
 // Rayleigh–Ritz on a growing orthonormal basis whose Hessian products are known: the sharpness
 // probe's extreme eigenvalues from every product it has on one minibatch.
+import { dot, norm } from './matrix.js';
 import { MAX_EIGEN_ORDER, symmetricEigen } from './symmetric-eigen.js';
 import type { Matrix } from './matrix-type.js';
 
@@ -26,7 +27,7 @@ export interface RitzPair {
 /**
  * An orthonormal basis Q (float64 columns of length n) with the products HQ of a symmetric H,
  * grown one column at a time. Adding x with its product Hx orthogonalises x against Q (modified
- * Gram–Schmidt, twice) and applies the same combination to Hx, so H of the new column costs no
+ * Gram–Schmidt, a second pass when the first cancelled most of x) and applies the same combination to Hx, so H of the new column costs no
  * product: H is linear. The Ritz pairs of QᵀHQ are then the best estimates of H's extreme
  * eigenpairs that these products allow (Rayleigh–Ritz; Parlett, "The Symmetric Eigenvalue
  * Problem", ch. 11), and expanding the basis by a Ritz pair's residual Hu − θu is a
@@ -36,7 +37,6 @@ export interface RitzPair {
 export class RitzBasis {
   private readonly columns: Float64Array[] = [];
   private readonly products: Float64Array[] = [];
-  private lastAsymmetry = 0;
   /** raw[i][j] = q_iᵀ(Hq_j), kept as columns are added. */
   private readonly raw: number[][] = [];
 
@@ -107,30 +107,31 @@ export class RitzBasis {
     return true;
   }
 
-  /**
-   * QᵀHQ, symmetrised (measured products are symmetric only up to noise), and the Frobenius norm
-   * of its antisymmetric part, (QᵀHQ − (QᵀHQ)ᵀ)/2: zero for exact products of a symmetric H,
-   * else a measure of the products' own error in the basis, in the units of a residual norm.
-   */
-  rayleigh(): { matrix: Matrix; asymmetry: number } {
+  /** QᵀHQ, symmetrised: measured products are symmetric only up to noise. */
+  private rayleigh(): Matrix {
     const m = this.columns.length;
-    const matrix: number[][] = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-    let asymmetry = 0;
-    for (let i = 0; i < m; i++) {
-      for (let j = i; j < m; j++) {
-        const a = (this.raw[i] as number[])[j] as number;
-        const b = (this.raw[j] as number[])[i] as number;
-        (matrix[i] as number[])[j] = (a + b) / 2;
-        (matrix[j] as number[])[i] = (a + b) / 2;
-        asymmetry += i === j ? 0 : 2 * ((a - b) / 2) ** 2;
-      }
-    }
-    return { matrix, asymmetry: Math.sqrt(asymmetry) };
+    return Array.from({ length: m }, (_, i) =>
+      Array.from({ length: m }, (_, j) => (this.measured(i, j) + this.measured(j, i)) / 2),
+    );
   }
 
-  /** The asymmetry of the Rayleigh matrix at the last `ritz` call (see `rayleigh`). */
+  /**
+   * The Frobenius norm of the measured QᵀHQ's antisymmetric part, (QᵀHQ − (QᵀHQ)ᵀ)/2: zero for
+   * exact products of a symmetric H, else a measure of the products' own error in the basis,
+   * in the units of a residual norm.
+   */
   get asymmetry(): number {
-    return this.lastAsymmetry;
+    let sum = 0;
+    for (let i = 0; i < this.columns.length; i++) {
+      for (let j = i + 1; j < this.columns.length; j++)
+        sum += 2 * ((this.measured(i, j) - this.measured(j, i)) / 2) ** 2;
+    }
+    return Math.sqrt(sum);
+  }
+
+  /** q_iᵀ(Hq_j) as measured. */
+  private measured(i: number, j: number): number {
+    return (this.raw[i] as number[])[j] as number;
   }
 
   /**
@@ -140,9 +141,7 @@ export class RitzBasis {
   ritz(ranks: readonly number[]): RitzPair[] {
     const m = this.columns.length;
     if (m === 0) return [];
-    const { matrix, asymmetry } = this.rayleigh();
-    this.lastAsymmetry = asymmetry;
-    const { values, vectors } = symmetricEigen(matrix, MAX_RITZ_BASIS);
+    const { values, vectors } = symmetricEigen(this.rayleigh(), MAX_RITZ_BASIS);
     const chosen = [...new Set(ranks.map((r) => (r < 0 ? m + r : r)).filter((r) => r >= 0 && r < m))];
     return chosen.map((r) => {
       const y = vectors.map((row) => row[r] ?? 0);
@@ -173,16 +172,6 @@ function combine(columns: readonly Float64Array[], y: readonly number[]): Float6
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + s * (c[i] as number);
   });
   return out;
-}
-
-function dot(x: Float64Array, y: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += (x[i] as number) * (y[i] as number);
-  return s;
-}
-
-function norm(x: Float64Array): number {
-  return Math.sqrt(dot(x, x));
 }
 
 function finite(x: Float64Array): boolean {

@@ -181,10 +181,9 @@ export class RunEstimator {
     }
     const residual = this.sharpnessResidual.median;
     if (residual !== undefined) fields.sharpnessResidual = residual;
-    const batchSharpness = this.batchSharpness.median;
-    if (batchSharpness !== undefined) {
-      fields.batchSharpness = batchSharpness;
-      fields.batchStabilityRatio = lr * batchSharpness;
+    if (batchMedian !== undefined) {
+      fields.batchSharpness = batchMedian;
+      fields.batchStabilityRatio = lr * batchMedian;
     }
     const minCurvature = this.minCurvature.median;
     if (minCurvature !== undefined) {

@@ -24,8 +24,3 @@ export function gradientCurvature(ctx: HvpContext): GradientCurvature | undefine
   const value = dot(g, hg) / gg;
   return { g, hg, value: Number.isFinite(value) ? value : undefined };
 }
-
-/** The batch sharpness alone (see gradientCurvature). */
-export function batchSharpness(ctx: HvpContext): number | undefined {
-  return gradientCurvature(ctx)?.value;
-}

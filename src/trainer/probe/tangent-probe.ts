@@ -19,7 +19,6 @@ import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js'
  * it to the tolerance on the models of the tests (docs/trainer.md).
  */
 export const DEFAULT_CONVERGE_ITERATIONS = 20;
-export { DEFAULT_SHARPNESS_ITERATIONS };
 
 /**
  * A direction less than this share outside the probe's basis is left out of it: what it adds is
@@ -241,13 +240,10 @@ export class TangentProbe {
       // A residual under the products' own error (the Rayleigh matrix's asymmetry) is noise:
       // growing the basis by it chases the finite differences' error, not H.
       const floor = Math.max(tolerance * scale, NOISE_FLOOR_FACTOR * basis.asymmetry);
-      const pending = [...pairs.top, ...(pairs.bottom === undefined ? [] : [pairs.bottom])].filter(
-        (pair) => !(pair.residualNorm <= floor),
-      );
+      const extremes = pairs.bottom === undefined ? pairs.top : [...pairs.top, pairs.bottom];
+      const pending = extremes.filter((pair) => !(pair.residualNorm <= floor));
       if (pending.length === 0 || iterations >= most || !(scale > 0)) break;
-      if (basis.size + pending.length > basis.capacity) {
-        basis.restart([...pairs.top, ...(pairs.bottom === undefined ? [] : [pairs.bottom])]);
-      }
+      if (basis.size + pending.length > basis.capacity) basis.restart(extremes);
       const directions = pending.map(
         (pair) => axpy([pair.product], pair.value, [pair.vector])[0] as Float64Array,
       );

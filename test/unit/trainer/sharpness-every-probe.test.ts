@@ -129,57 +129,54 @@ function report(label: string, errors: Errors): void {
   );
 }
 
+/** The tiny MLP trained at η = 0.5, a probe every 5 steps: the probes' errors, printed. */
+async function tinyMlpErrors(
+  label: string,
+  dataset: Dataset,
+  batchSize: number,
+  steps: number,
+  probe: Partial<ProbeSettings>,
+): Promise<{ probes: number; errors: Errors }> {
+  const points = await probedRun({ model: createTinyMlp(), dataset, lr: 0.5, batchSize, steps, probe });
+  const errors = mlpErrors(dataset, points);
+  report(label, errors);
+  return { probes: points.length, errors };
+}
+
+function assertMedianWithin2Percent(what: string, errors: number[]): void {
+  assert.ok(median(errors) < 0.02, `${what} median error ${median(errors)}`);
+}
+
 describe('trainer > sharpness at every probe of a minibatch run, against float64 dense Hessians', () => {
   // 49-8-10 tanh MLP (490 parameters) on 7×7 MNIST; 100 steps at η = 0.5, probe every 5.
   const mnist = loadMnist({ limit: 1024, downsample: 4 });
 
   it('λ_max and the batch sharpness within 2 % (median) of the probe minibatch, with the default rounds', async () => {
-    const points = await probedRun({
-      model: createTinyMlp(),
-      dataset: mnist,
-      lr: 0.5,
-      batchSize: 64,
-      steps: 100,
-      probe: {},
-    });
-    assert.equal(points.length, 20);
-    const errors = mlpErrors(mnist, points);
-    report('minibatch, default rounds', errors);
-    assert.ok(median(errors.max) < 0.02, `λ_max median error ${median(errors.max)}`);
-    assert.ok(median(errors.batch) < 0.02, `batch sharpness median error ${median(errors.batch)}`);
+    const { probes, errors } = await tinyMlpErrors('minibatch, default rounds', mnist, 64, 100, {});
+    assert.equal(probes, 20);
+    assertMedianWithin2Percent('λ_max', errors.max);
+    assertMedianWithin2Percent('batch sharpness', errors.batch);
     assert.deepEqual(errors.min, [], 'h_min is off by default');
   });
 
   it('h_min too within 2 % with --min-curvature and 20 rounds', async () => {
-    const points = await probedRun({
-      model: createTinyMlp(),
-      dataset: mnist,
-      lr: 0.5,
-      batchSize: 64,
-      steps: 100,
-      probe: { minCurvature: true, sharpnessIterations: 20 },
+    const { errors } = await tinyMlpErrors('minibatch, h_min, 20 rounds', mnist, 64, 100, {
+      minCurvature: true,
+      sharpnessIterations: 20,
     });
-    const errors = mlpErrors(mnist, points);
-    report('minibatch, h_min, 20 rounds', errors);
-    assert.ok(median(errors.max) < 0.02, `λ_max median error ${median(errors.max)}`);
-    assert.ok(median(errors.min) < 0.02, `h_min median error ${median(errors.min)}`);
+    assertMedianWithin2Percent('λ_max', errors.max);
+    assertMedianWithin2Percent('h_min', errors.min);
   });
 
   it('λ_max and h_min (10 rounds) within 2 % of the full-batch Hessian when the probe runs on the full batch', async () => {
     const full = loadMnist({ limit: 256, downsample: 4 });
-    const points = await probedRun({
-      model: createTinyMlp(),
-      dataset: full,
-      lr: 0.5,
-      batchSize: 256,
-      steps: 60,
-      probe: { minCurvature: true, sharpnessIterations: 10 },
+    const { errors } = await tinyMlpErrors('full batch, h_min, 10 rounds', full, 256, 60, {
+      minCurvature: true,
+      sharpnessIterations: 10,
     });
-    const errors = mlpErrors(full, points);
-    report('full batch, h_min, 10 rounds', errors);
-    assert.ok(median(errors.max) < 0.02, `λ_max median error ${median(errors.max)}`);
-    assert.ok(median(errors.min) < 0.02, `h_min median error ${median(errors.min)}`);
-    assert.ok(median(errors.batch) < 0.02, `batch sharpness median error ${median(errors.batch)}`);
+    assertMedianWithin2Percent('λ_max', errors.max);
+    assertMedianWithin2Percent('h_min', errors.min);
+    assertMedianWithin2Percent('batch sharpness', errors.batch);
   });
 
   it('on least squares, λ_max and the batch sharpness within 2 % of X_Bᵀ X_B/|B| at every probe', async () => {
@@ -211,7 +208,7 @@ describe('trainer > sharpness at every probe of a minibatch run, against float64
       batch.push(rel(point.probe.batchSharpness ?? Number.NaN, dot(g, matVec64(hessian, g)) / dot(g, g)));
     }
     report('least squares', { max, min: [], batch });
-    assert.ok(median(max) < 0.02, `λ_max median error ${median(max)}`);
-    assert.ok(median(batch) < 0.02, `batch sharpness median error ${median(batch)}`);
+    assertMedianWithin2Percent('λ_max', max);
+    assertMedianWithin2Percent('batch sharpness', batch);
   });
 });
