@@ -10,12 +10,15 @@ export interface EventLabelOptions {
   warmupSteps: number;
   /** The smoothed loss above this many times its running minimum is an event. */
   factor: number;
+  /** A run whose smoothed loss ends above this share of its first loss failed to train. */
+  failedShare: number;
 }
 
 export const DEFAULT_EVENT_LABEL: Readonly<EventLabelOptions> = Object.freeze({
   halfLifeSteps: 10,
   warmupSteps: 50,
   factor: 3,
+  failedShare: 0.5,
 });
 
 /**
@@ -54,6 +57,23 @@ export function instabilityEvent(
     if (s > options.factor * minimum) return step;
   }
   return undefined;
+}
+
+/**
+ * Whether a run failed to train: its smoothed loss at the last step is above `failedShare` of
+ * its first loss, or not finite. A rate far past the best one can leave a classifier near the
+ * loss of a uniform guess (ln 10 for ten classes) from the first steps on, with no blow-up for
+ * `instabilityEvent` to find: a second label, scored apart, for the runs an alert is right to
+ * flag although they carry no event.
+ */
+export function failedToTrain(
+  losses: readonly number[],
+  options: Readonly<EventLabelOptions> = DEFAULT_EVENT_LABEL,
+): boolean {
+  const last = smoothedLoss(losses, options.halfLifeSteps).at(-1);
+  const first = losses[0];
+  if (last === undefined || first === undefined) return false;
+  return !(Number.isFinite(last) && last <= options.failedShare * first);
 }
 
 /** One labelled run as the scoring sees it. */

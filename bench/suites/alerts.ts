@@ -6,6 +6,7 @@ import { runClosedLoop } from '../../src/loop/index.js';
 import { createProblem, selectBackend, train, type LrJump } from '../../src/trainer/index.js';
 import {
   DEFAULT_EVENT_LABEL,
+  failedToTrain,
   firingSteps,
   instabilityEvent,
   scoreAlerts,
@@ -129,9 +130,10 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
     });
     const all = scoreAlerts(traces.map(scored), horizon);
     const healthy = scoreAlerts(traces.filter((t) => t.arm === 'healthy').map(scored), horizon);
-    // The high arm's runs never train (their loss stays near ln 10 from the start), so they carry
-    // no event and every firing on them counts against precision@H; scored without them too.
-    const labelled = scoreAlerts(traces.filter((t) => t.arm !== 'high').map(scored), horizon);
+    // Runs that failed to train without an event (the high arm's loss stays near ln 10 from the
+    // start) count every firing against precision@H; scored without them too.
+    const failed = traces.filter((t) => t.event === null && failedToTrain(lossesOf(t)));
+    const labelled = scoreAlerts(traces.filter((t) => !failed.includes(t)).map(scored), horizon);
     const high = traces.filter((t) => t.arm === 'high');
     return {
       alert: label,
@@ -145,7 +147,8 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
       'lead IQR': all.detected === 0 ? '-' : `${round(all.leadQ1, 1)}-${round(all.leadQ3, 1)}`,
       'FA/1k no-event steps': round(all.falseAlarmsPer1000),
       'FA/1k healthy-arm steps': round(healthy.falseAlarmsPer1000),
-      'precision@H excl. high arm': round(labelled.precision),
+      'precision@H excl. failed': round(labelled.precision),
+      'failed runs alerted': `${failed.filter((t) => firingSteps(t.alerts, keep).length > 0).length}/${failed.length}`,
       'high-arm runs alerted': `${high.filter((t) => firingSteps(t.alerts, keep).length > 0).length}/${high.length}`,
     };
   });
@@ -248,10 +251,12 @@ function readTraces(file: string): AlertTrace[] {
     .map((line) => JSON.parse(line) as AlertTrace);
 }
 
+const lossesOf = (t: AlertTrace): number[] => t.losses.map((l) => l ?? Number.NaN);
+
 /** Saved traces with their events labelled and their alerts raised again, by today's code. */
 function rescored(traces: readonly AlertTrace[]): AlertTrace[] {
   return traces.map((t) => {
-    const event = instabilityEvent(t.losses.map((l) => l ?? Number.NaN));
+    const event = instabilityEvent(lossesOf(t));
     return { ...t, event: event ?? null, alerts: alertsOf(t.estimates) };
   });
 }
@@ -272,7 +277,11 @@ function result(
     }
     return `${arm}: ${[...counts].map(([name, n]) => `${name} ${n}`).join(', ') || 'none'}`;
   });
-  const { halfLifeSteps, warmupSteps, factor } = DEFAULT_EVENT_LABEL;
+  const { halfLifeSteps, warmupSteps, factor, failedShare } = DEFAULT_EVENT_LABEL;
+  const failedByArm = ARMS.map(
+    (arm) =>
+      `${arm} ${traces.filter((t) => t.arm === arm && t.event === null && failedToTrain(lossesOf(t))).length}/${traces.filter((t) => t.arm === arm).length}`,
+  );
   const jumps = traces.filter((t) => t.jump !== null);
   const unstableAtJump = jumps.filter(
     (t) => t.estimates.find((e) => e.step === t.jump?.atStep)?.regime === 'unstable',
@@ -320,6 +329,7 @@ function result(
       `events: a non-finite loss, or the loss's EMA (half-life ${halfLifeSteps} steps) above ${factor}x its minimum since step ${warmupSteps}, from step ${warmupSteps} on; the first such step, one per run`,
       `precision@H: firings followed by their run's event within H = ${params.horizon} steps / all firings ("after event": firings after their run's event, counted as false); recall@H: events with a firing in [event - H, event]; lead: event - first such firing`,
       `FA/1k: firings per 1,000 steps of the runs without an event (all of them, and those of the healthy arm)`,
+      `failed to train: no event, and the loss's EMA at the last step above ${failedShare} of the first loss; "precision@H excl. failed" scores without those runs; by arm: ${failedByArm.join(', ')}`,
       `runs: ${byArm.join('; ')}`,
       `firings by arm: ${firedByArm.join('; ')}`,
       `jump runs, event step - jump step: ${leads.join('; ') || '-'}`,

@@ -14,6 +14,12 @@ export interface RegimeAlertRule {
   readonly severity: AlertSeverity;
   /** Consecutive estimates of the run in the regime before the alert fires. */
   readonly forEstimates: number;
+  /**
+   * Consecutive estimates outside the regime before a firing alert resolves (default 1: the first
+   * one). Like Prometheus's `keep_firing_for`: a run that hovers about the bound raises one alert,
+   * not one per crossing.
+   */
+  readonly keepFiringEstimates?: number;
   /** The alert's `value`: the number the regime was judged by. */
   readonly value: (estimate: EstimateEvent) => number;
   /** What the firing alert says, after "run <id>: ". */
@@ -52,6 +58,7 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     name: 'LyapStabilityRatioAboveTwo',
     severity: 'critical',
     forEstimates: 1,
+    keepFiringEstimates: 4,
     value: ratio,
     describe: (e) =>
       `unstable: ${ratioName(e)} = ${shown(ratio(e))} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}${e.batchSharpness === undefined ? '' : `, BS ${shown(e.batchSharpness)}`}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,

@@ -1,6 +1,8 @@
 import type { AlertEvent, EstimateEvent, Regime } from '../events/index.js';
 import { REGIME_ALERT_RULES, type RegimeAlertRule } from './regime-alert-rules.js';
 
+const SEVERITY_RANK: Readonly<Record<AlertEvent['severity'], number>> = { info: 0, warning: 1, critical: 2 };
+
 interface RunAlertState {
   lastStep: number;
   regime: Regime | undefined;
@@ -8,6 +10,8 @@ interface RunAlertState {
   streak: number;
   /** The rule firing for the run, if any (regimes exclude each other, so at most one). */
   firing: RegimeAlertRule | undefined;
+  /** Consecutive estimates outside the firing rule's regime. */
+  away: number;
 }
 
 export interface RegimeAlertsOptions {
@@ -19,7 +23,8 @@ export interface RegimeAlertsOptions {
 /**
  * Regime alerts, pure: fed each run's estimates in step order, it returns the alert events
  * they cause. An alert fires once its regime has held for the rule's `forEstimates`
- * estimates in a row, and resolves at the first estimate in another regime. Estimates not
+ * estimates in a row, and resolves after `keepFiringEstimates` estimates in a row in other
+ * regimes (at once when another rule as severe fires). Estimates not
  * newer than the run's last are ignored (redeliveries). Alerts carry the estimate's `ts`
  * and `step`, so the same estimates always give the same alerts.
  */
@@ -40,14 +45,26 @@ export class RegimeAlerts {
     run.streak = estimate.regime === run.regime ? run.streak + 1 : 1;
     run.regime = estimate.regime;
     const out: AlertEvent[] = [];
-    if (run.firing !== undefined && run.firing.regime !== estimate.regime) {
-      out.push(alert(run.firing, estimate, 'resolved', `left ${run.firing.regime} (now ${estimate.regime})`));
-      run.firing = undefined;
-    }
     const rule = this.rules.get(estimate.regime);
+    if (run.firing !== undefined) {
+      run.away = run.firing.regime === estimate.regime ? 0 : run.away + 1;
+      // Another rule's regime, at least as severe, takes over at once (unstable → diverged).
+      const superseded =
+        rule !== undefined &&
+        rule !== run.firing &&
+        run.streak >= rule.forEstimates &&
+        SEVERITY_RANK[rule.severity] >= SEVERITY_RANK[run.firing.severity];
+      if (superseded || run.away >= (run.firing.keepFiringEstimates ?? 1)) {
+        const now =
+          superseded || run.away <= 1 ? `now ${estimate.regime}` : `${run.away} estimates out of it`;
+        out.push(alert(run.firing, estimate, 'resolved', `left ${run.firing.regime} (${now})`));
+        run.firing = undefined;
+      }
+    }
     if (rule !== undefined && run.firing === undefined && run.streak >= rule.forEstimates) {
       out.push(alert(rule, estimate, 'firing', rule.describe(estimate)));
       run.firing = rule;
+      run.away = 0;
     }
     return out;
   }
@@ -64,7 +81,7 @@ export class RegimeAlerts {
         const oldest = this.runs.keys().next();
         if (oldest.done !== true) this.runs.delete(oldest.value);
       }
-      run = { lastStep: -1, regime: undefined, streak: 0, firing: undefined };
+      run = { lastStep: -1, regime: undefined, streak: 0, firing: undefined, away: 0 };
       this.runs.set(runId, run);
     }
     return run;

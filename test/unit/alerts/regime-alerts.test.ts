@@ -51,11 +51,46 @@ function run(regimes: readonly Regime[], rules: readonly RegimeAlertRule[] = WIT
 }
 
 describe('alerts > RegimeAlerts', () => {
-  it('fires at the first unstable estimate, once while the run stays unstable, and resolves when it leaves', () => {
-    assert.deepEqual(run(['unknown', 'converging', 'unstable', 'unstable', 'unstable', 'converging']), [
-      'firing LyapStabilityRatioAboveTwo @2',
-      'resolved LyapStabilityRatioAboveTwo @5',
+  it('fires at the first unstable estimate, once while the run stays unstable, and resolves 4 estimates after it left', () => {
+    assert.deepEqual(
+      run([
+        'unknown',
+        'converging',
+        'unstable',
+        'unstable',
+        'unstable',
+        'converging',
+        'edge',
+        'converging',
+        'chaotic',
+      ]),
+      ['firing LyapStabilityRatioAboveTwo @2', 'resolved LyapStabilityRatioAboveTwo @8'],
+    );
+  });
+
+  it('keeps firing while a run hovers about the bound: one alert per episode, not one per crossing', () => {
+    const hovering: Regime[] = [
+      'unstable',
+      'edge',
+      'unstable',
+      'converging',
+      'converging',
+      'unstable',
+      'edge',
+    ];
+    assert.deepEqual(run(hovering, REGIME_ALERT_RULES), ['firing LyapStabilityRatioAboveTwo @0']);
+    // Out of it for 4 estimates in a row: resolved, and a new stay fires again.
+    const back: Regime[] = ['unstable', 'edge', 'edge', 'converging', 'converging', 'unstable'];
+    assert.deepEqual(run(back, REGIME_ALERT_RULES), [
+      'firing LyapStabilityRatioAboveTwo @0',
+      'resolved LyapStabilityRatioAboveTwo @4',
+      'firing LyapStabilityRatioAboveTwo @5',
     ]);
+    const rule = new RegimeAlerts();
+    rule.observe(estimate(0, 'unstable'));
+    for (const step of [1, 2, 3]) rule.observe(estimate(step, 'converging'));
+    const [resolved] = rule.observe(estimate(4, 'converging'));
+    assert.match(resolved?.message ?? '', /left unstable \(4 estimates out of it\) at step 4$/);
   });
 
   it('does not fire a two-estimate rule for a single estimate', () => {
@@ -148,13 +183,17 @@ describe('alerts > RegimeAlerts', () => {
     assert.match(unstable?.message ?? '', /^run r: unstable: η·λ_max = 3\.20 > 2 .* at step 5$/);
     assert.equal(AlertEvent.safeParse(unstable).success, true);
 
-    rule.observe(estimate(6, 'edge', { stabilityRatio: 1.85 }));
-    const edge = rule.observe(estimate(7, 'edge', { stabilityRatio: 1.9 })).at(-1);
+    // A warning does not take over from a critical alert held after its regime left.
+    assert.deepEqual(rule.observe(estimate(6, 'edge', { stabilityRatio: 1.85 })), []);
+    assert.deepEqual(rule.observe(estimate(7, 'edge', { stabilityRatio: 1.85 })), []);
+    const atEdge = new RegimeAlerts({ rules: WITH_EDGE });
+    atEdge.observe(estimate(6, 'edge', { stabilityRatio: 1.85 }));
+    const edge = atEdge.observe(estimate(7, 'edge', { stabilityRatio: 1.9 })).at(-1);
     assert.equal(edge?.value, 1.9);
 
     const [resolved, diverged] = rule.observe(estimate(8, 'diverged', { lyapunov: [], stabilityRatio: 0 }));
     assert.equal(resolved?.state, 'resolved');
-    assert.match(resolved?.message ?? '', /left edge \(now diverged\)/);
+    assert.match(resolved?.message ?? '', /left unstable \(now diverged\)/);
     assert.ok(Number.isNaN(diverged?.value), 'a diverged run has no finite loss');
     // NaN travels as "NaN" and decodes back.
     const decoded = decodeEvent(encodeEvent(diverged as AlertEvent));
@@ -184,7 +223,15 @@ describe('alerts > startAlerter', () => {
         toArray(),
       ),
     );
-    const regimes: Regime[] = ['unstable', 'unstable', 'unstable', 'converging'];
+    const regimes: Regime[] = [
+      'unstable',
+      'unstable',
+      'unstable',
+      'converging',
+      'converging',
+      'converging',
+      'converging',
+    ];
     await bus.publish(topics.estimates, [
       { value: '{"not": "an event"}' },
       ...regimes.map((regime, step) => ({ key: 'r', value: encodeEvent(estimate(step, regime)) })),
@@ -201,7 +248,7 @@ describe('alerts > startAlerter', () => {
       told.map((a) => a.state),
       ['firing', 'resolved'],
     );
-    assert.deepEqual(alerter.stats, { estimates: 4, alerts: 2, invalid: 1 });
+    assert.deepEqual(alerter.stats, { estimates: 7, alerts: 2, invalid: 1 });
     alerter.stop();
     await alerter.done;
     await bus.close();

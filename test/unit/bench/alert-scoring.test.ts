@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  failedToTrain,
   firingSteps,
   instabilityEvent,
   quantile,
@@ -9,7 +10,7 @@ import {
   type ScoredAlert,
 } from '../../../bench/suites/alert-scoring.js';
 
-const LABEL = { halfLifeSteps: 10, warmupSteps: 50, factor: 3 };
+const LABEL = { halfLifeSteps: 10, warmupSteps: 50, factor: 3, failedShare: 0.5 };
 
 describe('bench > alert-scoring > smoothedLoss', () => {
   it('halves the distance to a new level every half-life', () => {
@@ -51,6 +52,21 @@ describe('bench > alert-scoring > instabilityEvent', () => {
     ];
     // At step 50 the EMA is still decaying from ~50, and its minimum is taken from there: no event.
     assert.equal(instabilityEvent(losses, LABEL), undefined);
+  });
+});
+
+describe('bench > alert-scoring > failedToTrain', () => {
+  it('tells a run that learned from one whose loss stays near its start', () => {
+    const learned = Array.from({ length: 300 }, (_, t) => 2.3 / (1 + t / 20));
+    assert.equal(failedToTrain(learned, LABEL), false);
+    // Near ln 10 throughout, a little noise: the EMA ends at ~2.3, above half of 2.3.
+    const stuck = Array.from({ length: 300 }, (_, t) => 2.3 + 0.05 * Math.sin(t));
+    assert.equal(failedToTrain(stuck, LABEL), true);
+    // Ends at 0.6 of the first loss: above the share, failed; at 0.4, learned.
+    const flat = (x: number): number[] => [1, ...new Array<number>(299).fill(x)];
+    assert.equal(failedToTrain(flat(0.6), LABEL), true);
+    assert.equal(failedToTrain(flat(0.4), LABEL), false);
+    assert.equal(failedToTrain([1, 0.2, Number.NaN], LABEL), true);
   });
 });
 
