@@ -75,6 +75,15 @@ export const sweepCommand = defineCommand<SweepFlags>({
       .option('--steps <n>', 'training steps per run', positiveInteger('--steps'))
       .option('--batch <n>', 'minibatch size', positiveInteger('--batch'))
       .option('--probe-every <n>', 'probe every n steps', positiveInteger('--probe-every'))
+      .option(
+        '--min-curvature',
+        'the probes also track the most negative curvature h_min (lyap train --min-curvature), for the exponent against log(1 + η|h_min|)',
+      )
+      .option(
+        '--sharpness-rounds <n>',
+        "Rayleigh–Ritz rounds per probe (lyap train --sharpness-rounds; default: the trainer's)",
+        positiveInteger('--sharpness-rounds'),
+      )
       .option('--models <list>', 'models: mlp, cnn', commaList('--models', modelItem, 'mlp or cnn'))
       .option(
         '--losses <list>',

@@ -1,6 +1,6 @@
 import { CONTROL_RULES, type ControlRule } from '../controller/config.js';
 import type { LossName } from '../trainer/names.js';
-import type { RunRecord } from './run-record.js';
+import type { LateStats, RunRecord } from './run-record.js';
 import { armLabel, ruleOf } from './arm-label.js';
 import { compareRules, type RuleComparison } from './rule-comparison.js';
 import { fitLine, mean, median, medianWithMisses, pearson, quantile, type LineFit } from './stats.js';
@@ -37,6 +37,37 @@ export interface ExponentComparison {
   medianRatio: number | null;
   /** Median over runs of the late median sin∠(v, Hv). */
   medianOffEigenSine: number | null;
+  /** Against the stability side's prediction log|1 − η·λ_max|, over the constant-rate runs (fitRuns). */
+  stabilitySide: SidePrediction;
+  /** Against the negative-curvature side's log(1 + η|h_min|), over the runs that tracked h_min. */
+  negativeCurvatureSide: SidePrediction;
+}
+
+/** The measured top exponent against one side's prediction, over the runs that carry it. */
+export interface SidePrediction {
+  n: number;
+  /** Pearson's r of measured against predicted (late medians, one point per run). */
+  pearson: number | null;
+  /** Median over runs of measured / predicted, where |predicted| > 1e-6. */
+  medianRatio: number | null;
+  /** Median over runs of measured − predicted (per step). */
+  medianExcess: number | null;
+}
+
+/** The two sides of the exponent at one constant rate: medians over the fitted runs (seeds). */
+export interface SidesAtLr {
+  lr: number;
+  n: number;
+  sharpness: number | null;
+  batchSharpness: number | null;
+  etaLambda: number | null;
+  etaBatchSharpness: number | null;
+  topExponent: number | null;
+  stabilityPrediction: number | null;
+  minCurvature: number | null;
+  minCurvaturePrediction: number | null;
+  /** Share of late estimates whose top exponent's direction had negative curvature. */
+  negativeSideShare: number | null;
 }
 
 /** The exponent against its prediction at one constant rate, medians over the fitted runs (seeds). */
@@ -78,10 +109,13 @@ export interface GroupAnalysis {
   loss: LossName;
   targetLoss: number;
   fit: SharpnessFit | null;
+  /** The same fit for the batch sharpness gᵀHg/gᵀg (late medians), where the probes measured it. */
+  batchSharpnessFit: SharpnessFit | null;
   /** η·λ_max (late medians) of the group's completed constant-rate runs. */
   etaLambda: Distribution | null;
   exponent: ExponentComparison;
   exponentByLr: ExponentAtLr[];
+  sidesByLr: SidesAtLr[];
   /** The constant rate with the lowest mean final loss among those that completed for every seed. */
   bestConstantLr: number | null;
   arms: ArmSummary[];
@@ -154,15 +188,39 @@ export function fitRuns(records: readonly RunRecord[]): RunRecord[] {
   );
 }
 
-export function sharpnessFit(records: readonly RunRecord[]): SharpnessFit | null {
-  const runs = fitRuns(records);
+/** log10 of a late curvature (λ_max by default) on log10(1/η) over the fitted runs that have it. */
+export function sharpnessFit(
+  records: readonly RunRecord[],
+  curvature: (late: LateStats) => number | undefined = (late) => late.sharpness,
+): SharpnessFit | null {
+  const runs = fitRuns(records).filter((r) => r.late !== null && (curvature(r.late) ?? 0) > 0);
   const fit = fitLine(
     runs.map((r) => Math.log10(1 / r.lr)),
-    runs.map((r) => Math.log10(r.late?.sharpness ?? NaN)),
+    runs.map((r) => Math.log10((r.late === null ? undefined : curvature(r.late)) ?? NaN)),
   );
   return fit === undefined
     ? null
     : { ...fit, coefficient: 10 ** fit.intercept, runIds: runs.map((r) => r.id) };
+}
+
+function sidePrediction(
+  late: readonly LateStats[],
+  predicted: (l: LateStats) => number | undefined,
+): SidePrediction {
+  const pairs = late
+    .map((l) => [l.topExponent, predicted(l)] as const)
+    .filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
+  return {
+    n: pairs.length,
+    pearson: nullable(
+      pearson(
+        pairs.map(([, p]) => p),
+        pairs.map(([m]) => m),
+      ),
+    ),
+    medianRatio: nullable(median(pairs.filter(([, p]) => Math.abs(p) > 1e-6).map(([m, p]) => m / p))),
+    medianExcess: nullable(median(pairs.map(([m, p]) => m - p))),
+  };
 }
 
 export function compareExponents(records: readonly RunRecord[]): ExponentComparison {
@@ -170,6 +228,8 @@ export function compareExponents(records: readonly RunRecord[]): ExponentCompari
   const late = runs.map((r) => r.late).filter((l) => l !== null);
   const measured = late.map((l) => l.topExponent);
   const predicted = late.map((l) => l.predictedExponent);
+  // The two sides against the constant-rate runs only: a controlled run's rate moves.
+  const constantLate = fitRuns(records).flatMap((r) => (r.late === null ? [] : [r.late]));
   return {
     runIds: runs.map((r) => r.id),
     pearsonNegativeCurvature: nullable(
@@ -188,29 +248,55 @@ export function compareExponents(records: readonly RunRecord[]): ExponentCompari
       ),
     ),
     medianOffEigenSine: nullable(median(late.map((l) => l.offEigenSine))),
+    stabilitySide: sidePrediction(constantLate, (l) => l.stabilityPrediction),
+    negativeCurvatureSide: sidePrediction(constantLate, (l) => l.minCurvaturePrediction),
   };
 }
 
-export function exponentByLr(records: readonly RunRecord[]): ExponentAtLr[] {
+/** The late statistics of the fitted runs, per constant rate, ascending. */
+function lateByLr(records: readonly RunRecord[]): { lr: number; late: LateStats[] }[] {
   const runs = fitRuns(records);
   return [...new Set(runs.map((r) => r.lr))]
     .sort((a, b) => a - b)
-    .map((lr) => {
-      const late = runs
-        .filter((r) => r.lr === lr)
-        .map((r) => r.late)
-        .filter((l) => l !== null);
-      const excess = late.map((l) => l.localExponent - l.localPredicted);
-      return {
-        lr,
-        n: late.length,
-        topExponent: median(late.map((l) => l.topExponent)) ?? NaN,
-        predictedExponent: median(late.map((l) => l.predictedExponent)) ?? NaN,
-        excess: median(excess) ?? NaN,
-        excessOverHalfEta2: median(excess.map((e) => (2 * e) / (lr * lr))) ?? NaN,
-        offEigenSine: median(late.map((l) => l.offEigenSine)) ?? NaN,
-      };
-    });
+    .map((lr) => ({
+      lr,
+      late: runs.filter((r) => r.lr === lr).flatMap((r) => (r.late === null ? [] : [r.late])),
+    }));
+}
+
+export function sidesByLr(records: readonly RunRecord[]): SidesAtLr[] {
+  return lateByLr(records).map(({ lr, late }) => {
+    const of = (field: (l: LateStats) => number | undefined): number | null =>
+      nullable(median(late.map(field).filter((v): v is number => v !== undefined && Number.isFinite(v))));
+    return {
+      lr,
+      n: late.length,
+      sharpness: of((l) => l.sharpness),
+      batchSharpness: of((l) => l.batchSharpness),
+      etaLambda: of((l) => l.etaLambda),
+      etaBatchSharpness: of((l) => (l.batchSharpness === undefined ? undefined : lr * l.batchSharpness)),
+      topExponent: of((l) => l.topExponent),
+      stabilityPrediction: of((l) => l.stabilityPrediction),
+      minCurvature: of((l) => l.minCurvature),
+      minCurvaturePrediction: of((l) => l.minCurvaturePrediction),
+      negativeSideShare: of((l) => l.negativeSideShare),
+    };
+  });
+}
+
+export function exponentByLr(records: readonly RunRecord[]): ExponentAtLr[] {
+  return lateByLr(records).map(({ lr, late }) => {
+    const excess = late.map((l) => l.localExponent - l.localPredicted);
+    return {
+      lr,
+      n: late.length,
+      topExponent: median(late.map((l) => l.topExponent)) ?? NaN,
+      predictedExponent: median(late.map((l) => l.predictedExponent)) ?? NaN,
+      excess: median(excess) ?? NaN,
+      excessOverHalfEta2: median(excess.map((e) => (2 * e) / (lr * lr))) ?? NaN,
+      offEigenSine: median(late.map((l) => l.offEigenSine)) ?? NaN,
+    };
+  });
 }
 
 export function bestConstantLr(records: readonly RunRecord[]): number | undefined {
@@ -271,9 +357,11 @@ export function analyzeSweep(records: readonly RunRecord[]): SweepAnalysis {
       loss: first.loss,
       targetLoss: first.targetLoss,
       fit: sharpnessFit(runs),
+      batchSharpnessFit: sharpnessFit(runs, (late) => late.batchSharpness),
       etaLambda: distribution(fitRuns(runs).map((r) => r.late?.etaLambda ?? NaN)),
       exponent: compareExponents(runs),
       exponentByLr: exponentByLr(runs),
+      sidesByLr: sidesByLr(runs),
       bestConstantLr: nullable(bestConstantLr(runs)),
       arms: armSummaries(runs),
       rules: compareRules(runs),

@@ -2,12 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ControllerConfigInput } from '../controller/index.js';
 import { LyapError } from '../errors.js';
-import {
-  countsTowardExponent,
-  encodeEvent,
-  type EstimateEvent,
-  type GradientEvent,
-} from '../events/index.js';
+import { encodeEvent, type EstimateEvent, type GradientEvent } from '../events/index.js';
 import { runClosedLoop } from '../loop/index.js';
 import {
   createProblem,
@@ -18,11 +13,12 @@ import {
   tf,
   type Dataset,
   type Model,
+  type ProbeSettings,
 } from '../trainer/index.js';
 import type { Bus } from '../transport/index.js';
 import { appliedCommands } from './command-effects.js';
 import type { RunRecord } from './run-record.js';
-import { summarizeRun, type RawProbe } from './run-summary.js';
+import { rawProbe, summarizeRun, type RawProbe } from './run-summary.js';
 import type { RunSpec, SweepConfig } from './sweep-config.js';
 
 /** How long a controller arm's trainer waits for the warm-up decision (in-process: milliseconds). */
@@ -83,6 +79,23 @@ function evaluate(model: Model, theta: tf.Tensor1D, held: Dataset): { accuracy: 
   } finally {
     tf.dispose([batch.x, batch.y]);
   }
+}
+
+/** The probe of every run: k_L = k_S = 1, forward differences, the trainer's Lyapunov bursts. */
+export function probeSettings(
+  config: Pick<SweepConfig, 'probeEvery' | 'minCurvature' | 'sharpnessRounds'>,
+): ProbeSettings {
+  const probe: ProbeSettings = {
+    every: config.probeEvery,
+    kLyapunov: 1,
+    kSharpness: 1,
+    hvp: 'forward',
+    eps0: 1e-3,
+    ...lyapunovBursts(config.probeEvery),
+  };
+  if (config.minCurvature === true) probe.minCurvature = true;
+  if (config.sharpnessRounds !== undefined) probe.sharpnessIterations = config.sharpnessRounds;
+  return probe;
 }
 
 /** A controller arm's controller: its rule (α for quasi-newton), applying its commands. */
@@ -153,27 +166,15 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
         batchSize: config.batch,
         steps: config.steps,
         seed: spec.seed,
-        probe: {
-          every: config.probeEvery,
-          kLyapunov: 1,
-          kSharpness: 1,
-          hvp: 'forward',
-          eps0: 1e-3,
-          ...lyapunovBursts(config.probeEvery),
-        },
+        probe: probeSettings(config),
         lrBounds: { minLr: 1e-6, maxLr: 10 },
         // Controller arms start as `lyap demo` does: a measurement step at θ0, then the first decision.
         ...(spec.arm === 'controller' ? { firstCommandWaitMs: FIRST_COMMAND_WAIT_MS } : {}),
         onStep: ({ gradient, theta }) => {
           gradients.push(gradient);
           losses[gradient.step] = Number.isFinite(gradient.loss) ? gradient.loss : NaN;
-          const l = gradient.probe?.lyapunov;
-          const g = l?.gram[0]?.[0];
-          const r = l?.rayleigh[0]?.[0];
-          // Like the processor, leave out the burst steps that only re-align the subspace.
-          if (l !== undefined && countsTowardExponent(l) && g !== undefined && r !== undefined) {
-            probes.push({ step: gradient.step, eta: l.eta, gram: g, rayleigh: r });
-          }
+          const probe = rawProbe(gradient);
+          if (probe !== undefined) probes.push(probe);
           const last = gradient.step + 1 === config.steps;
           if (Number.isFinite(gradient.loss) && (gradient.step % config.evalEvery === 0 || last)) {
             evals.push({ step: gradient.step + 1, ...evaluate(model, theta, held) });

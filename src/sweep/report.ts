@@ -1,4 +1,10 @@
-import { collapsed, COLLAPSED_ACCURACY, type GroupAnalysis, type SweepAnalysis } from './analysis.js';
+import {
+  collapsed,
+  COLLAPSED_ACCURACY,
+  type GroupAnalysis,
+  type SidePrediction,
+  type SweepAnalysis,
+} from './analysis.js';
 import { num, table } from './markdown.js';
 import { rulesSection } from './report-rules.js';
 import type { RunRecord } from './run-record.js';
@@ -56,6 +62,64 @@ function runRows(runs: readonly RunRecord[]): string {
   );
 }
 
+/** The measured exponent against both sides' predictions, and λ_max and BS against 1/η and 2/η. */
+function sidesSection(g: GroupAnalysis): string[] {
+  if (!g.sidesByLr.some((s) => s.stabilityPrediction !== null)) return [];
+  const side = (s: SidePrediction): string =>
+    s.n === 0
+      ? 'no run measured it'
+      : `Pearson r = ${num(s.pearson)}, median ratio ${num(s.medianRatio)}, median measured − predicted ${num(s.medianExcess)} per step (n = ${s.n})`;
+  const bs = g.batchSharpnessFit;
+  return [
+    "### The exponent's two sides",
+    '',
+    `Top exponent against the stability side's log|1−η·λ_max|: ${side(g.exponent.stabilitySide)}. ` +
+      `Against the negative-curvature side's log(1+η|h_min|): ${side(g.exponent.negativeCurvatureSide)}.`,
+    '',
+    bs === null
+      ? 'Batch sharpness: too few runs for a fit.'
+      : `log-log OLS of median late batch sharpness on 1/η over ${bs.n} runs: slope ${num(bs.slope, 4)}, ` +
+        `95% CI [${num(bs.slopeCi95[0], 4)}, ${num(bs.slopeCi95[1], 4)}], BS ≈ ${num(bs.coefficient)}·(1/η)^${num(bs.slope)}, R² = ${num(bs.rSquared)}. ` +
+        "SGD's own edge: η·BS = 2 (BS = 2/η).",
+    '',
+    'Per constant rate (medians over seeds of the late medians; "negative side": the share of late estimates whose top exponent\'s direction had negative curvature):',
+    '',
+    table(
+      [
+        'η',
+        'runs',
+        '1/η',
+        '2/η',
+        'λ_max',
+        'BS',
+        'η·λ_max',
+        'η·BS',
+        'top exponent',
+        'log|1−ηλ_max|',
+        'h_min',
+        'log(1+η|h_min|)',
+        'negative side',
+      ],
+      g.sidesByLr.map((s) => [
+        num(s.lr),
+        String(s.n),
+        num(1 / s.lr),
+        num(2 / s.lr),
+        num(s.sharpness),
+        num(s.batchSharpness),
+        num(s.etaLambda),
+        num(s.etaBatchSharpness),
+        num(s.topExponent),
+        num(s.stabilityPrediction),
+        num(s.minCurvature),
+        num(s.minCurvaturePrediction),
+        num(s.negativeSideShare),
+      ]),
+    ),
+    '',
+  ];
+}
+
 function groupSection(g: GroupAnalysis, records: readonly RunRecord[]): string {
   const runs = records.filter((r) => r.group === g.group);
   const fit = g.fit;
@@ -97,6 +161,7 @@ function groupSection(g: GroupAnalysis, records: readonly RunRecord[]): string {
       ]),
     ),
     '',
+    ...sidesSection(g),
     `Best constant rate (lowest mean final loss, every seed completed): ${num(g.bestConstantLr)}.`,
     '',
     '### Runs',
@@ -182,7 +247,9 @@ export function renderReport(results: SweepResults): string {
         ['steps, batch', `${c.steps}, ${c.batch}`],
         [
           'probe',
-          `every ${c.probeEvery} steps, k_L = k_S = 1, window ${c.windowProbes} probes; late = last 50% of probes`,
+          `every ${c.probeEvery} steps, k_L = k_S = 1, window ${c.windowProbes} probes; late = last 50% of probes` +
+            (c.sharpnessRounds === undefined ? '' : `; ${c.sharpnessRounds} Rayleigh–Ritz rounds`) +
+            (c.minCurvature === true ? '; h_min tracked' : ''),
         ],
         ['controller arms', controllerArms(c)],
         [

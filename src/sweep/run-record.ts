@@ -26,6 +26,16 @@ export interface LateStats {
    * log|1 − ηr| by exactly ½·log(1 + η²‖(H − r)v‖²/(1 − ηr)²).
    */
   offEigenSine: number;
+  /** Median of the estimates' batch sharpness gᵀHg/gᵀg (each a window median), when measured. */
+  batchSharpness?: number;
+  /** Median of log|1 − η·λ_max|: the exponent the stability side predicts. */
+  stabilityPrediction?: number;
+  /** Median of h_min (each a window median), when the probes tracked it (--min-curvature). */
+  minCurvature?: number;
+  /** Median of log(1 + η·max(0, −h_min)): the exponent the negative-curvature side predicts. */
+  minCurvaturePrediction?: number;
+  /** Share of the late estimates whose top exponent's direction has negative curvature. */
+  negativeSideShare?: number;
 }
 
 /** One learning-rate command the trainer applied, and what the smoothed loss did after it. */

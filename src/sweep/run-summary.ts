@@ -1,4 +1,4 @@
-import type { EstimateEvent } from '../events/index.js';
+import { countsTowardExponent, type EstimateEvent, type GradientEvent } from '../events/index.js';
 import { collapsed, COLLAPSED_ACCURACY } from './analysis.js';
 import { commandEffects, type CommandApplication } from './command-effects.js';
 import { LATE_FRACTION, SPIKE_FACTOR, type RunSpec } from './sweep-config.js';
@@ -12,6 +12,19 @@ export interface RawProbe {
   eta: number;
   gram: number;
   rayleigh: number;
+}
+
+/**
+ * A gradient event's k = 1 Lyapunov measurement as the sweep's statistics use it; undefined
+ * without one, and, like the processor, for the burst steps that only re-align the subspace.
+ */
+export function rawProbe(gradient: Pick<GradientEvent, 'step' | 'probe'>): RawProbe | undefined {
+  const l = gradient.probe?.lyapunov;
+  const gram = l?.gram[0]?.[0];
+  const rayleigh = l?.rayleigh[0]?.[0];
+  if (l === undefined || !countsTowardExponent(l) || gram === undefined || rayleigh === undefined)
+    return undefined;
+  return { step: gradient.step, eta: l.eta, gram, rayleigh };
 }
 
 export interface RunObservations {
@@ -82,7 +95,31 @@ export function lateStats(
     offEigenSine: median(raw.map((p) => offEigenSine(p))),
   };
   const values = Object.values(stats);
-  return values.every((v) => v !== undefined && Number.isFinite(v)) ? (stats as LateStats) : null;
+  if (!values.every((v) => v !== undefined && Number.isFinite(v))) return null;
+  const result = stats as LateStats;
+  // Measured only by some runs (older recordings, probes without h_min): kept where finite.
+  const optional: Record<string, number | undefined> = {
+    batchSharpness: medianOf(late, (e) => e.batchSharpness),
+    stabilityPrediction: medianOf(late, (e) => e.predictedStabilityExponent),
+    minCurvature: medianOf(late, (e) => e.minCurvature),
+    minCurvaturePrediction: medianOf(late, (e) => e.predictedCurvatureExponent),
+    negativeSideShare: late.some((e) => e.exponentSide !== undefined)
+      ? late.filter((e) => e.exponentSide === 'negative-curvature').length / late.length
+      : undefined,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined && Number.isFinite(value)) Object.assign(result, { [key]: value });
+  }
+  return result;
+}
+
+/** The median of a field over the estimates that carry it; undefined when none does. */
+function medianOf(
+  estimates: readonly EstimateEvent[],
+  field: (e: EstimateEvent) => number | undefined,
+): number | undefined {
+  const values = estimates.map(field).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return values.length === 0 ? undefined : median(values);
 }
 
 /**

@@ -44,6 +44,10 @@ export interface SweepConfig {
   steps: number;
   batch: number;
   probeEvery: number;
+  /** The probes also track the most negative curvature h_min (`lyap train --min-curvature`). */
+  minCurvature?: boolean;
+  /** Rayleigh–Ritz rounds per probe (`lyap train --sharpness-rounds`); the trainer's default without it. */
+  sharpnessRounds?: number;
   /** The processor's rolling window, in probes. */
   windowProbes: number;
   /** Controller arms: each rule from each starting rate; empty for none. */

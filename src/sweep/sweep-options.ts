@@ -20,6 +20,8 @@ export interface SweepOverrides {
   steps?: number;
   batch?: number;
   probeEvery?: number;
+  minCurvature?: boolean;
+  sharpnessRounds?: number;
   groups?: SweepGroup[];
   models?: SweepModel[];
   losses?: LossName[];
@@ -83,6 +85,10 @@ export function resolveSweepConfig(
     steps: o.steps ?? base.steps,
     batch: o.batch ?? base.batch,
     probeEvery: o.probeEvery ?? base.probeEvery,
+    ...(o.minCurvature === true || base.minCurvature === true ? { minCurvature: true } : {}),
+    ...((o.sharpnessRounds ?? base.sharpnessRounds) === undefined
+      ? {}
+      : { sharpnessRounds: o.sharpnessRounds ?? base.sharpnessRounds }),
     ...groupFields(resolveGroups(base, o)),
     rules: [...new Set(o.rules ?? base.rules)],
     alphas: [...new Set(o.alphas ?? base.alphas)],

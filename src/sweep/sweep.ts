@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { LyapError } from '../errors.js';
+import { decodeEvent, type LyapEvent } from '../events/index.js';
 import { analyzeSweep, bestConstantLr } from './analysis.js';
 import type { ChildJob } from './child-run.js';
 import { sweepFigures } from './figures/index.js';
@@ -10,6 +11,7 @@ import { runPool } from './pool.js';
 import { renderReport, type SweepResults } from './report.js';
 import { renderSvg } from './render-svg.js';
 import type { RunRecord } from './run-record.js';
+import { lateStats, rawProbe } from './run-summary.js';
 import type { SweepConfig } from './sweep-config.js';
 import { upgradeConfig, upgradeRecord } from './upgrade.js';
 
@@ -84,10 +86,13 @@ export async function rebuildSweep(outDir: string): Promise<SweepResults> {
       (JSON.parse(readFileSync(join(runsDir, first, 'job.json'), 'utf8')) as ChildJob).config,
   );
   const records = folders.map((id) =>
-    upgradeRecord(
-      JSON.parse(readFileSync(join(runsDir, id, 'summary.json'), 'utf8')) as RunRecord,
-      join(runsDir, id, 'gradients.jsonl'),
-      config,
+    withLateStats(
+      upgradeRecord(
+        JSON.parse(readFileSync(join(runsDir, id, 'summary.json'), 'utf8')) as RunRecord,
+        join(runsDir, id, 'gradients.jsonl'),
+        config,
+      ),
+      join(runsDir, id),
     ),
   );
   const order = [...(previous?.runs.map((r) => r.id) ?? []), ...planFirstPhase(config).map((s) => s.id)];
@@ -102,6 +107,27 @@ export async function rebuildSweep(outDir: string): Promise<SweepResults> {
     wallSeconds: previous?.wallSeconds ?? 0,
     machine: previous?.machine ?? thisMachine(),
   });
+}
+
+/**
+ * The record with its late statistics computed again from the run's recorded estimates and
+ * gradients, where the folder has both: the analysis of today's code, on any sweep's runs.
+ */
+function withLateStats(record: RunRecord, runDir: string): RunRecord {
+  const estimatesPath = join(runDir, 'estimates.jsonl');
+  const gradientsPath = join(runDir, 'gradients.jsonl');
+  if (!existsSync(estimatesPath) || !existsSync(gradientsPath)) return record;
+  const events = (path: string): LyapEvent[] =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .flatMap((line) => {
+        const decoded = decodeEvent(line);
+        return decoded.ok ? [decoded.event] : [];
+      });
+  const estimates = events(estimatesPath).filter((e) => e.type === 'estimate');
+  const probes = events(gradientsPath).flatMap((g) => (g.type === 'gradient' ? (rawProbe(g) ?? []) : []));
+  return { ...record, late: lateStats(estimates, probes) };
 }
 
 function thisMachine(): SweepResults['machine'] {

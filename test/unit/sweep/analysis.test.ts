@@ -8,6 +8,7 @@ import {
   exponentByLr,
   medianWithMisses,
   sharpnessFit,
+  sidesByLr,
 } from '../../../src/sweep/analysis.js';
 import { late, record } from './support.js';
 
@@ -123,6 +124,71 @@ describe('sweep > analysis > compareExponents and analyzeSweep', () => {
     close(e.medianRatio, 2);
     close(e.medianExcess, 0.025);
     close(e.medianOffEigenSine, 0.5);
+  });
+
+  it("compares the exponent with each side's prediction over the constant-rate runs that carry it", () => {
+    const runs = [1, 2, 3, 4].map((i) =>
+      record(
+        { lr: 0.1 * i },
+        {
+          late: late({
+            topExponent: 0.02 * i,
+            stabilityPrediction: -0.5 * i,
+            // h_min tracked by three runs only
+            ...(i < 4 ? { minCurvaturePrediction: 0.04 * i } : {}),
+          }),
+        },
+      ),
+    );
+    // A controlled run far off both lines: left out, its rate moved.
+    runs.push(
+      record(
+        { lr: 0.1, arm: 'controller', rule: 'edge' },
+        { late: late({ topExponent: 5, stabilityPrediction: 5, minCurvaturePrediction: 5 }) },
+      ),
+    );
+    const e = compareExponents(runs);
+    assert.equal(e.stabilitySide.n, 4);
+    close(e.stabilitySide.pearson, -1);
+    close(e.stabilitySide.medianRatio, -0.04);
+    assert.equal(e.negativeCurvatureSide.n, 3);
+    close(e.negativeCurvatureSide.pearson, 1);
+    close(e.negativeCurvatureSide.medianRatio, 0.5);
+    close(e.negativeCurvatureSide.medianExcess, -0.04);
+    const none = compareExponents([record({ lr: 0.1 })]);
+    assert.deepEqual(none.negativeCurvatureSide, {
+      n: 0,
+      pearson: null,
+      medianRatio: null,
+      medianExcess: null,
+    });
+  });
+
+  it('tabulates λ_max and the batch sharpness against 1/η, and both predictions, per constant rate', () => {
+    const rows = sidesByLr([
+      record(
+        { lr: 0.1, seed: 1 },
+        { late: late({ sharpness: 10, etaLambda: 1, batchSharpness: 4, minCurvature: -2 }) },
+      ),
+      record({ lr: 0.1, seed: 2 }, { late: late({ sharpness: 20, etaLambda: 2, batchSharpness: 6 }) }),
+      record({ lr: 0.2 }, { late: late({ sharpness: 5, etaLambda: 1, negativeSideShare: 0.25 }) }),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.lr, r.n, r.sharpness, r.batchSharpness, r.minCurvature]),
+      [
+        [0.1, 2, 15, 5, -2],
+        [0.2, 1, 5, null, null],
+      ],
+    );
+    close(rows[0]?.etaBatchSharpness, 0.5);
+    assert.equal(rows[1]?.negativeSideShare, 0.25);
+    // The batch sharpness's own log-log fit on 1/η, like λ_max's.
+    const fit = sharpnessFit(
+      [0.01, 0.02, 0.04, 0.08].map((lr) => record({ lr }, { late: late({ batchSharpness: 2 / lr }) })),
+      (l) => l.batchSharpness,
+    );
+    close(fit?.slope, 1);
+    close(fit?.coefficient, 2);
   });
 
   it('tabulates the excess of the measured exponent per constant rate, and scales it by η²/2', () => {

@@ -51,6 +51,39 @@ describe('sweep > lateStats', () => {
     close(l.offEigenSine, Math.sqrt(0.2) / 2, 1e-6);
   });
 
+  it("adds the two sides' predictions, h_min and the batch sharpness where the estimates carry them", () => {
+    const estimates = Array.from({ length: 4 }, (_, s) =>
+      estimate(s * 5, {
+        batchSharpness: 2 + s,
+        predictedStabilityExponent: -0.1 * s,
+        minCurvature: -s,
+        predictedCurvatureExponent: 0.01 * s,
+        exponentSide: s === 3 ? 'negative-curvature' : 'stability',
+      }),
+    );
+    const probes = [{ step: 15, eta: 0.1, gram: 0.64, rayleigh: 2 }];
+    const l = lateStats(estimates, probes);
+    assert.ok(l !== null);
+    // The late half: steps 10 and 15.
+    close(l.batchSharpness, 4.5);
+    close(l.stabilityPrediction, -0.25);
+    close(l.minCurvature, -2.5);
+    close(l.minCurvaturePrediction, 0.025);
+    close(l.negativeSideShare, 0.5);
+    const bare = lateStats([estimate(0), estimate(5)], [{ step: 5, eta: 0.1, gram: 0.64, rayleigh: 2 }]);
+    assert.ok(bare !== null);
+    assert.deepEqual(
+      [
+        'batchSharpness',
+        'stabilityPrediction',
+        'minCurvature',
+        'minCurvaturePrediction',
+        'negativeSideShare',
+      ].filter((k) => k in bare),
+      [],
+    );
+  });
+
   it('is null without a usable estimate', () => {
     assert.equal(lateStats([estimate(0, { window: 0 })], []), null);
   });

@@ -1,13 +1,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveControllerConfig } from '../../../src/controller/index.js';
-import { controllerConfig } from '../../../src/sweep/child-run.js';
+import { controllerConfig, probeSettings } from '../../../src/sweep/child-run.js';
 import { planFirstPhase, planSchedulePhase } from '../../../src/sweep/plan.js';
 import { PRESETS } from '../../../src/sweep/presets.js';
 import { resolveSweepConfig } from '../../../src/sweep/sweep-options.js';
 import { lyap } from '../../helpers/cli.js';
 
 describe('sweep > resolveSweepConfig', () => {
+  it("passes --min-curvature and --sharpness-rounds to every run's probe, and leaves the trainer's defaults without them", () => {
+    const r = resolveSweepConfig('quick', { jobs: 1, minCurvature: true, sharpnessRounds: 20 });
+    assert.ok(r.ok);
+    const probe = probeSettings(r.config);
+    assert.equal(probe.minCurvature, true);
+    assert.equal(probe.sharpnessIterations, 20);
+    const plain = resolveSweepConfig('quick', { jobs: 1 });
+    assert.ok(plain.ok);
+    assert.equal('minCurvature' in plain.config || 'sharpnessRounds' in plain.config, false);
+    const defaults = probeSettings(plain.config);
+    assert.equal(defaults.minCurvature, undefined);
+    assert.equal(defaults.sharpnessIterations, undefined);
+    assert.equal(defaults.every, PRESETS.quick.probeEvery);
+  });
+
   it('starts from the preset and applies the overrides, sorted and without repeats', () => {
     const r = resolveSweepConfig('quick', {
       jobs: 3,
