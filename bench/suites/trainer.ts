@@ -4,6 +4,7 @@ import {
   loadMnist,
   lyapunovBursts,
   selectBackend,
+  sharpnessEvery,
   train,
   type BackendName,
   type Model,
@@ -56,7 +57,9 @@ async function measure(
       kSharpness: 1,
       hvp: 'forward',
       eps0: 1e-3,
-      ...(probeEvery > 0 ? lyapunovBursts(probeEvery) : {}),
+      ...(probeEvery > 0
+        ? { ...lyapunovBursts(probeEvery), sharpnessEvery: sharpnessEvery(probeEvery) }
+        : {}),
     },
     emit: (e) => e.type === 'gradient' && gradients.push(e),
   });

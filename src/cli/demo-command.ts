@@ -13,6 +13,7 @@ import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
 import { LyapMetrics } from '../metrics/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS } from '../trainer/config.js';
 import { lyapunovBursts } from '../trainer/lyapunov-bursts.js';
+import { sharpnessEvery } from '../trainer/sharpness-schedule.js';
 import { DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
 import { defineCommand } from './define-command.js';
@@ -215,6 +216,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
           hvp: 'forward',
           eps0: DEFAULT_EPS0,
           ...lyapunovBursts(flags.probeEvery),
+          sharpnessEvery: sharpnessEvery(flags.probeEvery),
         },
         lrBounds: LR_BOUNDS,
         // A run started at an absurd rate is corrected before its first update, not braked after it.

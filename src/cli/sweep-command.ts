@@ -13,7 +13,7 @@ import {
 import { resolveSweepConfig, type SweepOverrides } from '../sweep/sweep-options.js';
 import { TRAIN_BACKEND_NAMES } from '../trainer/config.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
-import type { LossName } from '../trainer/names.js';
+import { ACTIVATIONS, type LossName } from '../trainer/names.js';
 import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
 import { choiceOption, commaList, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
@@ -80,9 +80,21 @@ export const sweepCommand = defineCommand<SweepFlags>({
         'the probes also track the most negative curvature h_min (lyap train --min-curvature), for the exponent against log(1 + η|h_min|)',
       )
       .option(
+        '--sharpness-every <n>',
+        "measure λ_max every n steps, a multiple of --probe-every (lyap train --sharpness-every; default: the trainer's 4 probes)",
+        positiveInteger('--sharpness-every'),
+      )
+      .option(
         '--sharpness-rounds <n>',
         "Rayleigh–Ritz rounds per probe (lyap train --sharpness-rounds; default: the trainer's)",
         positiveInteger('--sharpness-rounds'),
+      )
+      .addOption(
+        choiceOption(
+          '--activation <fn>',
+          'hidden activation of the MLP and the CNN (default: relu)',
+          ACTIVATIONS,
+        ),
       )
       .option('--models <list>', 'models: mlp, cnn', commaList('--models', modelItem, 'mlp or cnn'))
       .option(

@@ -122,6 +122,11 @@ function probeOptions(command: Command): Command {
       D.sharpnessRounds,
     )
     .option(
+      '--sharpness-every <n>',
+      'measure λ_max (and h_min) every n steps, a multiple of --probe-every (default: 4 probes); the probes between measure the batch sharpness',
+      positiveInteger('--sharpness-every'),
+    )
+    .option(
       '--min-curvature',
       'also track the most negative curvature h_min (a product per probe and round; 20 rounds for 2 % on a minibatch)',
       D.minCurvature,

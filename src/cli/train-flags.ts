@@ -3,6 +3,7 @@ import { RunId, topicNames, type TopicNames } from '../events/index.js';
 import type { TrainerConfig } from '../trainer/config.js';
 import { lyapunovBursts, lyapunovBurstsProblem, type LyapunovBursts } from '../trainer/lyapunov-bursts.js';
 import { BACKEND_NAMES, isBackendName, type BackendName } from '../trainer/names.js';
+import { sharpnessEvery, sharpnessEveryProblem } from '../trainer/sharpness-schedule.js';
 import type { ProblemOptions } from '../trainer/problem.js';
 
 /** What commander hands `lyap train`'s action: every setting of TrainerConfig. */
@@ -14,6 +15,8 @@ export interface CheckedTrainFlags {
   topics: TopicNames;
   /** The Lyapunov burst schedule, defaults filled in (lyapunov-bursts.ts). */
   bursts: LyapunovBursts;
+  /** Steps between λ_max measurements, the default filled in (sharpness-schedule.ts). */
+  sharpnessEvery: number;
 }
 
 /**
@@ -58,6 +61,11 @@ export function checkTrainFlags(
       );
     }
   }
+  const everySharpness = sharpnessEvery(flags.probeEvery, flags.sharpnessEvery);
+  const sharpnessProblem =
+    flags.probeEvery > 0 ? sharpnessEveryProblem(flags.probeEvery, everySharpness) : undefined;
+  if (sharpnessProblem !== undefined)
+    throw new LyapError('LYAP_E_CONFIG', `--sharpness-every: ${sharpnessProblem}`);
   if (flags.firstCommandWait > 0 && flags.probeEvery === 0) {
     throw new LyapError(
       'LYAP_E_CONFIG',
@@ -73,7 +81,7 @@ export function checkTrainFlags(
       '--out copies the in-process stream; with --brokers, read the topics instead',
     );
   }
-  return { backend, topics, bursts };
+  return { backend, topics, bursts, sharpnessEvery: everySharpness };
 }
 
 /** The problem's settings among the flags: those that are set (createProblem fills in the rest). */

@@ -22,7 +22,12 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         : `${JSON.stringify({ level, msg, ...fields })}\n`,
     );
   };
-  const { backend: requested, topics, bursts } = checkTrainFlags(flags, { ...options, env: process.env });
+  const {
+    backend: requested,
+    topics,
+    bursts,
+    sharpnessEvery: everySharpness,
+  } = checkTrainFlags(flags, { ...options, env: process.env });
   // Loaded here, not at the top: TensorFlow.js takes most of a second to import, which the
   // other commands (and `lyap train --help`) should not pay.
   const { BatchSampler, createProblem, Progress, runTrainingSession, selectBackend } =
@@ -106,6 +111,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
         eps0: flags.eps0,
         sharpnessIterations: flags.sharpnessRounds,
         minCurvature: flags.minCurvature,
+        sharpnessEvery: everySharpness,
         ...bursts,
       },
       ...(flags.shadow === undefined ? {} : { shadow: { eps0: flags.shadow } }),

@@ -20,6 +20,10 @@ export const ProbeConfig = z.object({
     description:
       "The burst's first steps whose exponents are not counted (they re-align the subspace); absent: 0.",
   }),
+  sharpnessEvery: z.int().min(1).optional().meta({
+    description:
+      'λ_max (and h_min) is measured every this many steps, a multiple of every (and at a probe after the rate moved by more than ×2); the probes between measure the batch sharpness. Absent: every probe.',
+  }),
 });
 export type ProbeConfig = z.infer<typeof ProbeConfig>;
 

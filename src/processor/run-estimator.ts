@@ -141,7 +141,7 @@ export class RunEstimator {
   snapshot(lr: number, momentum = 0): EstimateFields {
     const lyapunov = this.exponents.means;
     const curvature = this.curvatures.means;
-    const window = Math.max(this.exponents.bursts, this.sharpness.size);
+    const window = Math.max(this.exponents.bursts, this.sharpness.size, this.batchSharpness.size);
     const sharpness = this.sharpness.median ?? 0;
     const ratio = lr > 0 ? stabilityRatio(lr, sharpness) : 0;
     // The stability side is judged on SGD's own edge, η·BS, when the probes measure the batch

@@ -9,6 +9,7 @@ import {
   gatherBatch,
   lyapunovBursts,
   makeDataset,
+  sharpnessEvery,
   selectBackend,
   tf,
   type Dataset,
@@ -83,7 +84,7 @@ function evaluate(model: Model, theta: tf.Tensor1D, held: Dataset): { accuracy: 
 
 /** The probe of every run: k_L = k_S = 1, forward differences, the trainer's Lyapunov bursts. */
 export function probeSettings(
-  config: Pick<SweepConfig, 'probeEvery' | 'minCurvature' | 'sharpnessRounds'>,
+  config: Pick<SweepConfig, 'probeEvery' | 'minCurvature' | 'sharpnessRounds' | 'sharpnessEvery'>,
 ): ProbeSettings {
   const probe: ProbeSettings = {
     every: config.probeEvery,
@@ -92,6 +93,7 @@ export function probeSettings(
     hvp: 'forward',
     eps0: 1e-3,
     ...lyapunovBursts(config.probeEvery),
+    sharpnessEvery: sharpnessEvery(config.probeEvery, config.sharpnessEvery),
   };
   if (config.minCurvature === true) probe.minCurvature = true;
   if (config.sharpnessRounds !== undefined) probe.sharpnessIterations = config.sharpnessRounds;
@@ -135,6 +137,7 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
     loss: spec.loss,
     hidden: config.hidden,
     channels: config.channels,
+    ...(config.activation === undefined ? {} : { activation: config.activation }),
     seed: spec.seed,
     samples: config.trainSamples + config.evalSamples,
     ...(config.dataset === 'mnist' ? { downsample: config.downsample } : {}),

@@ -104,6 +104,30 @@ export const PRESETS: { readonly [P in PresetName]: Omit<SweepConfig, 'jobs'> } 
     controllerStartLrs: [1e-3, 1e-2, 1e-1, 1, 10],
     schedules: ['cosine'],
   },
+  // The paper's claim (1) with the signals issue's estimators (docs/results/science/): the measured
+  // exponent against log(1 + η|h_min|) and log|1 − η·λ_max|, λ_max and the batch sharpness against
+  // 1/η. h_min tracked with 20 Rayleigh–Ritz rounds at every probe (every 10 steps), which it needs
+  // on a minibatch; constant rates only. 18 runs of 600 steps, 593 CPU-s (the first run).
+  science: {
+    ...common,
+    ...groupFields([
+      { model: 'mlp', loss: 'cross-entropy', momentum: 0 },
+      { model: 'mlp', loss: 'mse', momentum: 0 },
+      { model: 'cnn', loss: 'cross-entropy', momentum: 0 },
+    ]),
+    preset: 'science',
+    lrs: [0.01, 0.03, 0.1, 0.3, 1, 2],
+    seeds: [1],
+    steps: 600,
+    probeEvery: 10,
+    minCurvature: true,
+    sharpnessRounds: 20,
+    sharpnessEvery: 10,
+    rules: [],
+    alphas: [],
+    controllerStartLrs: [],
+    schedules: [],
+  },
   // For `npm test`: every rule from a rate far too low and one far too high, on the tiny runs;
   // two constant rates give the comparison its baseline. 8 runs of 60 steps.
   'controller-tiny': {

@@ -35,7 +35,7 @@ function runRows(runs: readonly RunRecord[]): string {
       'η·λ_max',
       'top exponent',
       'log|1−ηh|',
-      'log(1+η|h_min|)',
+      'log(1+η|min(h,0)|)',
       'h',
       'sin∠(v,Hv)',
       'final loss',
@@ -141,7 +141,7 @@ function groupSection(g: GroupAnalysis, records: readonly RunRecord[]): string {
       ? 'η·λ_max: no completed constant-rate runs.'
       : `η·λ_max over the completed constant-rate runs: median ${num(d.median)}, quartiles ${num(d.q1)}–${num(d.q3)}, range ${num(d.min)}–${num(d.max)} (n = ${d.n}).`,
     '',
-    `Top exponent against the prediction from the tracked curvature h: Pearson r = ${num(e.pearsonNegativeCurvature)} against log(1+η|h_min|), ` +
+    `Top exponent against the prediction from the tracked curvature h: Pearson r = ${num(e.pearsonNegativeCurvature)} against log(1+η|min(h, 0)|), ` +
       `${num(e.pearsonPredicted)} against log|1−η·h|; median measured − log|1−η·h| = ${num(e.medianExcess)} per step, ` +
       `median ratio ${num(e.medianRatio)}, median sin∠(v, Hv) ${num(e.medianOffEigenSine)} (n = ${e.runIds.length}).`,
     '',
@@ -238,7 +238,7 @@ export function renderReport(results: SweepResults): string {
         ],
         [
           'models',
-          `${c.models.join(', ')} (MLP hidden ${c.hidden.join(',')}, CNN channels ${c.channels.join(',')})`,
+          `${c.models.join(', ')} (MLP hidden ${c.hidden.join(',')}, CNN channels ${c.channels.join(',')}; ${c.activation ?? 'relu'})`,
         ],
         ['losses', c.losses.join(', ')],
         ['groups', c.groups.map((g) => groupOf(g.model, g.loss, g.momentum)).join(', ')],
@@ -249,6 +249,7 @@ export function renderReport(results: SweepResults): string {
           'probe',
           `every ${c.probeEvery} steps, k_L = k_S = 1, window ${c.windowProbes} probes; late = last 50% of probes` +
             (c.sharpnessRounds === undefined ? '' : `; ${c.sharpnessRounds} Rayleigh–Ritz rounds`) +
+            (c.sharpnessEvery === undefined ? '' : `; λ_max every ${c.sharpnessEvery} steps`) +
             (c.minCurvature === true ? '; h_min tracked' : ''),
         ],
         ['controller arms', controllerArms(c)],

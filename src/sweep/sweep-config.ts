@@ -1,8 +1,8 @@
 import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
-import type { BackendName, LossName } from '../trainer/names.js';
+import type { Activation, BackendName, LossName } from '../trainer/names.js';
 
-export const PRESET_NAMES = ['tiny', 'quick', 'full', 'controller', 'controller-tiny'] as const;
+export const PRESET_NAMES = ['tiny', 'quick', 'full', 'controller', 'controller-tiny', 'science'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export const SWEEP_DATASETS = ['mnist', 'cifar10'] as const;
@@ -37,6 +37,8 @@ export interface SweepConfig {
   models: SweepModel[];
   losses: LossName[];
   hidden: number[];
+  /** Hidden activation of the MLP and the CNN (`lyap train --activation`); undefined: relu. */
+  activation?: Activation;
   channels: number[];
   /** Constant learning rates of the grid, ascending. */
   lrs: number[];
@@ -48,6 +50,8 @@ export interface SweepConfig {
   minCurvature?: boolean;
   /** Rayleigh–Ritz rounds per probe (`lyap train --sharpness-rounds`); the trainer's default without it. */
   sharpnessRounds?: number;
+  /** Steps between λ_max measurements (`lyap train --sharpness-every`); the trainer's default without it. */
+  sharpnessEvery?: number;
   /** The processor's rolling window, in probes. */
   windowProbes: number;
   /** Controller arms: each rule from each starting rate; empty for none. */

@@ -1,6 +1,7 @@
 import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
-import type { BackendName, LossName } from '../trainer/names.js';
+import { sharpnessEveryProblem } from '../trainer/sharpness-schedule.js';
+import type { Activation, BackendName, LossName } from '../trainer/names.js';
 import { PRESETS } from './presets.js';
 import {
   groupFields,
@@ -22,6 +23,8 @@ export interface SweepOverrides {
   probeEvery?: number;
   minCurvature?: boolean;
   sharpnessRounds?: number;
+  sharpnessEvery?: number;
+  activation?: Activation;
   groups?: SweepGroup[];
   models?: SweepModel[];
   losses?: LossName[];
@@ -89,6 +92,12 @@ export function resolveSweepConfig(
     ...((o.sharpnessRounds ?? base.sharpnessRounds) === undefined
       ? {}
       : { sharpnessRounds: o.sharpnessRounds ?? base.sharpnessRounds }),
+    ...((o.activation ?? base.activation) === undefined
+      ? {}
+      : { activation: o.activation ?? base.activation }),
+    ...((o.sharpnessEvery ?? base.sharpnessEvery) === undefined
+      ? {}
+      : { sharpnessEvery: o.sharpnessEvery ?? base.sharpnessEvery }),
     ...groupFields(resolveGroups(base, o)),
     rules: [...new Set(o.rules ?? base.rules)],
     alphas: [...new Set(o.alphas ?? base.alphas)],
@@ -104,6 +113,10 @@ export function resolveSweepConfig(
     backend: o.backend ?? base.backend,
     jobs: o.jobs,
   };
+  const sharpnessProblem =
+    config.sharpnessEvery === undefined
+      ? undefined
+      : sharpnessEveryProblem(config.probeEvery, config.sharpnessEvery);
   const problems = [
     dataset === 'cifar10' && config.dataDir === undefined
       ? '--dataset cifar10 needs --data-dir pointing at the extracted cifar-10-batches-bin folder'
@@ -123,6 +136,7 @@ export function resolveSweepConfig(
     config.probeEvery >= config.steps
       ? `--probe-every ${config.probeEvery} leaves no probes in ${config.steps} steps`
       : '',
+    sharpnessProblem === undefined ? '' : `--sharpness-every: ${sharpnessProblem}`,
   ].filter((p) => p !== '');
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }

@@ -61,6 +61,8 @@ export const TrainerConfig = z
     sharpnessRounds: positiveInt.default(DEFAULT_SHARPNESS_ITERATIONS),
     /** Track h_min beside λ_max. */
     minCurvature: z.boolean().default(false),
+    /** undefined: 4 × probeEvery (sharpness-schedule.ts). */
+    sharpnessEvery: positiveInt.optional(),
     hvp: z.enum(HVP_MODES).default('forward'),
     eps0: positive.default(DEFAULT_EPS0),
     /** undefined: 4 × probeEvery (lyapunov-bursts.ts). */

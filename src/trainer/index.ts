@@ -1,5 +1,6 @@
 export * from './names.js';
 export * from './lyapunov-bursts.js';
+export * from './sharpness-schedule.js';
 export * from './backend.js';
 export * from './params.js';
 export * from './problem.js';

@@ -14,6 +14,7 @@ import type { Model } from './models/model.js';
 import { waitForFirstCommand } from './first-command.js';
 import { lrJumpFactor, lrJumpProblem, type LrJump } from './lr-jump.js';
 import { lyapunovBurstsProblem } from './lyapunov-bursts.js';
+import { sharpnessEveryProblem } from './sharpness-schedule.js';
 import { scheduledLr, type ScheduleName } from './lr-schedule.js';
 import type { HvpMode } from './probe/hvp.js';
 import { TangentProbe } from './probe/tangent-probe.js';
@@ -39,6 +40,12 @@ export interface ProbeSettings {
   sharpnessTolerance?: number;
   /** Track the most negative curvature h_min beside λ_max (a product per probe and round; default false). */
   minCurvature?: boolean;
+  /**
+   * λ_max (and h_min) is measured every this many steps, a multiple of `every` (default `every`);
+   * the probes between measure the batch sharpness and carry the Lyapunov subspace only. A probe
+   * also measures it when the rate moved by more than ×2 since it last did.
+   */
+  sharpnessEvery?: number;
   /**
    * A Lyapunov burst starts every this many steps (default `every`); a multiple of `every`, so
    * that each burst starts on a probe.
@@ -160,6 +167,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     ? new TangentProbe({ ...probeSettings, params: model.layout.size, seed: options.seed + 2 })
     : undefined;
   const lyapunovEvery = probeSettings.lyapunovEvery ?? probeSettings.every;
+  const sharpnessEvery = probeSettings.sharpnessEvery ?? probeSettings.every;
   const firstCommandWaitMs = options.firstCommandWaitMs ?? 0;
   // The source the warm-up waits on; without one (or at 0 ms) there is no warm-up step.
   const warmUpCommands = firstCommandWaitMs > 0 ? options.commands : undefined;
@@ -255,7 +263,9 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
               converge: probeSettings.warmupIterations ?? DEFAULT_WARMUP_ITERATIONS,
             })
           : probed
-            ? tangent.measure(context, inBurst ? burstIndex : null)
+            ? tangent.measure(context, inBurst ? burstIndex : null, {
+                sharpness: step % sharpnessEvery === 0 || tangent.sharpnessStale(stepLr),
+              })
             : tangent.propagate(context, burstIndex);
         probeMs = clock() - probeStarted;
       }
@@ -337,6 +347,7 @@ function checkOptions(options: TrainerOptions): void {
       : `probe subspaces must have 0-${MAX_K} vectors`,
     options.lrJump === undefined ? '' : (lrJumpProblem(options.lrJump) ?? ''),
     probe.every > 0 ? (lyapunovBurstsProblem(probe.every, probe) ?? '') : '',
+    probe.every > 0 ? (sharpnessEveryProblem(probe.every, probe.sharpnessEvery) ?? '') : '',
     probe.warmupIterations === undefined ||
     (Number.isSafeInteger(probe.warmupIterations) && probe.warmupIterations >= 1)
       ? ''
@@ -363,8 +374,11 @@ function disposeBatch(batch: Batch): void {
 }
 
 function runConfig(options: TrainerOptions, batchSize: number): RunConfig {
-  const { every, kLyapunov, kSharpness, hvp, lyapunovEvery, lyapunovBurst, lyapunovDiscard } = options.probe;
+  const { every, kLyapunov, kSharpness, hvp, lyapunovEvery, lyapunovBurst, lyapunovDiscard, sharpnessEvery } =
+    options.probe;
   const probe: ProbeConfig = { every, kLyapunov, kSharpness, hvp };
+  if (kSharpness > 0 && sharpnessEvery !== undefined && sharpnessEvery !== every)
+    probe.sharpnessEvery = sharpnessEvery;
   if (kLyapunov > 0 && lyapunovEvery !== undefined && lyapunovEvery !== every)
     probe.lyapunovEvery = lyapunovEvery;
   if (kLyapunov > 0 && (lyapunovBurst ?? 1) > 1) {

@@ -82,6 +82,11 @@ export interface ProbeContext {
 
 export interface MeasureOptions {
   /**
+   * Measure λ_max (and h_min) at this probe (default true); false: the batch sharpness and the
+   * Lyapunov step only, the sharpness subspace kept for a later probe (`ProbeSettings.sharpnessEvery`).
+   */
+  sharpness?: boolean;
+  /**
    * Sharpness iterations at most for this probe, stopping under `sharpnessTolerance`, in place
    * of the usual choice (the trainer's warm-up probe: ProbeSettings.warmupIterations).
    */
@@ -111,6 +116,7 @@ export class TangentProbe {
   private lyapunov: Float64Array[];
   private sharpness: Float64Array[];
   private bottom: Float64Array | undefined;
+  /** The rate of the last probe that measured the sharpness. */
   private lastLr: number | undefined;
 
   constructor(private readonly options: TangentProbeOptions) {
@@ -173,9 +179,19 @@ export class TangentProbe {
       if (gradient.value !== undefined) probe.batchSharpness = gradient.value;
     }
 
-    if (this.sharpness.length > 0) this.measureSharpness(ctx, products, probe, gradient, options);
-    this.lastLr = ctx.lr;
+    if (this.sharpness.length > 0 && options.sharpness !== false) {
+      this.measureSharpness(ctx, products, probe, gradient, options);
+      this.lastLr = ctx.lr;
+    }
     return probe;
+  }
+
+  /**
+   * Whether a probe at rate `lr` should measure the sharpness even when not due: never measured
+   * yet, or the rate moved by more than ×2 since it last was (the sharpness then converges anew).
+   */
+  sharpnessStale(lr: number): boolean {
+    return this.sharpness.length > 0 && (this.lastLr === undefined || rateJumped(lr, this.lastLr));
   }
 
   /**
@@ -207,7 +223,7 @@ export class TangentProbe {
     options: MeasureOptions,
   ): void {
     // Converge before the first update and after a large rate change; else sharpnessIterations.
-    const converge = this.lastLr === undefined || Math.abs(Math.log(ctx.lr / this.lastLr)) > Math.LN2;
+    const converge = this.lastLr === undefined || rateJumped(ctx.lr, this.lastLr);
     const most =
       options.converge ??
       (converge
@@ -318,6 +334,11 @@ export class TangentProbe {
 }
 
 type Products = (columns: readonly Float64Array[]) => Float64Array[];
+
+/** A change of rate by more than ×2 either way. */
+function rateJumped(lr: number, previous: number): boolean {
+  return Math.abs(Math.log(lr / previous)) > Math.LN2;
+}
 
 function productsOn(ctx: HvpContext): Products {
   return (columns) => columns.map((v) => hessianVectorProduct(ctx, v).hv);

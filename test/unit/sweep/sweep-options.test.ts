@@ -21,6 +21,24 @@ describe('sweep > resolveSweepConfig', () => {
     assert.equal(defaults.minCurvature, undefined);
     assert.equal(defaults.sharpnessIterations, undefined);
     assert.equal(defaults.every, PRESETS.quick.probeEvery);
+    // λ_max every 4 probes by default (the trainer's); the science preset measures it at every probe.
+    assert.equal(defaults.sharpnessEvery, 4 * PRESETS.quick.probeEvery);
+    const science = resolveSweepConfig('science', { jobs: 1 });
+    assert.ok(science.ok);
+    assert.deepEqual(
+      (({ every, minCurvature, sharpnessIterations, sharpnessEvery }) => ({
+        every,
+        minCurvature,
+        sharpnessIterations,
+        sharpnessEvery,
+      }))(probeSettings(science.config)),
+      { every: 10, minCurvature: true, sharpnessIterations: 20, sharpnessEvery: 10 },
+    );
+    assert.equal(planFirstPhase(science.config).length, 18);
+    const off = resolveSweepConfig('quick', { jobs: 1, sharpnessEvery: 7 });
+    assert.deepEqual(off.ok ? [] : off.problems, [
+      '--sharpness-every: λ_max every 7 steps must fall on probes: a positive multiple of 5',
+    ]);
   });
 
   it('starts from the preset and applies the overrides, sorted and without repeats', () => {

@@ -55,6 +55,12 @@ describe('cli > lyap train > usage and errors', () => {
     const id = await lyap(['train', '--run-id', 'has spaces']);
     assert.equal(id.code, 2);
     assert.match(id.stderr, /--run-id must be 1-128 characters/);
+    const every = await lyap(['train', '--probe-every', '10', '--sharpness-every', '15']);
+    assert.equal(every.code, 2);
+    assert.match(
+      every.stderr,
+      /--sharpness-every: λ_max every 15 steps must fall on probes: a positive multiple of 10/,
+    );
     const pair = await lyap(['train', '--dataset', 'least-squares', '--model', 'cnn', '--backend', 'cpu']);
     assert.equal(pair.code, 2);
     assert.match(pair.stderr, /^lyap: the cnn model needs image inputs.*\(LYAP_E_CONFIG\)$/m);

@@ -90,6 +90,31 @@ describe('trainer > train', () => {
     );
   });
 
+  it('measures λ_max every sharpnessEvery steps and the batch sharpness at every probe, and λ_max again after the rate moved ×2', async () => {
+    const probe = {
+      every: 2,
+      kLyapunov: 0,
+      kSharpness: 1,
+      hvp: 'forward',
+      eps0: 1e-3,
+      sharpnessEvery: 8,
+    } as const;
+    // One command: the rate ×4 from step 11 on.
+    const commands = { take: (step: number) => (step === 11 ? { lr: 0.4, seq: 1 } : undefined) };
+    const { gradients, runs } = await run({ model: mlp(), dataset: mnist, steps: 20, probe, commands });
+    const at = (kind: 'sharpness' | 'batchSharpness') =>
+      gradients.filter((g) => g.probe?.[kind] !== undefined).map((g) => g.step);
+    assert.deepEqual(at('batchSharpness'), [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    // 0, 8, 16 on schedule; 12 is the first probe at the new rate.
+    assert.deepEqual(at('sharpness'), [0, 8, 12, 16]);
+    assert.equal(gradients.find((g) => g.step === 2)?.probe?.hvps, 1, 'a probe between measures one product');
+    assert.equal(runs[0]?.config.probe.sharpnessEvery, 8);
+    await assert.rejects(
+      run({ model: mlp(), dataset: mnist, probe: { ...probe, sharpnessEvery: 5 } }),
+      /λ_max every 5 steps must fall on probes: a positive multiple of 2/,
+    );
+  });
+
   it('is deterministic for a seed and differs for another', async () => {
     const a = await run({ model: mlp(), dataset: mnist, steps: 5 });
     const b = await run({ model: mlp(), dataset: mnist, steps: 5 });
