@@ -156,7 +156,7 @@ const legacyScenario = scenario(
 }
 
 const keyedScenario = scenario(
-  'keys with ids (LYAP_CONTROL_KEYS, the last the newest) beside the legacy key: a command with keyId verifies only against that id',
+  'keys with ids (LYAP_CONTROL_KEYS, the last the newest) beside the legacy key: a command with keyId verifies only against that id, and one with an id the trainer does not hold is rejected as unknown-key',
   { LYAP_CONTROL_KEY: LEGACY, LYAP_CONTROL_KEYS: 'k1:alpha,k2:beta:with:colons' },
   true,
 );
@@ -165,7 +165,7 @@ const keyedScenario = scenario(
   s.push({ ...keyedSigned(command(1, 0.05), 'k2', 'beta:with:colons'), outcome: 'queued' });
   s.push({ take: 0, expect: { lr: 0.05, seq: 1 } });
   s.push({ ...keyedSigned(command(2, 0.06), 'k1', 'alpha'), outcome: 'queued' });
-  s.push({ ...keyedSigned(command(3, 0.07), 'k3', 'alpha'), outcome: 'rejectedForged' });
+  s.push({ ...keyedSigned(command(3, 0.07), 'k3', 'alpha'), outcome: 'rejectedUnknownKey' });
   s.push({ ...keyedSigned(command(4, 0.08), 'k1', 'beta:with:colons'), outcome: 'rejectedForged' });
   s.push({ ...keyedSigned(command(5, 0.09), 'k2', LEGACY), outcome: 'rejectedForged' });
   // keyId added after signing without it: the signature no longer covers the fields.
@@ -178,7 +178,8 @@ const keyedScenario = scenario(
   s.push({ take: 1, expect: { lr: 0.06, seq: 2 } });
   s.push({ ...legacySigned(command(8, 0.11)), outcome: 'queued' });
   s.push({ take: 2, expect: { lr: 0.11, seq: 8 } });
-  keyedScenario.stats = { received: 7, applied: 3, rejectedForged: 4 };
+  s.push({ ...keyedSigned(command(9, 0.12), 'k9', 'beta:with:colons'), outcome: 'rejectedUnknownKey' });
+  keyedScenario.stats = { received: 8, applied: 3, rejectedForged: 3, rejectedUnknownKey: 2 };
 }
 
 const commands = {

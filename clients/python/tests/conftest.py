@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -19,6 +20,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
+# The tests check this working tree's sources, whatever copy of the package the venv holds.
+sys.path.insert(0, str(REPO / "clients" / "python" / "src"))
 SCHEMAS = REPO / "schemas"
 VECTORS = REPO / "test" / "vectors"
 
@@ -58,6 +61,13 @@ def run_lyap(args: List[str], *, input_text: Optional[str] = None, env: Optional
              timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(lyap_command() + args, cwd=REPO, input=input_text, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def python_env(**extra: str) -> Dict[str, str]:
+    """The environment for a Python subprocess that must import this working tree's client."""
+    src = str(REPO / "clients" / "python" / "src")
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": src if not path else f"{src}{os.pathsep}{path}", "OMP_NUM_THREADS": "1", **extra}
 
 
 def unique(prefix: str) -> str:

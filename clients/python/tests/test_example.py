@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import run_lyap
+from conftest import python_env, run_lyap
 
 
 def example(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lyap_client.examples.digits", *args], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                          timeout=600, env=python_env())
 
 
 def test_it_trains_on_the_digits_and_writes_events_lyap_replay_reads(tmp_path, validate_event) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +42,7 @@ def test_it_trains_on_the_digits_and_writes_events_lyap_replay_reads(tmp_path, v
 ])
 def test_bad_usage_exits_2_with_one_line(tmp_path, args, message) -> None:  # type: ignore[no-untyped-def]
     done = subprocess.run([sys.executable, "-m", "lyap_client.examples.digits", *args], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=300)
+                          cwd=tmp_path, timeout=300, env=python_env())
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], done.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import unique
+from conftest import python_env, unique
 from kafka_support import brokers, read_topics
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -36,8 +35,7 @@ def test_the_snippet_runs_and_its_run_reaches_kafka(tmp_path, validate_event) ->
     prefix = unique("readme") + "."
     script = tmp_path / "train.py"
     script.write_text(snippet())
-    env = {**os.environ, "KAFKA_BROKERS": bootstrap, "LYAP_TOPIC_PREFIX": prefix, "LYAP_CONTROL_KEY": "readme-key",
-           "OMP_NUM_THREADS": "1"}
+    env = python_env(KAFKA_BROKERS=bootstrap, LYAP_TOPIC_PREFIX=prefix, LYAP_CONTROL_KEY="readme-key")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     wanted = 300 + 300 + 2

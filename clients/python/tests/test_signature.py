@@ -26,7 +26,7 @@ def test_a_secret_may_hold_colons_and_the_id_is_split_at_the_first() -> None:
     assert keys.by_id == (("a", "b:c"),)
 
 
-@pytest.mark.parametrize("text", ["nocolonS3CR", "id:", ":S3CR", "a:S3CR,,b:S3CR", "a:S3CR,a:S3CR"])
+@pytest.mark.parametrize("text", ["nocolonS3CR", "id:", ":S3CR", "a:S3CR,,b:S3CR", "a:S3CR,a:S3CR", "bad id:S3CR", "a,b:S3CR"])
 def test_malformed_key_lists_are_config_errors_that_never_echo_a_secret(text: str) -> None:
     with pytest.raises(ConfigError) as raised:
         ControlKeys.parse(None, text)
@@ -41,3 +41,12 @@ def test_tampering_breaks_the_signature_and_empty_variables_count_as_unset() -> 
     assert not verify_command_signature(COMMAND, "k")
     assert not ControlKeys.from_env({"LYAP_CONTROL_KEY": "", "LYAP_CONTROL_KEYS": ""}).any
     assert "s3cret" not in repr(ControlKeys.parse("s3cret", "i:s3cret"))
+
+
+def test_a_key_nobody_holds_is_an_unknown_key_not_a_forgery() -> None:
+    keyed_only = ControlKeys.parse(None, "k1:s1")
+    assert keyed_only.verdict(sign_command(COMMAND, "s1")) == "unknown-key"  # no keyId, no LYAP_CONTROL_KEY
+    assert keyed_only.verdict(sign_command(COMMAND, "s1", "k2")) == "unknown-key"
+    assert keyed_only.verdict(sign_command(COMMAND, "s2", "k1")) == "forged"
+    assert keyed_only.verdict(COMMAND) == "unsigned"
+    assert keyed_only.verdict(sign_command(COMMAND, "s1", "k1")) == "valid"

@@ -23,7 +23,7 @@ SNAKE = {
     "received": "received", "applied": "applied", "ignoredOtherRun": "ignored_other_run",
     "ignoredStaleOrDuplicate": "ignored_stale_or_duplicate", "ignoredUnverified": "ignored_unverified",
     "rejectedUnsigned": "rejected_unsigned", "rejectedForged": "rejected_forged", "advisory": "advisory",
-    "clamped": "clamped", "undecodable": "undecodable", "queued": "queued",
+    "clamped": "clamped", "undecodable": "undecodable", "queued": "queued", "rejectedUnknownKey": "rejected_unknown_key",
 }
 
 

@@ -51,6 +51,8 @@ MAX_DEAD_LETTER_RAW_BYTES = 65_536
 MAX_DEAD_LETTER_ERROR_CHARS = 4096
 _RUN_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _SIG = re.compile(r"[0-9a-f]{64}")
+#: A key id of LYAP_CONTROL_KEYS, as the command's ``keyId``.
+KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 Matrix = List[List[float]]
 
@@ -244,8 +246,8 @@ def _lr_command_fields(record: Mapping[str, Any]) -> LrCommandEvent:
         command["advisory"] = record["advisory"]
     if "keyId" in record:
         key_id = record["keyId"]
-        if not isinstance(key_id, str) or key_id == "":
-            raise _Invalid("keyId", f"expected a non-empty string, received {_preview(key_id)}")
+        if not isinstance(key_id, str) or KEY_ID.fullmatch(key_id) is None:
+            raise _Invalid("keyId", f"expected 1-64 characters of [A-Za-z0-9._-], received {_preview(key_id)}")
         command["keyId"] = key_id
     if "sig" in record:
         sig = record["sig"]

@@ -91,6 +91,7 @@ class IntakeStats:
     ignored_unverified: int = 0
     rejected_unsigned: int = 0
     rejected_forged: int = 0
+    rejected_unknown_key: int = 0
     advisory: int = 0
     clamped: int = 0
     undecodable: int = 0
@@ -110,8 +111,9 @@ class CommandIntake(CommandSource):
     """Decodes, filters to the run, verifies and queues commands; ``take`` applies them.
 
     With a key (``keys.any``) only commands whose ``sig`` verifies are applied: unsigned ones are
-    ``rejected_unsigned``, forged ones (wrong key, unknown ``keyId``, tampered fields)
-    ``rejected_forged``. Without one, commands apply only with ``accept_unsigned`` (which warns),
+    ``rejected_unsigned``, ones signed with a key this trainer does not hold (an unknown ``keyId``,
+    or none without ``LYAP_CONTROL_KEY``) ``rejected_unknown_key``, forged ones (wrong key,
+    tampered fields) ``rejected_forged``. Without one, commands apply only with ``accept_unsigned`` (which warns),
     and are otherwise ignored with one notice. ``advisory`` commands are counted and logged,
     never applied; a ``seq`` not above the last applied is ``ignored_stale_or_duplicate``.
     """
@@ -165,11 +167,22 @@ class CommandIntake(CommandSource):
             self.stats.received += 1
             seq = command["seq"]
             if self.keys.any:
-                if "sig" not in command:
+                verdict = self.keys.verdict(command)
+                if verdict == "unsigned":
                     self.stats.rejected_unsigned += 1
                     self._log(f"rejected lr-command seq {seq}: unsigned, and a signing key is set")
                     return "rejected_unsigned"
-                if not self.keys.verify(command):
+                if verdict == "unknown-key":
+                    self.stats.rejected_unknown_key += 1
+                    held = [key_id for key_id, _ in self.keys.by_id]
+                    self._log(
+                        f"rejected lr-command seq {seq}: "
+                        + ("signed without a key id, and no LYAP_CONTROL_KEY is set" if "keyId" not in command
+                           else f"signed with key id {command['keyId']}, which this trainer does not hold "
+                                f"(it holds {', '.join(held) if held else 'only LYAP_CONTROL_KEY'})")
+                    )
+                    return "rejected_unknown_key"
+                if verdict == "forged":
                     self.stats.rejected_forged += 1
                     self._log(f"rejected lr-command seq {seq}: its signature does not match")
                     return "rejected_forged"

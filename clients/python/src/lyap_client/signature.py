@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .errors import ConfigError
+from .events import KEY_ID
 from .jsjson import canonical_json
 
 __all__ = ["signature_of", "sign_command", "verify_command_signature", "ControlKeys"]
@@ -74,9 +75,18 @@ class ControlKeys:
             return self.legacy
         return dict(self.by_id).get(key_id) if isinstance(key_id, str) else None
 
-    def verify(self, command: Mapping[str, Any]) -> bool:
+    def verdict(self, command: Mapping[str, Any]) -> str:
+        """``"valid"``, ``"unsigned"`` (no ``sig``), ``"unknown-key"`` (a ``keyId`` these keys do not
+        hold, or none and no legacy key) or ``"forged"``."""
+        if "sig" not in command:
+            return "unsigned"
         key = self.key_for(command)
-        return key is not None and verify_command_signature(command, key)
+        if key is None:
+            return "unknown-key"
+        return "valid" if verify_command_signature(command, key) else "forged"
+
+    def verify(self, command: Mapping[str, Any]) -> bool:
+        return self.verdict(command) == "valid"
 
     def sign(self, command: Mapping[str, Any]) -> Dict[str, Any]:
         """Signed with the newest keyed key (with its ``keyId``), else with the legacy key."""
@@ -94,11 +104,13 @@ class ControlKeys:
         if keys is not None and keys.strip() != "":
             for index, entry in enumerate(keys.split(",")):
                 key_id, colon, secret = entry.partition(":")  # split at the first colon; nothing trimmed
-                if colon == "" or key_id == "" or secret == "":
-                    # Never echo the entry: it may hold a secret.
+                if colon == "" or KEY_ID.fullmatch(key_id) is None:
+                    # Never echo the entry: without a colon it may be a secret.
                     raise ConfigError(
-                        f"LYAP_CONTROL_KEYS entry {index + 1} has no id or no secret: expected id:secret[,id:secret…]"
+                        f"LYAP_CONTROL_KEYS entry {index + 1}: no key id of 1-64 characters of [A-Za-z0-9._-] before a ':' (expected id:secret[,id:secret…])"
                     )
+                if secret == "":
+                    raise ConfigError(f"LYAP_CONTROL_KEYS entry {index + 1} (key {key_id}): the secret is empty (expected id:secret)")
                 if any(key_id == known for known, _ in pairs):
                     raise ConfigError(f"LYAP_CONTROL_KEYS names key id {key_id!r} twice")
                 pairs.append((key_id, secret))
