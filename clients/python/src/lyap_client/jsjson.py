@@ -17,6 +17,7 @@ client writes both forms itself:
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable, Optional
 
 __all__ = ["js_number", "js_string", "canonical_json", "compact_json", "parse_json"]
@@ -37,6 +38,11 @@ def js_number(value: float) -> str:
         raise ValueError(f"{value!r} is not a finite number")
     if x == 0:
         return "0"
+    fast = repr(x)
+    if "e" not in fast:
+        # Python writes 1e-4 <= |x| < 1e16 without an exponent, inside JavaScript's own decimal
+        # range (1e-6 <= |x| < 1e21), with the same shortest digits; only "123.0" differs.
+        return fast[:-2] if fast.endswith(".0") else fast
     sign = "-" if x < 0 else ""
     mantissa, _, exponent = repr(abs(x)).partition("e")
     whole, _, fraction = mantissa.partition(".")
@@ -59,8 +65,13 @@ def js_number(value: float) -> str:
     return sign + text
 
 
+_NEEDS_ESCAPE = re.compile('[\\x00-\\x1f"\\\\\\ud800-\\udfff]')
+
+
 def js_string(text: str) -> str:
     """``JSON.stringify(text)``: quotes, backslash, control characters and lone surrogates escaped."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return f'"{text}"'
     out = ['"']
     for ch in text:
         code = ord(ch)
