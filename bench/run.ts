@@ -59,6 +59,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'tracking-relu': async () =>
     (await import('./suites/tracking-relu.js')).trackingReluSuite({ steps: 300, truthEvery: 25, lr: 0.5 }),
+  'python-probe': async () =>
+    (await import('./suites/python-probe.js')).pythonProbeSuite({ steps: 150, rounds: 4 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
 };

@@ -92,7 +92,10 @@ export const MinCurvatureProbe = z.object({
 export type MinCurvatureProbe = z.infer<typeof MinCurvatureProbe>;
 
 export const Probe = z.object({
-  eps: z.number().positive().meta({ description: 'Finite-difference step of the Hessian-vector products.' }),
+  eps: z.number().positive().optional().meta({
+    description:
+      'Finite-difference step of the Hessian-vector products; absent when they are exact (the run\'s probe.hvp is "exact").',
+  }),
   hvps: z.int().min(0).meta({ description: 'Hessian-vector products computed at this step.' }),
   lyapunov: LyapunovProbe.optional(),
   sharpness: SharpnessProbe.optional(),

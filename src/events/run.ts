@@ -8,7 +8,10 @@ export const ProbeConfig = z.object({
   every: z.int().min(0).meta({ description: 'Probe every this many steps; 0 turns the probe off.' }),
   kLyapunov: z.int().min(0).max(MAX_K),
   kSharpness: z.int().min(0).max(MAX_K),
-  hvp: z.enum(['forward', 'central']),
+  hvp: z.enum(['forward', 'central', 'exact']).meta({
+    description:
+      'How the Hessian-vector products are taken: forward or central finite differences (the TypeScript trainer), or exact (autograd, the Python client).',
+  }),
   lyapunovEvery: z.int().min(1).optional().meta({
     description: 'A Lyapunov burst starts every this many steps, a multiple of every; absent: every.',
   }),
