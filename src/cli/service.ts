@@ -10,6 +10,8 @@ export interface ServiceOptions {
   metricsHost: string;
   /** undefined: no metrics endpoint; 0: a free port, logged. */
   metricsPort: number | undefined;
+  /** Called once the service has stopped (releases what the command set up: file watches). */
+  onStop?: () => void;
   /** Starts the pipeline; `done` settles when its input ends, `stop` stops it. */
   start: () => { done: Promise<void>; stop: () => void };
 }
@@ -52,6 +54,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
   pipeline.stop();
   await options.bus.close();
   await server?.close();
+  options.onStop?.();
   log('stopped');
   return EXIT.ok;
 }

@@ -9,6 +9,7 @@ import { readToEnd } from './read-to-end.js';
 import { kafkaClientOptions } from './kafka-client-options.js';
 import type { KafkaConfig } from './kafka-config.js';
 import { kafkaError } from './kafka-errors.js';
+import { checkBrokerTls } from './tls-preflight.js';
 import { stderrLogger, type BusLogger, type LogLevelName } from './kafka-logger.js';
 import { designTopicSpecs, resolveTopicSettings, topicSpec, type TopicSettings } from './topic-specs.js';
 
@@ -66,6 +67,8 @@ export interface KafkaBusOptions {
 export class KafkaBus implements Bus {
   readonly settings: Readonly<TopicSettings>;
   private readonly kafka: Kafka;
+  /** The TLS check before the first connection (tls-preflight.ts); undefined without TLS. */
+  private readonly preflight: () => Promise<void>;
   private readonly logger: BusLogger;
   private readonly batcher: BatchingProducer;
   private readonly ensured = new Map<string, Promise<void>>();
@@ -82,17 +85,27 @@ export class KafkaBus implements Bus {
   constructor(private readonly options: KafkaBusOptions) {
     this.logger = options.logger ?? stderrLogger('warn');
     this.settings = resolveTopicSettings(options.topics);
-    this.kafka = new KafkaClient(
-      kafkaClientOptions({
-        config: options.config,
-        logger: this.logger,
-        logLevel: options.logLevel ?? 'warn',
-        ...(options.connectionTimeoutMs === undefined
-          ? {}
-          : { connectionTimeoutMs: options.connectionTimeoutMs }),
-        ...(options.retries === undefined ? {} : { retries: options.retries }),
-      }),
-    );
+    const clientOptions = kafkaClientOptions({
+      config: options.config,
+      logger: this.logger,
+      logLevel: options.logLevel ?? 'warn',
+      ...(options.connectionTimeoutMs === undefined
+        ? {}
+        : { connectionTimeoutMs: options.connectionTimeoutMs }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+    });
+    this.kafka = new KafkaClient(clientOptions);
+    const ssl = clientOptions.ssl;
+    let checked: Promise<void> | undefined;
+    this.preflight =
+      typeof ssl !== 'object' || ssl.rejectUnauthorized === false
+        ? () => Promise.resolve()
+        : () =>
+            (checked ??= checkBrokerTls({
+              brokers: options.config.brokers,
+              tls: ssl,
+              timeoutMs: options.connectionTimeoutMs ?? 5000,
+            }));
     const p = options.producer ?? {};
     this.batcher = new BatchingProducer({
       send: (batches) => this.send(batches),
@@ -140,6 +153,7 @@ export class KafkaBus implements Bus {
       logger: this.logger,
       prepare: async () => {
         if (this.closed) throw new LyapError('LYAP_E_BUS_CLOSED', 'consume on a closed bus');
+        await this.preflight();
         await this.ensure(topics);
       },
       closing: this.closing,
@@ -242,13 +256,15 @@ export class KafkaBus implements Bus {
   private adminClient(): Promise<Admin> {
     if (this.admin === undefined) {
       const admin = this.kafka.admin();
-      this.admin = admin.connect().then(
-        () => admin,
-        (error: unknown) => {
-          this.admin = undefined;
-          throw kafkaError('connecting the Kafka admin client', error);
-        },
-      );
+      this.admin = this.preflight()
+        .then(() => admin.connect())
+        .then(
+          () => admin,
+          (error: unknown) => {
+            this.admin = undefined;
+            throw kafkaError('connecting the Kafka admin client', error);
+          },
+        );
     }
     return this.admin;
   }
@@ -262,13 +278,15 @@ export class KafkaBus implements Bus {
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      this.producer = producer.connect().then(
-        () => producer,
-        (error: unknown) => {
-          this.producer = undefined;
-          throw kafkaError('connecting the Kafka producer', error);
-        },
-      );
+      this.producer = this.preflight()
+        .then(() => producer.connect())
+        .then(
+          () => producer,
+          (error: unknown) => {
+            this.producer = undefined;
+            throw kafkaError('connecting the Kafka producer', error);
+          },
+        );
     }
     return this.producer;
   }
