@@ -85,6 +85,7 @@ export const controlCommand = defineCommand<ControlFlags>({
       metrics: new LyapMetrics(),
       metricsHost: flags.metricsHost,
       metricsPort: flags.metricsPort,
+      webConfig: flags.webConfig,
       start: () =>
         startController({
           bus,

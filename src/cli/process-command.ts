@@ -25,6 +25,7 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
       metrics,
       metricsHost: flags.metricsHost,
       metricsPort: flags.metricsPort,
+      webConfig: flags.webConfig,
       start: () => {
         const processor = startProcessor({
           bus,

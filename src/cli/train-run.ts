@@ -60,6 +60,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
           metrics: new LyapMetrics(),
           host: flags.metricsHost,
           port: flags.metricsPort,
+          webConfig: flags.webConfig,
           ready: () => true,
           log: (msg, fields) => {
             log('info', msg, fields);

@@ -13,7 +13,7 @@ import { checkBrokerTls } from './tls-preflight.js';
 import { stderrLogger, type BusLogger, type LogLevelName } from './kafka-logger.js';
 import { designTopicSpecs, resolveTopicSettings, topicSpec, type TopicSettings } from './topic-specs.js';
 
-const { Kafka: KafkaClient, Partitioners } = kafkajs;
+const { Kafka: KafkaClient, Partitioners, logLevel: KafkaLogLevel } = kafkajs;
 
 export interface KafkaProducerSettings {
   /** Messages accepted but not acknowledged by the brokers, above which `publish` waits. */
@@ -69,6 +69,7 @@ export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   /** The TLS check before the first connection (tls-preflight.ts); undefined without TLS. */
   private readonly preflight: () => Promise<void>;
+  private readonly clientOptions: ReturnType<typeof kafkaClientOptions>;
   private readonly logger: BusLogger;
   private readonly batcher: BatchingProducer;
   private readonly ensured = new Map<string, Promise<void>>();
@@ -94,6 +95,7 @@ export class KafkaBus implements Bus {
         : { connectionTimeoutMs: options.connectionTimeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
     });
+    this.clientOptions = clientOptions;
     this.kafka = new KafkaClient(clientOptions);
     const ssl = clientOptions.ssl;
     let checked: Promise<void> | undefined;
@@ -163,7 +165,36 @@ export class KafkaBus implements Bus {
         void stopped.then(() => this.stopping.delete(stopped));
       },
       onJoined: options.onJoined,
+      explainMissingCoordinator: (groupId) => this.coordinatorRefusal(groupId),
     });
+  }
+
+  /**
+   * Why the brokers named no coordinator for `groupId`: kafkajs reports any refusal of its
+   * FindCoordinator request as "Failed to find group coordinator" and keeps the broker's
+   * error (GROUP_AUTHORIZATION_FAILED under ACLs) for a debug log line. On that failure
+   * only, one more request is made by a client logging at debug, to catch that error.
+   */
+  private async coordinatorRefusal(groupId: string): Promise<unknown> {
+    let refusal: unknown;
+    const probe = new KafkaClient({
+      ...this.clientOptions,
+      logLevel: KafkaLogLevel.DEBUG,
+      retry: { retries: 0 },
+      logCreator: () => (entry) => {
+        const error = (entry.log as { error?: unknown }).error;
+        if (entry.log.message === 'Tried to find group coordinator' && refusal === undefined) refusal = error;
+      },
+    }).admin();
+    try {
+      await probe.connect();
+      await probe.describeGroups([groupId]);
+    } catch {
+      // The refusal, if there is one, was caught by the log above.
+    } finally {
+      await probe.disconnect().catch(() => undefined);
+    }
+    return refusal;
   }
 
   /**

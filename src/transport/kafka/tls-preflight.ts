@@ -44,11 +44,10 @@ export function certificateProblem(
       why: `the broker's certificate (issued by ${name(cert.issuer)}) is not signed by a CA this client trusts (KAFKA_SSL_CA_FILE)`,
     };
   }
-  if (authorizationError !== undefined) {
+  if (authorizationError !== undefined && authorizationError !== 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return { code: authorizationError, why: `the broker's certificate is not trusted` };
   }
-  const identity = checkServerIdentity(host, cert);
-  if (identity !== undefined) {
+  if (authorizationError !== undefined || checkServerIdentity(host, cert) !== undefined) {
     return {
       code: 'ERR_TLS_CERT_ALTNAME_INVALID',
       why: `the broker's certificate is for ${cert.subjectaltname ?? name(cert.subject)}, not ${host}`,
