@@ -36,6 +36,10 @@ export interface RunCheck {
   readonly appliedUnverified: readonly number[];
   /** Steps where `cmdSeq` went back: a command applied again after a newer one. */
   readonly reapplied: readonly number[];
+  /** Steps up to the run end's `lastStep` with no gradient event on the topic (lost on the way). */
+  readonly gradientsMissing: readonly number[];
+  /** For the first mismatched step: the fields whose live values differ from the replay's. */
+  readonly firstMismatch?: string;
 }
 
 async function* chunks(lines: readonly string[]): AsyncGenerator<readonly string[]> {
@@ -67,10 +71,16 @@ export async function checkRun(runId: string, seen: RunSeen, keys: CommandKeyrin
   });
   const missing: number[] = [];
   const mismatched: number[] = [];
-  for (const [step, e] of expected) {
+  let firstMismatch: string | undefined;
+  for (const [step, e] of [...expected].sort(([a], [b]) => a - b)) {
     const copies = seen.estimates.get(step);
     if (copies === undefined) missing.push(step);
-    else if (!copies.every((c) => same(c, e))) mismatched.push(step);
+    else {
+      const differing = copies.find((c) => !same(c, e));
+      if (differing === undefined) continue;
+      mismatched.push(step);
+      firstMismatch ??= `step ${step}: ${differingFields(differing, e).join(', ')} (${copies.length} live copies)`;
+    }
   }
   const extra = [...seen.estimates.keys()].filter((s) => !expected.has(s));
   let liveCopies = 0;
@@ -78,10 +88,15 @@ export async function checkRun(runId: string, seen: RunSeen, keys: CommandKeyrin
 
   const appliedSeqs = new Set<number>();
   const reapplied: number[] = [];
+  const gradientSteps = new Set<number>();
+  let lastStep: number | undefined;
   let last = -1;
   for (const text of ordered) {
     const decoded = decodeEvent(text);
+    if (decoded.ok && decoded.event.type === 'run' && decoded.event.phase === 'end')
+      lastStep = decoded.event.lastStep;
     if (!decoded.ok || decoded.event.type !== 'gradient') continue;
+    gradientSteps.add(decoded.event.step);
     const seq = decoded.event.cmdSeq;
     if (seq === undefined) continue;
     if (seq < last) reapplied.push(decoded.event.step);
@@ -101,7 +116,27 @@ export async function checkRun(runId: string, seen: RunSeen, keys: CommandKeyrin
     applied: appliedSeqs.size,
     appliedUnverified,
     reapplied,
+    gradientsMissing: Array.from({ length: (lastStep ?? -1) + 1 }, (_, i) => i).filter(
+      (i) => !gradientSteps.has(i),
+    ),
+    ...(firstMismatch === undefined ? {} : { firstMismatch }),
   };
+}
+
+/** The top-level fields whose values differ (nested ones compared whole). */
+function differingFields(live: EstimateEvent, replayed: EstimateEvent): string[] {
+  const keys = new Set([...Object.keys(live), ...Object.keys(replayed)]);
+  return [...keys]
+    .filter((k) => k !== 'ts')
+    .filter(
+      (k) =>
+        canonicalJson((live as Record<string, unknown>)[k]) !==
+        canonicalJson((replayed as Record<string, unknown>)[k]),
+    )
+    .map(
+      (k) =>
+        `${k} live ${canonicalJson((live as Record<string, unknown>)[k]).slice(0, 80)} replay ${canonicalJson((replayed as Record<string, unknown>)[k]).slice(0, 80)}`,
+    );
 }
 
 /** The invariants a run check breaks, in words (empty: none). */
@@ -113,8 +148,16 @@ export function runViolations(check: RunCheck): string[] {
   if (check.missing.length > 0) out.push(`${check.runId}: no live estimate for steps ${list(check.missing)}`);
   if (check.extra.length > 0)
     out.push(`${check.runId}: live estimates for steps the replay has none for: ${list(check.extra)}`);
-  if (check.mismatched.length > 0)
-    out.push(`${check.runId}: live estimates differ from the replay at steps ${list(check.mismatched)}`);
+  if (check.mismatched.length > 0) {
+    out.push(
+      `${check.runId}: live estimates differ from the replay at steps ${list(check.mismatched)}; first: ${check.firstMismatch ?? '?'}`,
+    );
+  }
+  if (check.gradientsMissing.length > 0) {
+    out.push(
+      `${check.runId}: gradient events never reached the topic for steps ${list(check.gradientsMissing)}`,
+    );
+  }
   if (check.appliedUnverified.length > 0) {
     out.push(
       `${check.runId}: applied commands that no valid signature covers: seq ${list(check.appliedUnverified)}`,

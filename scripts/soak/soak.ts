@@ -308,6 +308,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   // The long-lived roles.
   const children: LyapChild[] = [];
+  // Interrupted: no lyap process outlives the soak (the brokers have their own watchdog).
+  const interrupted = (): void => {
+    for (const c of children) c.child.kill('SIGKILL');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const peakRss = new Map<string, number>();
   const startChild = (
     role: string,
@@ -543,7 +550,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     }
     if (++rounds % 6 === 0) {
-      checkGarbage(90_000);
+      checkGarbage(120_000);
       void checkEndedRuns(false);
     }
   }, 5000);
@@ -584,6 +591,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 
   log('stopping');
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
   observer.unsubscribe();
   for (const c of [...processors, controller, alerter]) await c.kill('SIGTERM');
   for (const c of children) peakRss.set(c.role, Math.max(peakRss.get(c.role) ?? 0, c.peakRssKb));

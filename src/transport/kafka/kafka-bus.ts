@@ -2,6 +2,7 @@ import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { defer, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { LyapError } from '../../errors.js';
 import type { Bus, BusMessage, ConsumeOptions, Delivery, OutgoingMessage } from '../bus.js';
+import { sendAcknowledged, type PartitionedMessage } from './acknowledged-send.js';
 import { BatchingProducer, type TopicBatch } from './batching-producer.js';
 import { ensureTopics, type EnsureTopicsReport } from './ensure-topics.js';
 import { consumeGroup } from './group-consumer.js';
@@ -76,6 +77,9 @@ export class KafkaBus implements Bus {
   private readonly stopping = new Set<Promise<void>>();
   private readonly activePublishes = new Set<Promise<void>>();
   private producer: Promise<Producer> | undefined;
+  /** Partitions per topic, read once: messages are partitioned here, so that acks can be checked per partition. */
+  private readonly partitionCounts = new Map<string, Promise<number>>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   private admin: Promise<Admin> | undefined;
   private closed = false;
   private producerClosed = false;
@@ -322,24 +326,79 @@ export class KafkaBus implements Bus {
     return this.producer;
   }
 
+  private partitionCount(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      count = this.adminClient()
+        .then((admin) => admin.fetchTopicMetadata({ topics: [topic] }))
+        .then(({ topics }) => {
+          const n = topics[0]?.partitions.length ?? 0;
+          if (n === 0) throw new LyapError('LYAP_E_KAFKA', `topic ${topic} has no partitions yet`);
+          return n;
+        });
+      this.partitionCounts.set(topic, count);
+      count.catch(() => this.partitionCounts.delete(topic));
+    }
+    return count;
+  }
+
+  /**
+   * One produce call per round, with each message's partition chosen here (kafkajs's default
+   * partitioner: murmur2 of the run-id key, as before), so that `sendAcknowledged` can see which
+   * partitions the brokers acknowledged and send the others again.
+   */
   private async send(batches: readonly TopicBatch[]): Promise<void> {
-    const producer = await this.producerClient();
+    const what = `publishing to ${batches.map((b) => b.topic).join(', ')}`;
     try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: batches.map((b) => ({
-          topic: b.topic,
-          messages: b.messages.map((m) => ({
-            key: m.key ?? null,
-            value:
-              typeof m.value === 'string'
-                ? m.value
-                : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          })),
-        })),
+      const producer = await this.producerClient();
+      const messages: PartitionedMessage[] = [];
+      for (const b of batches) {
+        const count = await this.partitionCount(b.topic);
+        const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          replicas: [],
+          isr: [],
+          partitionErrorCode: 0,
+        }));
+        for (const m of b.messages) {
+          const key = m.key ?? null;
+          const value =
+            typeof m.value === 'string'
+              ? m.value
+              : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+          const partition = this.partitioner({ topic: b.topic, partitionMetadata, message: { key, value } });
+          messages.push({ topic: b.topic, partition, key, value });
+        }
+      }
+      await sendAcknowledged({
+        messages,
+        send: async (pending) => {
+          const byTopic = new Map<string, PartitionedMessage[]>();
+          for (const m of pending) {
+            const list = byTopic.get(m.topic);
+            if (list === undefined) byTopic.set(m.topic, [m]);
+            else list.push(m);
+          }
+          return producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, list]) => ({
+              topic,
+              messages: list.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
+            })),
+          });
+        },
+        onUnacknowledged: (partitions, attempt) => {
+          this.logger({
+            level: 'warn',
+            namespace: 'lyap.kafka',
+            message: `the produce call resolved without acknowledging ${partitions.join(', ')}; sending those again (attempt ${attempt + 1})`,
+            fields: { partitions },
+          });
+        },
       });
     } catch (error) {
-      throw kafkaError(`publishing to ${batches.map((b) => b.topic).join(', ')}`, error);
+      throw kafkaError(what, error);
     }
   }
 }
