@@ -2,8 +2,9 @@
 // deploy/k8s (docs/security.md), made here, never committed: a CA; the Kafka broker's
 // certificate (for `kafka` and `localhost`) as a PKCS#12 keystore with its password; a SCRAM
 // password per Kafka user (the roles, admin, broker); the metrics servers' certificate (for the
-// name `lyap-metrics`), the scrape password and the web.config with its bcrypt hash; the
-// control keys. Existing files are kept, so running it again changes nothing.
+// name `lyap-metrics`), the scrape user and password and the web.config with its bcrypt hash; the
+// control keys. Secrets are written without a trailing newline. Existing files are kept, so
+// running it again changes nothing.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,7 +33,7 @@ const once = (name: string, make: () => void): void => {
 
 if (!existsSync(path('ca.pem'))) makeCertificateAuthority(dir, 'ca', 825);
 once('kafka-keystore-password', () => {
-  writeFileSync(path('kafka-keystore-password'), `${secret()}\n`);
+  writeFileSync(path('kafka-keystore-password'), secret());
 });
 once('kafka-broker.p12', () => {
   const cert = issueCertificate({ certFile: path('ca.pem'), keyFile: path('ca.key') }, dir, 'kafka-broker', {
@@ -45,7 +46,7 @@ once('kafka-broker.p12', () => {
 });
 for (const user of [BROKER_USER, ADMIN_USER, ...ROLES]) {
   once(`kafka-${user}.password`, () => {
-    writeFileSync(path(`kafka-${user}.password`), `${secret()}\n`);
+    writeFileSync(path(`kafka-${user}.password`), secret());
   });
 }
 once('metrics.pem', () =>
@@ -55,8 +56,11 @@ once('metrics.pem', () =>
     days: 825,
   }),
 );
+once('metrics-user', () => {
+  writeFileSync(path('metrics-user'), 'prometheus');
+});
 once('metrics-password', () => {
-  writeFileSync(path('metrics-password'), `${secret()}\n`);
+  writeFileSync(path('metrics-password'), secret());
 });
 once('web.yml', () => {
   writeFileSync(

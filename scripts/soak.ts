@@ -1,4 +1,4 @@
-// npm run soak -- --minutes N [--trainers 2] [--steps 2000] [--secure] [--out file.json]
+// npm run soak -- --minutes N [--trainers 2] [--steps 2000] [--lateness-ms 60000] [--secure] [--out file.json]
 // The fault soak of docs/reliability.md: a 3-node cluster, trainers, two processors, the
 // controller and the alerter as real processes, faults on a schedule, invariants checked as it
 // goes and at the end. Prints the result table; exits 1 if any invariant was broken.
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     trainers: { type: 'string', default: '2' },
     steps: { type: 'string', default: '2000' },
     secure: { type: 'boolean', default: false },
+    'lateness-ms': { type: 'string', default: '60000' },
     out: { type: 'string' },
   },
 });
@@ -28,6 +29,7 @@ const report = await runSoak({
   trainers: number('trainers', values.trainers),
   stepsPerRun: number('steps', values.steps),
   secure: values.secure,
+  latenessMs: Number(values['lateness-ms']),
 });
 console.log(reportTable(report));
 for (const v of report.violations) console.log(`- ${v}`);

@@ -38,6 +38,11 @@ export interface SoakOptions {
   readonly stepsPerRun?: number;
   /** Every process as its role over SASL_SSL, with the ACLs (default false: plaintext). */
   readonly secure?: boolean;
+  /**
+   * The processors' `--lateness-ms` (default 60 s): a half-step whose partner is delayed longer
+   * (a broker failover can) is estimated alone, and its estimate then differs from the replay.
+   */
+  readonly latenessMs?: number;
   /** Bound on each lyap process's resident set (default 768 MiB). */
   readonly rssBoundMb?: number;
   readonly log?: (line: string) => void;
@@ -339,7 +344,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     processors[i] = startChild(
       'processor',
       `processor-${i}-${processorStarts++}`,
-      ['process', ...common, '--group-id', processorGroup],
+      [
+        'process',
+        ...common,
+        '--group-id',
+        processorGroup,
+        '--lateness-ms',
+        String(options.latenessMs ?? 60_000),
+      ],
       envOf('processor'),
     );
   };
