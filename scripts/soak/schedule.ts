@@ -1,14 +1,17 @@
-/** What the soak does to the pipeline, and when (ms after the start). */
-export type FaultKind =
-  | 'garbage-burst'
-  | 'forged-commands'
-  | 'processor-kill'
-  | 'broker-kill'
-  | 'controller-restart'
-  | 'rotation-trainers'
-  | 'rotation-controller'
-  | 'rotation-retire';
+/** What the soak does to the pipeline. */
+export const FAULT_KINDS = [
+  'garbage-burst',
+  'forged-commands',
+  'processor-kill',
+  'broker-kill',
+  'controller-restart',
+  'rotation-trainers',
+  'rotation-controller',
+  'rotation-retire',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** One fault, and when (ms after the start). */
 export interface ScheduledFault {
   readonly atMs: number;
   readonly kind: FaultKind;

@@ -28,7 +28,7 @@ import { REPO_ROOT } from '../kafka/kafka-paths.js';
 import { startLocalCluster, type LocalCluster } from '../kafka/local-cluster.js';
 import type { Role } from '../kafka/roles.js';
 import { checkRun, runViolations, type RunCheck, type RunSeen } from './run-check.js';
-import { soakSchedule, type FaultKind, type ScheduledFault } from './schedule.js';
+import { FAULT_KINDS, soakSchedule, type FaultKind, type ScheduledFault } from './schedule.js';
 
 export interface SoakOptions {
   readonly minutes: number;
@@ -174,18 +174,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (violations.length < 200) violations.push(what);
     log(`VIOLATION ${what}`);
   };
-  const faults = Object.fromEntries(
-    [
-      'garbage-burst',
-      'forged-commands',
-      'processor-kill',
-      'broker-kill',
-      'controller-restart',
-      'rotation-trainers',
-      'rotation-controller',
-      'rotation-retire',
-    ].map((k) => [k, 0]),
-  ) as Record<FaultKind, number>;
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
 
   log(`starting a 3-node cluster${secure ? ' (SASL_SSL, ACLs)' : ''} in ${dir}`);
   const cluster: LocalCluster = await startLocalCluster({
