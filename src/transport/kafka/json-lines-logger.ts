@@ -15,7 +15,7 @@ const RETRIABLE =
  * LYAP_E_KAFKA_DENIED): kafkajs's records of them are debug detail, not more error lines.
  */
 const REPORTED_AT_EXIT =
-  /authentication failed|AUTHORIZATION_FAILED|Not authorized|Topic creation errors|Crash: KafkaJSGroupCoordinatorNotFound/i;
+  /authentication failed|authorization[ _]failed|Not authorized|Topic creation errors|Crash: KafkaJSGroupCoordinatorNotFound/i;
 
 export interface JsonLinesLoggerOptions {
   /** The process's role, as its own log lines name it (`processor`, `controller`, `trainer`). */
