@@ -180,7 +180,7 @@ describe('deploy/k8s > kustomize manifests', () => {
         assert.equal(secretAt(env.get('LYAP_CONTROL_KEYS_FILE') ?? ''), 'lyap-control-keys', role);
       }
     }
-    assert.ok(!resources.some((r) => (r.kind) === 'Secret'), 'no secret is committed');
+    assert.ok(!resources.some((r) => r.kind === 'Secret'), 'no secret is committed');
   });
 
   it('scrapes every pod with one PodMonitor whose job label gives the job names of prometheus.yml', () => {
