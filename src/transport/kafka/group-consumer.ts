@@ -166,12 +166,10 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !stopping) {
-        subscriber.error(
-          kafkaError(
-            `consumer group ${options.groupId} reading ${options.topics.join(', ')}`,
-            event.payload.error,
-          ),
-        );
+        const what = `consumer group ${options.groupId} reading ${options.topics.join(', ')}`;
+        void explained(options, what, event.payload.error).then((error) => {
+          subscriber.error(error);
+        });
       }
     });
 

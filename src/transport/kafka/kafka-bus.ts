@@ -14,7 +14,7 @@ import { checkBrokerTls } from './tls-preflight.js';
 import { stderrLogger, type BusLogger, type LogLevelName } from './kafka-logger.js';
 import { designTopicSpecs, resolveTopicSettings, topicSpec, type TopicSettings } from './topic-specs.js';
 
-const { Kafka: KafkaClient, Partitioners, logLevel: KafkaLogLevel } = kafkajs;
+const { Kafka: KafkaClient, Partitioners } = kafkajs;
 
 export interface KafkaProducerSettings {
   /** Messages accepted but not acknowledged by the brokers, above which `publish` waits. */
@@ -70,7 +70,8 @@ export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   /** The TLS check before the first connection (tls-preflight.ts); undefined without TLS. */
   private readonly preflight: () => Promise<void>;
-  private readonly clientOptions: ReturnType<typeof kafkaClientOptions>;
+  /** The broker's error in the client's latest log record of a refused FindCoordinator response. */
+  private lastCoordinatorError: string | undefined;
   private readonly logger: BusLogger;
   private readonly batcher: BatchingProducer;
   private readonly ensured = new Map<string, Promise<void>>();
@@ -92,14 +93,19 @@ export class KafkaBus implements Bus {
     this.settings = resolveTopicSettings(options.topics);
     const clientOptions = kafkaClientOptions({
       config: options.config,
-      logger: this.logger,
+      logger: (record) => {
+        const error = record.fields['error'];
+        if (/^Response (Group|Find)Coordinator/.test(record.message) && typeof error === 'string') {
+          this.lastCoordinatorError = error;
+        }
+        this.logger(record);
+      },
       logLevel: options.logLevel ?? 'warn',
       ...(options.connectionTimeoutMs === undefined
         ? {}
         : { connectionTimeoutMs: options.connectionTimeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
     });
-    this.clientOptions = clientOptions;
     this.kafka = new KafkaClient(clientOptions);
     const ssl = clientOptions.ssl;
     let checked: Promise<void> | undefined;
@@ -169,36 +175,23 @@ export class KafkaBus implements Bus {
         void stopped.then(() => this.stopping.delete(stopped));
       },
       onJoined: options.onJoined,
-      explainMissingCoordinator: (groupId) => this.coordinatorRefusal(groupId),
+      explainMissingCoordinator: () => this.coordinatorRefusal(),
     });
   }
 
   /**
-   * Why the brokers named no coordinator for `groupId`: kafkajs reports any refusal of its
-   * FindCoordinator request as "Failed to find group coordinator" and keeps the broker's
-   * error (GROUP_AUTHORIZATION_FAILED under ACLs) for a debug log line. On that failure
-   * only, one more request is made by a client logging at debug, to catch that error.
+   * Why the brokers named no coordinator for a group: kafkajs reports any refusal of its
+   * FindCoordinator request as "Failed to find group coordinator"; the broker's reason
+   * (GROUP_AUTHORIZATION_FAILED under ACLs) is only in the client's log record of the response,
+   * which the logger wrapper keeps (the latest one: all groups of this bus share it).
    */
-  private async coordinatorRefusal(groupId: string): Promise<unknown> {
-    let refusal: unknown;
-    const probe = new KafkaClient({
-      ...this.clientOptions,
-      logLevel: KafkaLogLevel.DEBUG,
-      retry: { retries: 0 },
-      logCreator: () => (entry) => {
-        const error = (entry.log as { error?: unknown }).error;
-        if (entry.log.message === 'Tried to find group coordinator' && refusal === undefined) refusal = error;
-      },
-    }).admin();
-    try {
-      await probe.connect();
-      await probe.describeGroups([groupId]);
-    } catch {
-      // The refusal, if there is one, was caught by the log above.
-    } finally {
-      await probe.disconnect().catch(() => undefined);
-    }
-    return refusal;
+  private coordinatorRefusal(): Promise<unknown> {
+    const reason = this.lastCoordinatorError;
+    return Promise.resolve(
+      reason !== undefined && /authori[sz]/i.test(reason)
+        ? { type: 'GROUP_AUTHORIZATION_FAILED', message: reason }
+        : undefined,
+    );
   }
 
   /**
@@ -398,7 +391,11 @@ export class KafkaBus implements Bus {
         },
       });
     } catch (error) {
-      throw kafkaError(what, error);
+      // Failures from connecting the producer say so; they are still failures of this publish.
+      const e = kafkaError(what, error);
+      throw e.message.startsWith(what)
+        ? e
+        : new LyapError(e.code, `${what}: ${e.message}`, { cause: e, context: { ...e.context } });
     }
   }
 }
