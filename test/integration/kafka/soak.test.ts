@@ -1,5 +1,5 @@
 // The fault soak of docs/reliability.md, short: two minutes of faults on a 3-node cluster
-// (`npm run soak -- --minutes 2`), every invariant checked. The 30-minute run's figures are
+// (`npm run soak -- --minutes 2 --steps 300`), every invariant checked. The 30-minute run's figures are
 // in docs/reliability.md.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ describe('kafka > fault soak (2 minutes)', () => {
     try {
       report = await runSoak({
         minutes: 2,
-        stepsPerRun: 600,
+        stepsPerRun: 300,
         log: (line) => process.stderr.write(`[soak] ${line}\n`),
       });
     } catch (error) {
