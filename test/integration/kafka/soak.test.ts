@@ -1,6 +1,6 @@
 // The fault soak of docs/reliability.md, short: two minutes of faults on a 3-node cluster
-// (`npm run soak -- --minutes 2 --steps 300`), every invariant checked. The 30-minute run's figures are
-// in docs/reliability.md.
+// (`npm run soak -- --minutes 2 --steps 300`), every invariant checked. The long run's
+// figures are in docs/reliability.md.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSoak } from '../../../scripts/soak/soak.js';
