@@ -29,6 +29,10 @@ const COMMAND_NOTES: Readonly<Record<string, { what: string; details: string }>>
     what: 'the learning-rate controller on Kafka: estimates in, `lr-command` events out',
     details: '[controller.md](controller.md)',
   },
+  alert: {
+    what: 'the regime alerter on Kafka: estimates in, `alert` events out',
+    details: '[observability.md](observability.md)',
+  },
   dashboards: {
     what: 'the Grafana dashboards as JSON (`--check` verifies the committed ones)',
     details: '[observability.md](observability.md)',

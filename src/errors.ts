@@ -28,6 +28,16 @@ export const ERROR_CODES = {
     summary:
       'Kafka refused a request that retrying cannot fix (authentication, authorization, invalid topic or configuration, message too large).',
   },
+  LYAP_E_KAFKA_AUTH: {
+    retriable: false,
+    summary:
+      'The connection to Kafka could not be authenticated: a TLS certificate that is not trusted, expired or for another host, or a SASL user name or password the brokers reject.',
+  },
+  LYAP_E_KAFKA_DENIED: {
+    retriable: false,
+    summary:
+      "Kafka's ACLs do not allow this user what it asked for (a topic read or write, a consumer group, creating a topic).",
+  },
   LYAP_E_INTERNAL: { retriable: false, summary: 'A bug: an invariant of the program did not hold.' },
 } as const satisfies Record<string, { retriable: boolean; summary: string }>;
 

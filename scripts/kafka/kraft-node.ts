@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scramUsers, type BrokerSecurity } from './broker-security.js';
 import { LOG4J2_CONFIG_FILE } from './kafka-paths.js';
 import { serverProperties, type KraftNodeSpec } from './server-properties.js';
 
@@ -15,6 +16,8 @@ export interface KraftNodeOptions {
   readonly extraProperties?: Readonly<Record<string, string | number>>;
   /** Leaves the JVM running after this process exits (`npm run kafka:start`). */
   readonly detached?: boolean;
+  /** A secured node: TLS, SASL/SCRAM users created at format time, ACLs (server-properties.ts). */
+  readonly security?: BrokerSecurity;
 }
 
 export interface ExitStatus {
@@ -85,14 +88,16 @@ export class KraftNode {
   /** Writes server.properties and formats the storage (only the first time: restarts keep the data). */
   async format(clusterId: string): Promise<void> {
     mkdirSync(this.logsDir, { recursive: true });
-    const extra = this.options.extraProperties;
+    const { extraProperties: extra, security } = this.options;
     writeFileSync(
       this.propertiesFile,
       serverProperties({
         node: this.options.spec,
         voters: this.options.voters,
         ...(extra === undefined ? {} : { extra }),
+        ...(security === undefined ? {} : { security }),
       }),
+      { mode: 0o600 },
     );
     if (existsSync(join(this.options.spec.dataDir, 'meta.properties'))) return;
     const quorumFlag = this.options.voters.length === 1 ? ['--standalone'] : [];
@@ -107,6 +112,12 @@ export class KraftNode {
       '-c',
       this.propertiesFile,
       ...quorumFlag,
+      ...(security === undefined
+        ? []
+        : scramUsers(security).flatMap((u) => [
+            '--add-scram',
+            `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`,
+          ])),
     ];
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const tool = spawn(javaBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brokerSecurity, type BrokerSecurity } from './broker-security.js';
 import { freePorts } from './free-ports.js';
 import { ensureKafkaJars } from './kafka-jars.js';
 import { kafkaVersion } from './kafka-paths.js';
@@ -23,6 +24,11 @@ export interface LocalClusterOptions {
   readonly ownerPid?: number;
   readonly readyTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * TLS with a CA and broker certificate made here, SASL/SCRAM-SHA-512 users (one per role,
+   * `admin`, `broker`) created at format time, ACLs enforced by the StandardAuthorizer.
+   */
+  readonly secure?: boolean;
 }
 
 export interface LocalCluster {
@@ -33,6 +39,8 @@ export interface LocalCluster {
   readonly bootstrap: string;
   readonly nodes: readonly KraftNode[];
   readonly startupMs: number;
+  /** The CA, keystore and SCRAM users of a secured cluster (`secure: true`). */
+  readonly security?: BrokerSecurity;
   node(nodeId: number): KraftNode;
   /** Kills one node (SIGKILL unless told) and waits for the JVM to exit. */
   kill(nodeId: number, signal?: NodeJS.Signals): Promise<ExitStatus | undefined>;
@@ -64,6 +72,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     dataDir: join(dir, `node-${i + 1}`, 'data'),
   }));
   const clusterId = randomClusterId();
+  const security = options.secure === true ? brokerSecurity(join(dir, 'security')) : undefined;
   const nodes = specs.map(
     (spec) =>
       new KraftNode({
@@ -74,6 +83,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
         ...(options.heapMb === undefined ? {} : { heapMb: options.heapMb }),
         ...(options.extraProperties === undefined ? {} : { extraProperties: options.extraProperties }),
         ...(options.detached === undefined ? {} : { detached: options.detached }),
+        ...(security === undefined ? {} : { security }),
       }),
   );
   const bootstrap = nodes.map((n) => n.bootstrap).join(',');
@@ -93,6 +103,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       bootstrap,
       brokers: count,
       timeoutMs: options.readyTimeoutMs ?? 120_000,
+      ...(security === undefined
+        ? {}
+        : {
+            caFile: security.caFile,
+            sasl: { username: security.admin.username, password: security.admin.password },
+          }),
       failed: () => {
         const dead = nodes.find((n) => !n.running);
         return dead === undefined
@@ -108,7 +124,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
   };
 
-  log(`starting Kafka ${version} (${count} node${count === 1 ? '' : 's'}) in ${dir}`);
+  log(
+    `starting Kafka ${version} (${count} node${count === 1 ? '' : 's'}${security === undefined ? '' : ', secured'}) in ${dir}`,
+  );
   try {
     await Promise.all(nodes.map((n) => n.format(clusterId)));
     for (const n of nodes) launch(n);
@@ -127,6 +145,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     bootstrap,
     nodes,
     startupMs,
+    ...(security === undefined ? {} : { security }),
     node,
     kill: async (nodeId, signal = 'SIGKILL') => {
       const n = node(nodeId);

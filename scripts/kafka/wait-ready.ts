@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -9,6 +10,9 @@ export interface WaitReadyOptions {
   readonly timeoutMs?: number;
   /** Polled between attempts: a reason to give up at once (e.g. the JVM exited). */
   readonly failed?: () => string | undefined;
+  /** A secured cluster: TLS trusting this CA, SCRAM-SHA-512 as this user. */
+  readonly caFile?: string;
+  readonly sasl?: { readonly username: string; readonly password: string };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,6 +30,8 @@ export async function waitUntilReady(options: WaitReadyOptions): Promise<void> {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },
+    ...(options.caFile === undefined ? {} : { ssl: { ca: [readFileSync(options.caFile)] } }),
+    ...(options.sasl === undefined ? {} : { sasl: { mechanism: 'scram-sha-512', ...options.sasl } }),
   });
   let last = 'no answer yet';
   for (;;) {

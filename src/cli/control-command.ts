@@ -6,6 +6,7 @@ import {
   type ControllerConfig,
 } from '../controller/index.js';
 import { LyapMetrics } from '../metrics/index.js';
+import { controlKeysFromEnv } from './control-keys.js';
 import { defineCommand } from './define-command.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
@@ -25,7 +26,8 @@ export const controlCommand = defineCommand<ControlFlags>({
   name: 'control',
   description:
     'Run the learning-rate controller against Kafka: estimates in, lr-command events out ' +
-    '(docs/controller.md). Signs commands with LYAP_CONTROL_KEY when it is set.',
+    '(docs/controller.md). Signs commands with the newest key of LYAP_CONTROL_KEYS (or ' +
+    'LYAP_CONTROL_KEYS_FILE, re-read on SIGHUP and on change), else with LYAP_CONTROL_KEY (docs/security.md).',
   options: (command) =>
     serviceOptions(command, D.groupId)
       .addOption(choiceOption('--mode <mode>', 'observe, advise or control', CONTROL_MODES, D.mode))
@@ -64,20 +66,26 @@ export const controlCommand = defineCommand<ControlFlags>({
       .option('--lr-min <rate>', 'lowest rate a command sets', positiveNumber('--lr-min'), D.lrMin)
       .option('--lr-max <rate>', 'highest rate a command sets', positiveNumber('--lr-max'), D.lrMax),
   run: async (flags) => {
-    const key = process.env['LYAP_CONTROL_KEY'];
-    const signingKey = key === undefined || key === '' ? undefined : key;
+    const controlKeys = controlKeysFromEnv(process.env, (level, msg, fields = {}) => {
+      process.stderr.write(`${JSON.stringify({ level, role: 'controller', msg, ...fields })}\n`);
+    });
+    const signingKey = controlKeys.keys;
     if (signingKey === undefined && flags.mode !== 'observe') {
       process.stderr.write(
-        'lyap control: LYAP_CONTROL_KEY is not set: commands go out unsigned, and trainers apply them only with --accept-unsigned-commands\n',
+        'lyap control: neither LYAP_CONTROL_KEYS nor LYAP_CONTROL_KEY is set: commands go out unsigned, and trainers apply them only with --accept-unsigned-commands\n',
       );
     }
     const bus = kafkaBusFromFlags(flags.brokers, 'controller');
     return runService({
+      onStop: () => {
+        controlKeys.stop();
+      },
       name: 'controller',
       bus,
       metrics: new LyapMetrics(),
       metricsHost: flags.metricsHost,
       metricsPort: flags.metricsPort,
+      webConfig: flags.webConfig,
       start: () =>
         startController({
           bus,

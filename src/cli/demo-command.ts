@@ -10,7 +10,7 @@ import { summarizeRun } from '../demo/run-summary.js';
 import { ProgressDisplay } from '../demo/progress-display.js';
 import { LyapError } from '../errors.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
-import { LyapMetrics } from '../metrics/index.js';
+import { loadWebConfig, LyapMetrics } from '../metrics/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS } from '../trainer/config.js';
 import { lyapunovBursts } from '../trainer/lyapunov-bursts.js';
 import { sharpnessEvery } from '../trainer/sharpness-schedule.js';
@@ -23,7 +23,7 @@ import { interruptHandler } from './interrupt.js';
 import { lineSink } from './io.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { atMost, choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
-import { brokersOption } from './service-options.js';
+import { brokersOption, webConfigOption } from './service-options.js';
 import { formatDemoSummary } from './summary-table.js';
 
 interface DemoFlags {
@@ -33,6 +33,7 @@ interface DemoFlags {
   controller: ControlMode;
   port: number;
   host: string;
+  webConfig?: string;
   live: boolean;
   seed: number;
   probeEvery: number;
@@ -94,6 +95,7 @@ export const demoCommand = defineCommand<DemoFlags>({
         DEMO_DEFAULTS.port,
       )
       .option('--host <host>', 'address the live page binds to', DEMO_DEFAULTS.host)
+      .addOption(webConfigOption())
       .option('--no-live', 'serve neither the live page nor /metrics')
       .option(
         '--seed <n>',
@@ -175,6 +177,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
         metrics,
         host: flags.host,
         port: flags.port,
+        ...(flags.webConfig === undefined ? {} : { webConfig: loadWebConfig(flags.webConfig) }),
       });
     }
     makeFolder(outDir);

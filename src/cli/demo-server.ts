@@ -1,7 +1,7 @@
 import { LyapError } from '../errors.js';
 import type { TopicNames } from '../events/index.js';
 import { LiveFeed, liveApp } from '../live/index.js';
-import { listen, metricsApp, type LyapMetrics } from '../metrics/index.js';
+import { listen, metricsApp, type LyapMetrics, type WebConfig } from '../metrics/index.js';
 import type { Bus } from '../transport/index.js';
 
 export interface DemoServerOptions {
@@ -12,6 +12,8 @@ export interface DemoServerOptions {
   host: string;
   /** 0: a free port. */
   port: number;
+  /** TLS and basic authentication (`--web-config`). */
+  webConfig?: WebConfig;
 }
 
 export interface DemoServer {
@@ -31,7 +33,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         ready: () => true,
         routes: liveApp(feed),
       }),
-      { host: options.host, port: options.port },
+      {
+        host: options.host,
+        port: options.port,
+        ...(options.webConfig === undefined ? {} : { webConfig: options.webConfig }),
+      },
     );
     return {
       url: server.url,

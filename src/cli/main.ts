@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
+import { alertCommand } from './alert-command.js';
 import { controlCommand } from './control-command.js';
 import { dashboardsCommand } from './dashboards-command.js';
 import { demoCommand } from './demo-command.js';
@@ -42,6 +43,7 @@ export function buildProgram(setExit: (code: number) => void, options: ProgramOp
   program.addCommand(trainCommand(setExit));
   program.addCommand(processCommand(setExit));
   program.addCommand(controlCommand(setExit));
+  program.addCommand(alertCommand(setExit));
   program.addCommand(dashboardsCommand(setExit));
   program.addCommand(recordCommand(setExit));
   program.addCommand(sweepCommand(setExit));

@@ -2,19 +2,29 @@ import { topicNames } from '../events/index.js';
 // Not '../loop/index.js': it also exports the closed loop, which loads TensorFlow.js.
 import { startCommandWatch } from '../loop/command-watch.js';
 import { LyapMetrics } from '../metrics/index.js';
-import { startProcessor } from '../processor/index.js';
+import { resolveProcessorConfig, startProcessor } from '../processor/index.js';
 import { defineCommand } from './define-command.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { nonNegativeInteger } from './options.js';
 import { PROCESSOR_GROUP_ID, processorOptions, type ProcessorFlags } from './processor-options.js';
 import { runService } from './service.js';
 import { serviceOptions, type ServiceFlags } from './service-options.js';
 
-export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
+const DEFAULT_LATENESS_MS = resolveProcessorConfig().latenessMs;
+
+export const processCommand = defineCommand<ServiceFlags & ProcessorFlags & { latenessMs: number }>({
   name: 'process',
   description:
     'Run the processor against Kafka: run, gradient and trajectory events in, estimates and dead ' +
     'letters out, metrics for Prometheus. Stops gracefully on SIGINT/SIGTERM.',
-  options: (command) => processorOptions(serviceOptions(command, PROCESSOR_GROUP_ID)),
+  options: (command) =>
+    processorOptions(serviceOptions(command, PROCESSOR_GROUP_ID)).option(
+      '--lateness-ms <ms>',
+      'how long a half-step (gradient or trajectory) waits for its partner before it is estimated alone; ' +
+        'longer than a broker failover keeps estimates equal to the replay (docs/reliability.md)',
+      nonNegativeInteger('--lateness-ms'),
+      DEFAULT_LATENESS_MS,
+    ),
   run: async (flags) => {
     const bus = kafkaBusFromFlags(flags.brokers, 'processor');
     const metrics = new LyapMetrics();
@@ -25,6 +35,7 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
       metrics,
       metricsHost: flags.metricsHost,
       metricsPort: flags.metricsPort,
+      webConfig: flags.webConfig,
       start: () => {
         const processor = startProcessor({
           bus,
@@ -35,6 +46,7 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags>({
             topicPrefix: flags.topicPrefix,
             windowProbes: flags.window,
             latenessSteps: flags.latenessSteps,
+            latenessMs: flags.latenessMs,
           },
         });
         // Commands are no input of the processor: watched apart, for lyap_lr_commands_total and

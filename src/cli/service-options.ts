@@ -10,10 +10,11 @@ export interface BrokersFlags {
   brokers?: string;
 }
 
-/** `--metrics-port`, `--metrics-host`: undefined port, no endpoint. */
+/** `--metrics-port`, `--metrics-host`, `--web-config`: undefined port, no endpoint. */
 export interface MetricsFlags {
   metricsPort?: number;
   metricsHost: string;
+  webConfig?: string;
 }
 
 export interface TopicPrefixFlags {
@@ -52,7 +53,16 @@ export function metricsOptions(command: Command, options: MetricsOptionsOptions 
       new Option('--metrics-host <host>', 'address the metrics endpoint binds to').default(
         options.host ?? DEFAULT_METRICS_HOST,
       ),
-    );
+    )
+    .addOption(webConfigOption());
+}
+
+/** `--web-config`: TLS and basic authentication of the HTTP server (docs/security.md). */
+export function webConfigOption(): Option {
+  return new Option(
+    '--web-config <file>',
+    'TLS and basic auth for the HTTP server: a Prometheus exporter web.config (tls_server_config, basic_auth_users with bcrypt hashes; docs/security.md)',
+  );
 }
 
 export function topicPrefixOption(description = 'topic prefix'): Option {

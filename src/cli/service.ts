@@ -1,5 +1,5 @@
 import type { LyapMetrics } from '../metrics/index.js';
-import { listen, metricsApp, type ListeningServer } from '../metrics/index.js';
+import { listen, loadWebConfig, metricsApp, type ListeningServer } from '../metrics/index.js';
 import type { Bus } from '../transport/index.js';
 import { EXIT } from './exit-codes.js';
 
@@ -10,6 +10,10 @@ export interface ServiceOptions {
   metricsHost: string;
   /** undefined: no metrics endpoint; 0: a free port, logged. */
   metricsPort: number | undefined;
+  /** `--web-config`: TLS and basic authentication of the endpoint. */
+  webConfig?: string | undefined;
+  /** Called once the service has stopped (releases what the command set up: file watches). */
+  onStop?: () => void;
   /** Starts the pipeline; `done` settles when its input ends, `stop` stops it. */
   start: () => { done: Promise<void>; stop: () => void };
 }
@@ -32,6 +36,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
           metrics: options.metrics,
           host: options.metricsHost,
           port: options.metricsPort,
+          webConfig: options.webConfig,
           ready: () => ready,
           log,
         });
@@ -46,12 +51,23 @@ export async function runService(options: ServiceOptions): Promise<number> {
       resolve('SIGTERM');
     });
   });
-  const why = await Promise.race([signalled, pipeline.done.then(() => 'input ended')]);
+  let why: string;
+  try {
+    why = await Promise.race([signalled, pipeline.done.then(() => 'input ended')]);
+  } catch (error) {
+    // A failure (the broker refused this user, say): release what is open, then report it.
+    pipeline.stop();
+    await options.bus.close().catch(() => undefined);
+    await server?.close();
+    options.onStop?.();
+    throw error;
+  }
   log(`stopping (${why})`);
   ready = false;
   pipeline.stop();
   await options.bus.close();
   await server?.close();
+  options.onStop?.();
   log('stopped');
   return EXIT.ok;
 }
@@ -61,6 +77,8 @@ export interface MetricsEndpointOptions {
   host: string;
   /** 0: a free port; the URL is logged either way. */
   port: number;
+  /** The path of a web.config (TLS, basic auth), loaded here. */
+  webConfig?: string | undefined;
   ready: () => boolean;
   log: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -73,7 +91,11 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       contentType: options.metrics.registry.contentType,
       ready: options.ready,
     }),
-    { host: options.host, port: options.port },
+    {
+      host: options.host,
+      port: options.port,
+      ...(options.webConfig === undefined ? {} : { webConfig: loadWebConfig(options.webConfig) }),
+    },
   );
   options.log(`metrics on ${server.url}/metrics`, { metricsUrl: server.url });
   return server;

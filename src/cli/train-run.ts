@@ -3,6 +3,7 @@ import { LyapMetrics } from '../metrics/index.js';
 import { copyTopics } from '../recording/index.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
 import { EXIT } from './exit-codes.js';
+import { controlKeysFromEnv } from './control-keys.js';
 import { lineSink } from './io.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { startMetricsEndpoint } from './service.js';
@@ -47,6 +48,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       : flags.epochs * new BatchSampler(dataset, { batchSize: flags.batch, seed: 0 }).stepsPerEpoch;
   const runId = flags.runId ?? `${dataset.name}-${model.name}-s${flags.seed}-${Date.now().toString(36)}`;
 
+  const controlKeys = controlKeysFromEnv(process.env, log);
   const memory = flags.brokers === undefined ? new MemoryBus() : undefined;
   const bus: Bus = memory ?? kafkaBusFromFlags(flags.brokers, 'trainer');
   const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
@@ -63,6 +65,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
           metrics: new LyapMetrics(),
           host: flags.metricsHost,
           port: flags.metricsPort,
+          webConfig: flags.webConfig,
           ready: () => true,
           log: (msg, fields) => {
             log('info', msg, fields);
@@ -119,7 +122,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       lrBounds: { minLr: flags.lrMin, maxLr: flags.lrMax },
       firstCommandWaitMs: flags.firstCommandWait,
       acceptUnsignedCommands: flags.acceptUnsignedCommands,
-      signingKey: process.env['LYAP_CONTROL_KEY'] === '' ? undefined : process.env['LYAP_CONTROL_KEY'],
+      signingKey: controlKeys.keys,
       log,
       signal: controller.signal,
       onStep: ({ gradient }) => {
@@ -152,6 +155,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
     );
     return EXIT.ok;
   } finally {
+    controlKeys.stop();
     await written.catch(() => 0);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -1,4 +1,10 @@
-import { signCommand, topicNames, type EstimateEvent, type LrCommandEvent } from '../events/index.js';
+import {
+  signCommand,
+  topicNames,
+  type EstimateEvent,
+  type LrCommandEvent,
+  type SigningKey,
+} from '../events/index.js';
 import { stageCounts, startStage, type RunningStage, type StageOutput } from '../stage/index.js';
 import type { Bus } from '../transport/index.js';
 import { resolveControllerConfig, type ControllerConfig, type ControllerConfigInput } from './config.js';
@@ -18,8 +24,8 @@ export interface ControllerOptions {
   bus: Bus;
   config?: ControllerConfigInput | Readonly<ControllerConfig>;
   clock?: () => number;
-  /** Shared HMAC key: every command is signed (`sig`). */
-  signingKey?: string | undefined;
+  /** Shared HMAC key, or keyring whose newest key signs: every command is signed (`sig`, `keyId`). */
+  signingKey?: SigningKey | undefined;
   /** Told of every command the controller decides on, published or not (observe mode). */
   onDecision?: (estimate: EstimateEvent, decision: Decision, command: LrCommandEvent | undefined) => void;
   fromBeginning?: boolean;

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CommandKeyring, type CommandKey, type CommandVerdict } from './command-keys.js';
 import type { LrCommandEvent } from './lr-command.js';
 
 /**
@@ -16,22 +17,63 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function hmacHex(command: Omit<LrCommandEvent, 'sig'>, key: string): string {
-  return createHmac('sha256', key).update(canonicalJson(command)).digest('hex');
+function hmacHex(command: Omit<LrCommandEvent, 'sig'>, secret: string): string {
+  return createHmac('sha256', secret).update(canonicalJson(command)).digest('hex');
 }
 
-/** The command with `sig`: HMAC-SHA256 (hex) of the canonical JSON of its other fields. */
-export function signCommand(command: LrCommandEvent, key: string): LrCommandEvent {
+/**
+ * What a command is signed with: the single legacy key (`LYAP_CONTROL_KEY`, no `keyId`), one
+ * key of `LYAP_CONTROL_KEYS` (its id goes in `keyId`), or a keyring, whose newest key signs
+ * (its legacy key when it holds no set).
+ */
+export type SigningKey = string | CommandKey | CommandKeyring;
+
+function resolve(key: SigningKey): { secret: string; id?: string } {
+  if (typeof key === 'string') return { secret: key };
+  if (key instanceof CommandKeyring) {
+    const newest = key.newest;
+    if (newest !== undefined) return { secret: newest.secret, id: newest.id };
+    if (key.legacyKey !== undefined) return { secret: key.legacyKey };
+    throw new RangeError('a keyring with no key cannot sign');
+  }
+  return { secret: key.secret, id: key.id };
+}
+
+/**
+ * The command with `sig`: HMAC-SHA256 (hex) of the canonical JSON of its other fields,
+ * `keyId` included when the key has an id (a legacy key leaves `keyId` out).
+ */
+export function signCommand(command: LrCommandEvent, key: SigningKey): LrCommandEvent {
+  const { secret, id } = resolve(key);
   const unsigned: LrCommandEvent = { ...command };
   delete unsigned.sig;
-  return { ...unsigned, sig: hmacHex(unsigned, key) };
+  delete unsigned.keyId;
+  if (id !== undefined) unsigned.keyId = id;
+  return { ...unsigned, sig: hmacHex(unsigned, secret) };
 }
 
-/** Whether `sig` is present and matches the command under `key` (constant-time comparison). */
-export function verifyCommandSignature(command: LrCommandEvent, key: string): boolean {
+function matches(command: LrCommandEvent, secret: string): boolean {
   const { sig, ...unsigned } = command;
   if (sig === undefined) return false;
-  const expected = Buffer.from(hmacHex(unsigned, key), 'hex');
+  const expected = Buffer.from(hmacHex(unsigned, secret), 'hex');
   const given = Buffer.from(sig, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * How `command` stands against `keys` (constant-time comparison): `unsigned` without `sig`;
+ * with `keyId`, checked against that key of the set (`unknown-key` when it holds none); without,
+ * against the legacy key (`unknown-key` when there is none). A string is a legacy key alone.
+ */
+export function verifyCommand(command: LrCommandEvent, keys: string | CommandKeyring): CommandVerdict {
+  if (command.sig === undefined) return 'unsigned';
+  const ring = typeof keys === 'string' ? new CommandKeyring([], keys) : keys;
+  const secret = command.keyId === undefined ? ring.legacyKey : ring.find(command.keyId)?.secret;
+  if (secret === undefined) return 'unknown-key';
+  return matches(command, secret) ? 'valid' : 'forged';
+}
+
+/** Whether `sig` is present and matches the command under `key` (see `verifyCommand`). */
+export function verifyCommandSignature(command: LrCommandEvent, key: string | CommandKeyring): boolean {
+  return verifyCommand(command, key) === 'valid';
 }

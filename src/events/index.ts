@@ -10,4 +10,5 @@ export * from './event.js';
 export * from './topics.js';
 export * from './codec.js';
 export * from './json-schema.js';
+export * from './command-keys.js';
 export * from './command-signature.js';

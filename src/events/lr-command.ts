@@ -15,6 +15,9 @@ export const LrCommandReason = z.enum([
 ]);
 export type LrCommandReason = z.infer<typeof LrCommandReason>;
 
+/** A control key's id (`LYAP_CONTROL_KEYS="id:secret,…"`): 1–64 characters of `[A-Za-z0-9._-]`. */
+export const CONTROL_KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
 export const LrCommandEvent = z.object({
   v: z.literal(1),
   type: z.literal('lr-command'),
@@ -33,6 +36,16 @@ export const LrCommandEvent = z.object({
     .boolean()
     .optional()
     .meta({ description: 'Published in advise mode: trainers report it and do not apply it.' }),
+  keyId: z
+    .string()
+    .regex(CONTROL_KEY_ID_PATTERN, {
+      error: (issue) => `expected 1-64 characters of [A-Za-z0-9._-], received ${preview(issue.input)}`,
+    })
+    .optional()
+    .meta({
+      description:
+        'Id of the LYAP_CONTROL_KEYS key that signed the command; signed with the other fields. Absent: signed with the single LYAP_CONTROL_KEY.',
+    }),
   sig: z
     .string()
     .regex(/^[0-9a-f]{64}$/, {

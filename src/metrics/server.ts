@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { basicAuth, type WebConfig } from './web-config.js';
 
 export interface MetricsAppOptions {
   render: () => Promise<string>;
@@ -54,12 +56,28 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` (loopback by default; port 0 picks a free one). */
+/**
+ * Listens on `host:port` (loopback by default; port 0 picks a free one). With a `webConfig`
+ * (web-config.ts): HTTPS with its certificate, and basic authentication on every path.
+ */
 export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
-  { host = '127.0.0.1', port = 0 }: { host?: string; port?: number } = {},
+  { host = '127.0.0.1', port = 0, webConfig }: { host?: string; port?: number; webConfig?: WebConfig } = {},
 ): Promise<ListeningServer> {
-  const server = createServer(handler);
+  const authenticate = webConfig?.users === undefined ? undefined : basicAuth(webConfig.users);
+  const guarded =
+    authenticate === undefined
+      ? handler
+      : (req: IncomingMessage, res: ServerResponse): void => {
+          authenticate(req, res).then(
+            (ok) => {
+              if (ok) handler(req, res);
+            },
+            () => res.writeHead(500).end(),
+          );
+        };
+  const tls = webConfig?.tls;
+  const server: Server = tls === undefined ? createServer(guarded) : createHttpsServer(tls, guarded);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -70,7 +88,7 @@ export async function listen(
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     server,
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -85,6 +85,7 @@ export const TrainerConfig = z
     bufferEvents: positiveInt.default(DEFAULT_BUFFER_CAPACITY_EVENTS),
     metricsPort: nonNegativeInt.optional(),
     metricsHost: z.string().default('127.0.0.1'),
+    webConfig: z.string().min(1).optional(),
     acceptUnsignedCommands: z.boolean().default(false),
     lrMin: positive.default(1e-6),
     lrMax: positive.default(10),

@@ -1,4 +1,4 @@
-import { verifyCommandSignature, type LrCommandEvent, type TopicNames } from '../events/index.js';
+import { verifyCommand, type CommandKeyring, type LrCommandEvent, type TopicNames } from '../events/index.js';
 import { startStage, type StageHandle } from '../stage/index.js';
 import type { Bus } from '../transport/index.js';
 import { LrCommandQueue, type LrBounds } from './lr-command-queue.js';
@@ -10,10 +10,11 @@ export interface LrIntakeOptions {
   runId: string;
   bounds: LrBounds;
   /**
-   * The controller's shared HMAC key (`LYAP_CONTROL_KEY`): with it, only commands signed with
-   * it are applied; unsigned and forged ones are rejected and counted.
+   * The controller's HMAC keys: a keyring (`LYAP_CONTROL_KEYS`, with the legacy key beside) or
+   * the single legacy key (`LYAP_CONTROL_KEY`). With keys, only commands signed with one of
+   * them are applied; unsigned, forged and unknown-key ones are rejected and counted.
    */
-  signingKey?: string | undefined;
+  signingKey?: string | CommandKeyring | undefined;
   /**
    * Without a key, commands are applied only when this is true (`--accept-unsigned-commands`,
    * with a warning), and ignored, with a notice, otherwise.
@@ -33,6 +34,8 @@ export interface LrIntakeStats {
   ignoredUnverified: number;
   rejectedUnsigned: number;
   rejectedForged: number;
+  /** Signed with a key id this trainer does not hold (or without one, and no legacy key is set). */
+  rejectedUnknownKey: number;
   advisory: number;
   clamped: number;
   /** Payloads on the control topic that did not decode; each is dead-lettered. */
@@ -74,6 +77,7 @@ export class LrIntake implements LrCommandSource {
       ignoredUnverified: 0,
       rejectedUnsigned: 0,
       rejectedForged: 0,
+      rejectedUnknownKey: 0,
       advisory: 0,
       clamped: 0,
       get undecodable() {
@@ -154,14 +158,26 @@ export class LrIntake implements LrCommandSource {
       return;
     }
     this.stats.received++;
-    const key = this.options.signingKey;
-    if (key !== undefined) {
-      if (command.sig === undefined) {
+    const keys = this.options.signingKey;
+    if (keys !== undefined) {
+      const verdict = verifyCommand(command, keys);
+      if (verdict === 'unsigned') {
         this.stats.rejectedUnsigned++;
         this.log(`rejected lr-command seq ${command.seq}: unsigned, and a signing key is set`);
         return;
       }
-      if (!verifyCommandSignature(command, key)) {
+      if (verdict === 'unknown-key') {
+        this.stats.rejectedUnknownKey++;
+        const held = typeof keys === 'string' ? [] : keys.ids;
+        this.log(
+          `rejected lr-command seq ${command.seq}: ` +
+            (command.keyId === undefined
+              ? 'signed without a key id, and no LYAP_CONTROL_KEY is set'
+              : `signed with key id ${command.keyId}, which this trainer does not hold (it holds ${held.length === 0 ? 'only LYAP_CONTROL_KEY' : held.join(', ')})`),
+        );
+        return;
+      }
+      if (verdict === 'forged') {
         this.stats.rejectedForged++;
         this.log(`rejected lr-command seq ${command.seq}: its signature does not match`);
         return;

@@ -1,4 +1,5 @@
-import type { TopicNames } from '../events/index.js';
+import { isLyapError, type LyapError } from '../errors.js';
+import type { CommandKeyring, TopicNames } from '../events/index.js';
 import type { Bus } from '../transport/index.js';
 import { EventBuffer } from './events/event-buffer.js';
 import type { LrBounds } from './lr-command-queue.js';
@@ -18,8 +19,11 @@ export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'c
   commandJoinTimeoutMs?: number;
   lrBounds: LrBounds;
   acceptUnsignedCommands: boolean;
-  /** Shared HMAC key of the controller (`LYAP_CONTROL_KEY`): only commands signed with it apply. */
-  signingKey?: string | undefined;
+  /**
+   * The controller's HMAC keys (`LYAP_CONTROL_KEYS`, `LYAP_CONTROL_KEY`): only commands signed
+   * with one of them apply. A string is the single legacy key.
+   */
+  signingKey?: string | CommandKeyring | undefined;
   log: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -37,11 +41,30 @@ export interface TrainingSessionResult extends TrainResult {
  */
 export async function runTrainingSession(options: TrainingSessionOptions): Promise<TrainingSessionResult> {
   const { bus, topics, log } = options;
+  // A refusal retrying cannot fix (the ACLs, a bad password, an untrusted certificate) stops
+  // the run with that error instead of training on with every event dropped.
+  const stopping = new AbortController();
+  options.signal?.addEventListener('abort', () => {
+    stopping.abort();
+  });
+  let fatal: LyapError | undefined;
+  /** The refusal that stopped the run, if one did (read through a call: set in callbacks). */
+  const fatalError = (): LyapError | undefined => fatal;
+  let signalFatal!: () => void;
+  const fatalOccurred = new Promise<void>((resolve) => (signalFatal = resolve));
+  const failFor = (error: unknown): boolean => {
+    if (!isLyapError(error) || error.retriable || error.code === 'LYAP_E_BUS_CLOSED') return false;
+    fatal ??= error;
+    stopping.abort();
+    signalFatal();
+    return true;
+  };
   const buffer = new EventBuffer({
     bus,
     topics,
     ...(options.bufferEvents === undefined ? {} : { capacityEvents: options.bufferEvents }),
     onError: (error) => {
+      if (failFor(error)) return;
       log('warn', `publishing events failed: ${error instanceof Error ? error.message : String(error)}`);
     },
   });
@@ -56,14 +79,20 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
       log('warn', message);
     },
   });
+  intake.done.catch((error: unknown) => {
+    if (!failFor(error)) log('warn', `the control consumer stopped: ${String(error)}`);
+  });
   try {
     const timeoutMs = options.commandJoinTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     const joined = await Promise.race([
       intake.joined.then(() => true),
+      fatalOccurred.then(() => false),
       new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false))),
     ]);
     clearTimeout(timer);
+    const refusedAtStart = fatalError();
+    if (refusedAtStart !== undefined) throw refusedAtStart;
     if (!joined) {
       log(
         'warn',
@@ -72,12 +101,16 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
     }
     const result = await train({
       ...options,
+      signal: stopping.signal,
       emit: (event) => {
         buffer.push(event);
       },
       commands: intake,
       flushEvents: () => buffer.flush(),
     });
+    await buffer.flush();
+    const stoppedBy = fatalError();
+    if (stoppedBy !== undefined) throw stoppedBy;
     return {
       ...result,
       eventsPublished: buffer.published,

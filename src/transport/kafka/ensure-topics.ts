@@ -38,10 +38,13 @@ export async function ensureTopics(options: {
   const { admin, specs, logger } = options;
   if (specs.length === 0) return { created: [], existing: [] };
   const names = specs.map((s) => s.topic);
+  let doing = `creating topics ${names.join(', ')}`;
   try {
     const present = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !present.has(s.topic));
     if (missing.length > 0) {
+      // With ACLs, a topic this user has no rights on is not listed either.
+      doing = `${missing.map((s) => s.topic).join(', ')}: not visible to this Kafka user, so creating ${missing.length === 1 ? 'it' : 'them'}`;
       await admin.createTopics({
         waitForLeaders: false,
         topics: missing.map((s) => ({
@@ -91,6 +94,6 @@ export async function ensureTopics(options: {
     }
     return { created, existing: names.filter((n) => present.has(n)) };
   } catch (error) {
-    throw kafkaError(`creating topics ${names.join(', ')}`, error);
+    throw kafkaError(doing, error);
   }
 }

@@ -27,6 +27,18 @@ export interface GroupConsumerOptions {
   readonly onStop: (stopped: Promise<void>) => void;
   /** Told each time the consumer has joined its group (its partitions assigned). */
   readonly onJoined?: (() => void) | undefined;
+  /** The broker's reason behind kafkajs's "Failed to find group coordinator", when it can be had. */
+  readonly explainMissingCoordinator?: (groupId: string) => Promise<unknown>;
+}
+
+/** The failure, with the broker's own reason when kafkajs only said it found no coordinator. */
+async function explained(options: GroupConsumerOptions, what: string, error: unknown): Promise<Error> {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'KafkaJSGroupCoordinatorNotFound' && options.explainMissingCoordinator !== undefined) {
+    const reason = await options.explainMissingCoordinator(options.groupId).catch(() => undefined);
+    if (reason !== undefined) return kafkaError(what, reason);
+  }
+  return kafkaError(what, error);
 }
 
 type Wait = 'acked' | 'stopped';
@@ -154,7 +166,10 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !stopping) {
-        subscriber.error(kafkaError(`consumer group ${options.groupId}`, event.payload.error));
+        const what = `consumer group ${options.groupId} reading ${options.topics.join(', ')}`;
+        void explained(options, what, event.payload.error).then((error) => {
+          subscriber.error(error);
+        });
       }
     });
 
@@ -170,7 +185,12 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       });
     })();
     started.catch((error: unknown) => {
-      if (!stopping) subscriber.error(kafkaError(`starting consumer group ${options.groupId}`, error));
+      if (!stopping) {
+        const what = `starting consumer group ${options.groupId} on ${options.topics.join(', ')}`;
+        void explained(options, what, error).then((e) => {
+          subscriber.error(e);
+        });
+      }
     });
 
     let shutdown: Promise<void> | undefined;

@@ -10,6 +10,13 @@ const LEVELS: readonly LogLevelName[] = ['error', 'warn', 'info', 'debug'];
 const RETRIABLE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection error|Connection timeout|Closed connection|coordinator is (loading|not available)|not the (leader|correct coordinator)|no leader|leader not available|Request timed out|rebalanc|Failed to connect to seed broker|Crash: KafkaJSNumberOfRetriesExceeded/i;
 
+/**
+ * Refusals the command ends with, in one `lyap: …` line of its own (LYAP_E_KAFKA_AUTH,
+ * LYAP_E_KAFKA_DENIED): kafkajs's records of them are debug detail, not more error lines.
+ */
+const REPORTED_AT_EXIT =
+  /authentication failed|authorization[ _]failed|Not authorized|Topic creation errors|Crash: KafkaJSGroupCoordinatorNotFound/i;
+
 export interface JsonLinesLoggerOptions {
   /** The process's role, as its own log lines name it (`processor`, `controller`, `trainer`). */
   role: string;
@@ -23,8 +30,10 @@ export interface JsonLinesLoggerOptions {
 
 /** The level a record deserves: a retriable condition is a warning, whatever kafkajs said. */
 export function levelOf(record: LogRecord): LogLevelName {
-  if (record.level !== 'error') return record.level;
+  if (record.level !== 'error' && record.level !== 'warn') return record.level;
   const error = typeof record.fields['error'] === 'string' ? record.fields['error'] : '';
+  if (REPORTED_AT_EXIT.test(`${record.message} ${error}`)) return 'debug';
+  if (record.level === 'warn') return 'warn';
   const retrying = record.fields['retryCount'] !== undefined || record.fields['retryTime'] !== undefined;
   return retrying || RETRIABLE.test(`${record.message} ${error}`) ? 'warn' : 'error';
 }

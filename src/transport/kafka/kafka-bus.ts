@@ -2,6 +2,7 @@ import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { defer, from, mergeMap, throwError, type Observable } from 'rxjs';
 import { LyapError } from '../../errors.js';
 import type { Bus, BusMessage, ConsumeOptions, Delivery, OutgoingMessage } from '../bus.js';
+import { sendAcknowledged, type PartitionedMessage } from './acknowledged-send.js';
 import { BatchingProducer, type TopicBatch } from './batching-producer.js';
 import { ensureTopics, type EnsureTopicsReport } from './ensure-topics.js';
 import { consumeGroup } from './group-consumer.js';
@@ -9,6 +10,7 @@ import { readToEnd } from './read-to-end.js';
 import { kafkaClientOptions } from './kafka-client-options.js';
 import type { KafkaConfig } from './kafka-config.js';
 import { kafkaError } from './kafka-errors.js';
+import { checkBrokerTls } from './tls-preflight.js';
 import { stderrLogger, type BusLogger, type LogLevelName } from './kafka-logger.js';
 import { designTopicSpecs, resolveTopicSettings, topicSpec, type TopicSettings } from './topic-specs.js';
 
@@ -66,12 +68,19 @@ export interface KafkaBusOptions {
 export class KafkaBus implements Bus {
   readonly settings: Readonly<TopicSettings>;
   private readonly kafka: Kafka;
+  /** The TLS check before the first connection (tls-preflight.ts); undefined without TLS. */
+  private readonly preflight: () => Promise<void>;
+  /** The broker's error in the client's latest log record of a refused FindCoordinator response. */
+  private lastCoordinatorError: string | undefined;
   private readonly logger: BusLogger;
   private readonly batcher: BatchingProducer;
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly stopping = new Set<Promise<void>>();
   private readonly activePublishes = new Set<Promise<void>>();
   private producer: Promise<Producer> | undefined;
+  /** Partitions per topic, read once: messages are partitioned here, so that acks can be checked per partition. */
+  private readonly partitionCounts = new Map<string, Promise<number>>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
   private admin: Promise<Admin> | undefined;
   private closed = false;
   private producerClosed = false;
@@ -82,17 +91,33 @@ export class KafkaBus implements Bus {
   constructor(private readonly options: KafkaBusOptions) {
     this.logger = options.logger ?? stderrLogger('warn');
     this.settings = resolveTopicSettings(options.topics);
-    this.kafka = new KafkaClient(
-      kafkaClientOptions({
-        config: options.config,
-        logger: this.logger,
-        logLevel: options.logLevel ?? 'warn',
-        ...(options.connectionTimeoutMs === undefined
-          ? {}
-          : { connectionTimeoutMs: options.connectionTimeoutMs }),
-        ...(options.retries === undefined ? {} : { retries: options.retries }),
-      }),
-    );
+    const clientOptions = kafkaClientOptions({
+      config: options.config,
+      logger: (record) => {
+        const error = record.fields['error'];
+        if (/^Response (Group|Find)Coordinator/.test(record.message) && typeof error === 'string') {
+          this.lastCoordinatorError = error;
+        }
+        this.logger(record);
+      },
+      logLevel: options.logLevel ?? 'warn',
+      ...(options.connectionTimeoutMs === undefined
+        ? {}
+        : { connectionTimeoutMs: options.connectionTimeoutMs }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+    });
+    this.kafka = new KafkaClient(clientOptions);
+    const ssl = clientOptions.ssl;
+    let checked: Promise<void> | undefined;
+    this.preflight =
+      typeof ssl !== 'object' || ssl.rejectUnauthorized === false
+        ? () => Promise.resolve()
+        : () =>
+            (checked ??= checkBrokerTls({
+              brokers: options.config.brokers,
+              tls: ssl,
+              timeoutMs: options.connectionTimeoutMs ?? 5000,
+            }));
     const p = options.producer ?? {};
     this.batcher = new BatchingProducer({
       send: (batches) => this.send(batches),
@@ -140,6 +165,7 @@ export class KafkaBus implements Bus {
       logger: this.logger,
       prepare: async () => {
         if (this.closed) throw new LyapError('LYAP_E_BUS_CLOSED', 'consume on a closed bus');
+        await this.preflight();
         await this.ensure(topics);
       },
       closing: this.closing,
@@ -149,7 +175,23 @@ export class KafkaBus implements Bus {
         void stopped.then(() => this.stopping.delete(stopped));
       },
       onJoined: options.onJoined,
+      explainMissingCoordinator: () => this.coordinatorRefusal(),
     });
+  }
+
+  /**
+   * Why the brokers named no coordinator for a group: kafkajs reports any refusal of its
+   * FindCoordinator request as "Failed to find group coordinator"; the broker's reason
+   * (GROUP_AUTHORIZATION_FAILED under ACLs) is only in the client's log record of the response,
+   * which the logger wrapper keeps (the latest one: all groups of this bus share it).
+   */
+  private coordinatorRefusal(): Promise<unknown> {
+    const reason = this.lastCoordinatorError;
+    return Promise.resolve(
+      reason !== undefined && /authori[sz]/i.test(reason)
+        ? { type: 'GROUP_AUTHORIZATION_FAILED', message: reason }
+        : undefined,
+    );
   }
 
   /**
@@ -242,13 +284,15 @@ export class KafkaBus implements Bus {
   private adminClient(): Promise<Admin> {
     if (this.admin === undefined) {
       const admin = this.kafka.admin();
-      this.admin = admin.connect().then(
-        () => admin,
-        (error: unknown) => {
-          this.admin = undefined;
-          throw kafkaError('connecting the Kafka admin client', error);
-        },
-      );
+      this.admin = this.preflight()
+        .then(() => admin.connect())
+        .then(
+          () => admin,
+          (error: unknown) => {
+            this.admin = undefined;
+            throw kafkaError('connecting the Kafka admin client', error);
+          },
+        );
     }
     return this.admin;
   }
@@ -262,35 +306,96 @@ export class KafkaBus implements Bus {
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      this.producer = producer.connect().then(
-        () => producer,
-        (error: unknown) => {
-          this.producer = undefined;
-          throw kafkaError('connecting the Kafka producer', error);
-        },
-      );
+      this.producer = this.preflight()
+        .then(() => producer.connect())
+        .then(
+          () => producer,
+          (error: unknown) => {
+            this.producer = undefined;
+            throw kafkaError('connecting the Kafka producer', error);
+          },
+        );
     }
     return this.producer;
   }
 
+  private partitionCount(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      count = this.adminClient()
+        .then((admin) => admin.fetchTopicMetadata({ topics: [topic] }))
+        .then(({ topics }) => {
+          const n = topics[0]?.partitions.length ?? 0;
+          if (n === 0) throw new LyapError('LYAP_E_KAFKA', `topic ${topic} has no partitions yet`);
+          return n;
+        });
+      this.partitionCounts.set(topic, count);
+      count.catch(() => this.partitionCounts.delete(topic));
+    }
+    return count;
+  }
+
+  /**
+   * One produce call per round, with each message's partition chosen here (kafkajs's default
+   * partitioner: murmur2 of the run-id key, as before), so that `sendAcknowledged` can see which
+   * partitions the brokers acknowledged and send the others again.
+   */
   private async send(batches: readonly TopicBatch[]): Promise<void> {
-    const producer = await this.producerClient();
+    const what = `publishing to ${batches.map((b) => b.topic).join(', ')}`;
     try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: batches.map((b) => ({
-          topic: b.topic,
-          messages: b.messages.map((m) => ({
-            key: m.key ?? null,
-            value:
-              typeof m.value === 'string'
-                ? m.value
-                : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
-          })),
-        })),
+      const producer = await this.producerClient();
+      const messages: PartitionedMessage[] = [];
+      for (const b of batches) {
+        const count = await this.partitionCount(b.topic);
+        const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({
+          partitionId,
+          leader: 0,
+          replicas: [],
+          isr: [],
+          partitionErrorCode: 0,
+        }));
+        for (const m of b.messages) {
+          const key = m.key ?? null;
+          const value =
+            typeof m.value === 'string'
+              ? m.value
+              : Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+          const partition = this.partitioner({ topic: b.topic, partitionMetadata, message: { key, value } });
+          messages.push({ topic: b.topic, partition, key, value });
+        }
+      }
+      await sendAcknowledged({
+        messages,
+        send: async (pending) => {
+          const byTopic = new Map<string, PartitionedMessage[]>();
+          for (const m of pending) {
+            const list = byTopic.get(m.topic);
+            if (list === undefined) byTopic.set(m.topic, [m]);
+            else list.push(m);
+          }
+          return producer.sendBatch({
+            acks: -1,
+            topicMessages: [...byTopic].map(([topic, list]) => ({
+              topic,
+              messages: list.map((m) => ({ key: m.key, value: m.value, partition: m.partition })),
+            })),
+          });
+        },
+        onUnacknowledged: (partitions, attempt) => {
+          this.logger({
+            level: 'warn',
+            namespace: 'lyap.kafka',
+            message: `the produce call resolved without acknowledging ${partitions.join(', ')}; sending those again (attempt ${attempt + 1})`,
+            fields: { partitions },
+          });
+        },
       });
     } catch (error) {
-      throw kafkaError(`publishing to ${batches.map((b) => b.topic).join(', ')}`, error);
+      // Failures from connecting the producer say so; they are still failures of this publish.
+      const e = kafkaError(what, error);
+      throw e.message.startsWith(what)
+        ? e
+        : new LyapError(e.code, `${what}: ${e.message}`, { cause: e, context: { ...e.context } });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { LyapError } from '../../errors.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -34,6 +35,7 @@ export const KAFKA_ENV = [
   'KAFKA_SASL_MECHANISM',
   'KAFKA_SASL_USERNAME',
   'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD_FILE',
   'KAFKA_SSL',
   'KAFKA_SSL_CA_FILE',
   'KAFKA_SSL_CERT_FILE',
@@ -75,10 +77,28 @@ function read(env: NodeJS.ProcessEnv, variable: KafkaEnvName): string | undefine
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
+/** `KAFKA_SASL_PASSWORD`, or the first line of the file `KAFKA_SASL_PASSWORD_FILE` names (a mounted secret). */
+function saslPassword(env: NodeJS.ProcessEnv): string | undefined {
+  const inline = read(env, 'KAFKA_SASL_PASSWORD');
+  const file = read(env, 'KAFKA_SASL_PASSWORD_FILE');
+  if (file === undefined) return inline;
+  if (inline !== undefined) {
+    throw invalid('KAFKA_SASL_PASSWORD_FILE', 'is set, and so is KAFKA_SASL_PASSWORD: set one');
+  }
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '';
+  } catch (cause) {
+    throw new LyapError('LYAP_E_CONFIG', `KAFKA_SASL_PASSWORD_FILE ${file} cannot be read`, {
+      cause,
+      context: { variable: 'KAFKA_SASL_PASSWORD_FILE' },
+    });
+  }
+}
+
 function parseSasl(env: NodeJS.ProcessEnv): KafkaSaslConfig | undefined {
   const mechanism = read(env, 'KAFKA_SASL_MECHANISM')?.trim().toLowerCase();
   const username = read(env, 'KAFKA_SASL_USERNAME');
-  const password = read(env, 'KAFKA_SASL_PASSWORD');
+  const password = saslPassword(env);
   if (mechanism === undefined) {
     if (username !== undefined || password !== undefined) {
       throw invalid(

@@ -16,6 +16,7 @@ interface Service {
   profiles?: string[];
   volumes?: string[];
   environment?: Record<string, string>;
+  secrets?: string[];
   depends_on?: Record<string, unknown> | string[];
 }
 const compose = readYaml(COMPOSE) as { services: Record<string, Service> };
@@ -69,6 +70,7 @@ describe('deploy > docker-compose stack', () => {
     const roles: [string, string | undefined][] = [
       ['processor', 'process'],
       ['controller', 'control'],
+      ['alerter', 'alert'],
       ['trainer', 'train'],
       ['gpu-trainer', undefined],
     ];
@@ -104,11 +106,47 @@ describe('deploy > docker-compose stack', () => {
       }
     }
     const jobs = prometheusConfig.scrape_configs.map((j) => j.job_name);
-    for (const job of ['lyap-processor', 'lyap-controller', 'lyap-trainer'])
+    for (const job of ['lyap-processor', 'lyap-controller', 'lyap-alerter', 'lyap-trainer'])
       assert.ok(jobs.includes(job), job);
     const [alertmanager] = prometheusConfig.alerting.alertmanagers[0]?.static_configs[0]?.targets ?? [];
     assert.equal(alertmanager, 'alertmanager:9093');
     assert.ok(services['alertmanager']);
+  });
+
+  it('logs each role in to Kafka as its own user with its password as a secret, and serves /metrics with the web config', () => {
+    const secrets = (compose as unknown as { secrets: Record<string, { file: string }> }).secrets;
+    for (const [name, user] of [
+      ['processor', 'processor'],
+      ['controller', 'controller'],
+      ['alerter', 'alerter'],
+      ['trainer', 'trainer'],
+      ['gpu-trainer', 'trainer'],
+    ] as const) {
+      const service = services[name];
+      assert.ok(service?.environment && service.command, name);
+      assert.equal(service.environment['KAFKA_SASL_USERNAME'], user, name);
+      assert.equal(service.environment['KAFKA_SASL_MECHANISM'], 'scram-sha-512', name);
+      assert.equal(
+        service.environment['KAFKA_SASL_PASSWORD_FILE'],
+        `/run/secrets/kafka-${user}.password`,
+        name,
+      );
+      assert.equal(service.environment['KAFKA_SSL_CA_FILE'], '/run/secrets/ca.pem', name);
+      assert.ok(
+        service.secrets?.includes(`kafka-${user}.password`) && service.secrets.includes('web.yml'),
+        name,
+      );
+      assert.equal(flag(service.command, '--web-config'), '/run/secrets/web.yml', name);
+    }
+    // Every secret is a file npm run deploy:secrets makes in deploy/secrets/, which git ignores.
+    for (const [name, { file }] of Object.entries(secrets)) assert.equal(file, `./secrets/${name}`);
+    assert.match(readFileSync('.gitignore', 'utf8'), /^deploy\/secrets\/$/m);
+    const kafka = services['kafka'];
+    for (const user of ['broker', 'admin', 'trainer', 'processor', 'controller', 'alerter', 'viewer']) {
+      assert.ok(kafka?.secrets?.includes(`kafka-${user}.password`), `kafka creates the ${user} user`);
+    }
+    const setup = services['kafka-setup'];
+    assert.ok(mounts(setup ?? {}).some(([host]) => host === resolve(DEPLOY, 'kafka/acls.sh')));
   });
 
   it('routes Alertmanager to the example webhook receiver service', () => {

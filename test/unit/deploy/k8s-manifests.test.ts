@@ -18,6 +18,7 @@ const API_VERSION: Record<string, string> = {
 const ROLE_COMMAND: Record<string, string> = {
   'lyap-processor': 'process',
   'lyap-controller': 'control',
+  'lyap-alerter': 'alert',
   'lyap-trainer': 'train',
 };
 
@@ -26,14 +27,19 @@ interface Container {
   name: string;
   image: string;
   args: string[];
-  env?: { name: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } }[];
+  env?: { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } }[];
   ports?: { name: string; containerPort: number }[];
-  readinessProbe?: { httpGet: { path: string; port: string } };
-  livenessProbe?: { httpGet: { path: string; port: string } };
+  readinessProbe?: { exec: { command: string[] } };
+  livenessProbe?: { exec: { command: string[] } };
+  volumeMounts?: { name: string; mountPath: string }[];
 }
 interface PodTemplate {
   metadata: { labels: Labels };
-  spec: { containers: Container[]; restartPolicy?: string };
+  spec: {
+    containers: Container[];
+    restartPolicy?: string;
+    volumes?: { name: string; secret?: { secretName: string } }[];
+  };
 }
 interface Resource {
   apiVersion: string;
@@ -47,7 +53,13 @@ interface Resource {
     maxReplicaCount?: number;
     triggers?: { type: string; metadata: Record<string, string> }[];
     jobLabel?: string;
-    podMetricsEndpoints?: { port: string; path: string }[];
+    podMetricsEndpoints?: {
+      port: string;
+      path: string;
+      scheme?: string;
+      tlsConfig?: { serverName?: string; ca?: { secret?: { name: string; key: string } } };
+      basicAuth?: { password?: { secret?: { name: string; key: string } } };
+    }[];
   };
 }
 interface Kustomization {
@@ -128,10 +140,47 @@ describe('deploy/k8s > kustomize manifests', () => {
       );
       assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 9464 }]);
       if (r.kind === 'Deployment') {
-        assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
-        assert.deepEqual(container.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
+        // With --web-config every path needs TLS and the password: the probes are node one-liners.
+        assert.match(
+          container.readinessProbe?.exec.command.join(' ') ?? '',
+          /https.*path: '\/readyz'.*metrics-password/,
+        );
+        assert.match(
+          container.livenessProbe?.exec.command.join(' ') ?? '',
+          /https.*path: '\/healthz'.*metrics-password/,
+        );
       }
     }
+  });
+
+  it('logs each pod in to Kafka as its role from its secret, with the CA, and serves /metrics with the web config', () => {
+    for (const r of pods) {
+      const template = r.spec?.template;
+      assert.ok(template);
+      const role = (template.metadata.labels['app.kubernetes.io/name'] ?? '').replace('lyap-', '');
+      const [container] = template.spec.containers;
+      assert.ok(container);
+      const env = new Map((container.env ?? []).map((e) => [e.name, e.value]));
+      assert.equal(env.get('KAFKA_SASL_MECHANISM'), 'scram-sha-512', role);
+      assert.equal(env.get('KAFKA_SASL_USERNAME'), role);
+      assert.equal(env.get('KAFKA_SSL_CA_FILE'), '/etc/lyap/tls/ca.pem');
+      const secretAt = (path: string): string | undefined => {
+        const mount = container.volumeMounts?.find((m) => path.startsWith(`${m.mountPath}/`));
+        return template.spec.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
+      };
+      assert.equal(secretAt(env.get('KAFKA_SASL_PASSWORD_FILE') ?? ''), `lyap-kafka-${role}`);
+      assert.equal(secretAt('/etc/lyap/tls/web.yml'), 'lyap-tls');
+      assert.equal(container.args[container.args.indexOf('--web-config') + 1], '/etc/lyap/tls/web.yml');
+      assert.equal(
+        container.args[container.args.indexOf('--metrics-host') + 1],
+        '0.0.0.0',
+        'reachable by Prometheus',
+      );
+      if (role === 'controller' || role === 'trainer') {
+        assert.equal(secretAt(env.get('LYAP_CONTROL_KEYS_FILE') ?? ''), 'lyap-control-keys', role);
+      }
+    }
+    assert.ok(!resources.some((r) => r.kind === 'Secret'), 'no secret is committed');
   });
 
   it('scrapes every pod with one PodMonitor whose job label gives the job names of prometheus.yml', () => {
@@ -139,9 +188,10 @@ describe('deploy/k8s > kustomize manifests', () => {
     assert.ok(monitor?.spec?.selector);
     assert.equal(monitor.spec.jobLabel, 'app.kubernetes.io/name');
     assert.deepEqual(
-      monitor.spec.podMetricsEndpoints?.map((e) => [e.port, e.path]),
-      [['metrics', '/metrics']],
+      monitor.spec.podMetricsEndpoints?.map((e) => [e.port, e.path, e.scheme, e.tlsConfig?.serverName]),
+      [['metrics', '/metrics', 'https', 'lyap-metrics']],
     );
+    assert.equal(monitor.spec.podMetricsEndpoints?.[0]?.basicAuth?.password?.secret?.name, 'lyap-tls');
     const prometheus = readYaml('deploy/prometheus/prometheus.yml') as {
       scrape_configs: { job_name: string }[];
     };

@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backend } from './support/backend-cpu.js';
-import { encodeEvent, signCommand, topicNames, type GradientEvent } from '../../../src/events/index.js';
+import {
+  CommandKeyring,
+  encodeEvent,
+  parseCommandKeys,
+  signCommand,
+  topicNames,
+  type GradientEvent,
+} from '../../../src/events/index.js';
 import { createQuadratic, LrCommandQueue, LrIntake, noData, train } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 import { lrCommand } from '../../helpers/events.js';
@@ -78,6 +85,7 @@ describe('trainer > lr intake', () => {
       ignoredUnverified: 0,
       rejectedUnsigned: 0,
       rejectedForged: 0,
+      rejectedUnknownKey: 0,
       advisory: 0,
       clamped: 0,
       undecodable: 1,
@@ -121,6 +129,48 @@ describe('trainer > lr intake', () => {
     assert.equal(intake.stats.applied, 1);
     assert.match(log.join('\n'), /rejected lr-command seq 5: unsigned/);
     assert.match(log.join('\n'), /rejected lr-command seq 4: its signature does not match/);
+    intake.close();
+  });
+
+  it('with a keyring: applies commands of any held key, rejects an unknown key id, and follows a rotation', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const ring = new CommandKeyring(parseCommandKeys('old:s-old', 'test'), 'legacy');
+    const intake = new LrIntake({
+      bus,
+      topics,
+      runId: 'run-a',
+      bounds,
+      acceptUnsigned: false,
+      signingKey: ring,
+      log: (m) => log.push(m),
+    });
+    const controller = new CommandKeyring(parseCommandKeys('old:s-old', 'test'));
+    const send = (seq: number, key: Parameters<typeof signCommand>[1]): Promise<void> =>
+      bus.publish(topics.control, [{ value: encodeEvent(signCommand(command(seq, seq / 10), key)) }]);
+    await send(1, controller);
+    await send(2, 'legacy'); // no keyId: the legacy key
+    await send(3, { id: 'new', secret: 's-new' }); // too early: the trainer does not hold it yet
+    await until(() => intake.stats.received === 3);
+    assert.deepEqual(intake.take(1), { lr: 0.2, seq: 2 });
+    assert.equal(intake.stats.rejectedUnknownKey, 1);
+    assert.match(
+      log.join('\n'),
+      /seq 3: signed with key id new, which this trainer does not hold \(it holds old\)/,
+    );
+    // The rotation: trainers first, then the controller, then the old key retires.
+    ring.replace(parseCommandKeys('old:s-old,new:s-new', 'test'));
+    await send(4, controller); // in flight, signed with the old key
+    controller.replace(parseCommandKeys('old:s-old,new:s-new', 'test'));
+    await send(5, controller);
+    await until(() => intake.stats.received === 5);
+    assert.deepEqual(intake.take(2), { lr: 0.5, seq: 5 });
+    assert.equal(intake.stats.applied, 4, 'seq 1 and 2 at one boundary, then 4 and 5 at the next');
+    ring.replace(parseCommandKeys('new:s-new', 'test'));
+    await send(6, { id: 'old', secret: 's-old' });
+    await until(() => intake.stats.received === 6);
+    assert.equal(intake.take(3), undefined);
+    assert.equal(intake.stats.rejectedUnknownKey, 2);
     intake.close();
   });
 

@@ -29,7 +29,7 @@ function capture(options: { minLevel?: LogRecord['level']; repeatWindowMs?: numb
 }
 
 describe('transport > kafka > jsonLinesLogger', () => {
-  it('grades what the client retries by itself a warning, and keeps real errors errors', () => {
+  it('grades what the client retries by itself a warning, refusals the command reports itself debug, and keeps real errors errors', () => {
     assert.equal(levelOf(record('error', 'Connection error: connect ECONNREFUSED 127.0.0.1:1')), 'warn');
     assert.equal(
       levelOf(record('error', 'Response GroupCoordinator', { error: 'The coordinator is loading' })),
@@ -40,8 +40,18 @@ describe('transport > kafka > jsonLinesLogger', () => {
       levelOf(record('error', 'Response Produce', { error: 'This server is not the leader' })),
       'warn',
     );
-    assert.equal(levelOf(record('error', 'SASL SCRAM-SHA-512 authentication failed')), 'error');
-    assert.equal(levelOf(record('error', 'Topic authorization failed')), 'error');
+    assert.equal(levelOf(record('error', 'Log segment corrupt')), 'error');
+    // Refusals end the command with one `lyap: … (LYAP_E_KAFKA_AUTH|DENIED)` line of their own.
+    assert.equal(levelOf(record('error', 'SASL SCRAM-SHA-512 authentication failed')), 'debug');
+    assert.equal(levelOf(record('error', 'Topic authorization failed')), 'debug');
+    assert.equal(
+      levelOf(
+        record('error', 'Response Produce', {
+          error: 'Not authorized to access topics: [Topic authorization failed]',
+        }),
+      ),
+      'debug',
+    );
     assert.equal(levelOf(record('info', 'Consumer has joined the group')), 'info');
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isLyapError } from '../../../../src/errors.js';
@@ -65,6 +68,32 @@ describe('transport > kafka > kafkaConfigFromEnv', () => {
       'KAFKA_SASL_MECHANISM',
       /not set/,
     );
+  });
+
+  it('reads the SASL password from KAFKA_SASL_PASSWORD_FILE (a mounted secret), not from both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lyap-sasl-'));
+    try {
+      const file = join(dir, 'password');
+      writeFileSync(file, 's3cret\n');
+      const base = {
+        KAFKA_BROKERS: 'k:9092',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'u',
+      };
+      assert.equal(kafkaConfigFromEnv({ ...base, KAFKA_SASL_PASSWORD_FILE: file }).sasl?.password, 's3cret');
+      rejects(
+        { ...base, KAFKA_SASL_PASSWORD_FILE: file, KAFKA_SASL_PASSWORD: 'p' },
+        'KAFKA_SASL_PASSWORD_FILE',
+        /set one/,
+      );
+      rejects(
+        { ...base, KAFKA_SASL_PASSWORD_FILE: join(dir, 'absent') },
+        'KAFKA_SASL_PASSWORD_FILE',
+        /cannot be read/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never puts the SASL password in an error message', () => {
