@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { canonicalJson, decodeEvent, encodeEvent, topicNames } from '../../../src/events/index.js';
+import {
+  canonicalJson,
+  CommandKeyring,
+  decodeEvent,
+  encodeEvent,
+  parseCommandKeys,
+  topicNames,
+} from '../../../src/events/index.js';
 import { LrIntake, type LrIntakeStats } from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 
@@ -70,9 +77,8 @@ describe('events > shared test vectors (test/vectors)', () => {
     }
   });
 
-  // Key ids (LYAP_CONTROL_KEYS) are verified by the trainer once issue 16 lands; until then the
-  // keyed scenario's bytes are checked above and its outcomes by the Python suite.
-  for (const scenario of vectors.intakeScenarios.filter((s) => !s.requiresKeyIds)) {
+  // Every scenario, the keyed one (LYAP_CONTROL_KEYS) too: the Python suite checks the same.
+  for (const scenario of vectors.intakeScenarios) {
     it(`LrIntake counts every command as the vectors say: ${scenario.name}`, async () => {
       const bus = new MemoryBus();
       const topics = topicNames();
@@ -82,7 +88,7 @@ describe('events > shared test vectors (test/vectors)', () => {
         runId: scenario.runId,
         bounds: scenario.bounds,
         acceptUnsigned: scenario.acceptUnsigned,
-        signingKey: scenario.env['LYAP_CONTROL_KEY'],
+        signingKey: signingKeyOf(scenario.env),
       });
       try {
         for (const step of scenario.steps) {
@@ -127,3 +133,12 @@ describe('events > shared test vectors (test/vectors)', () => {
     assert.ok(exact.some((d) => d.ok && d.event.type === 'gradient' && d.event.probe?.eps === undefined));
   });
 });
+
+/** The intake's keys from a scenario's environment, as `lyap train` reads them. */
+function signingKeyOf(env: Record<string, string>): string | CommandKeyring | undefined {
+  const keys = env['LYAP_CONTROL_KEYS'];
+  const legacy = env['LYAP_CONTROL_KEY'];
+  return keys === undefined
+    ? legacy
+    : new CommandKeyring(parseCommandKeys(keys, 'LYAP_CONTROL_KEYS'), legacy);
+}
