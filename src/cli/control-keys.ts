@@ -1,4 +1,5 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { LyapError } from '../errors.js';
 import { CommandKeyring, parseCommandKeys, type CommandKey } from '../events/index.js';
 
@@ -17,6 +18,14 @@ function readKeyFile(path: string): CommandKey[] {
     throw new LyapError('LYAP_E_CONFIG', `LYAP_CONTROL_KEYS_FILE ${path} cannot be read`, { cause });
   }
   return parseCommandKeys(text, `LYAP_CONTROL_KEYS_FILE ${path}`, { lines: true });
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 const describe = (ring: CommandKeyring): string =>
@@ -44,6 +53,8 @@ export function controlKeysFromEnv(
     );
   }
   if (inline === undefined && file === undefined) return { keys: legacy, stop: () => undefined };
+  // Taken before the first read, so that a file replaced in between is read again at the first poll.
+  const statAtRead = file === undefined ? undefined : statOrUndefined(file);
   const ring = new CommandKeyring(
     inline === undefined ? readKeyFile(file ?? '') : parseCommandKeys(inline, 'LYAP_CONTROL_KEYS'),
     legacy,
@@ -68,17 +79,38 @@ export function controlKeysFromEnv(
     reload('SIGHUP');
   };
   process.on('SIGHUP', onHangup);
-  const watcher = watchFile(file, { interval: options.watchIntervalMs ?? 1000 }, (now, before) => {
-    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) {
-      reload('file changed');
-    }
-  });
-  watcher.unref();
+  // Polled against the stat taken when the file was last read, not against the first poll's:
+  // a file replaced before that first stat lands would otherwise go unseen (fs.watchFile's race).
+  let seen = statAtRead;
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    stat(file)
+      .then(
+        (now) => {
+          if (
+            seen === undefined ||
+            now.mtimeMs !== seen.mtimeMs ||
+            now.size !== seen.size ||
+            now.ino !== seen.ino
+          ) {
+            seen = now;
+            reload('file changed');
+          }
+        },
+        () => undefined, // gone for a moment (replaced by a rename, or removed): the keys stay
+      )
+      .finally(() => {
+        polling = false;
+      });
+  }, options.watchIntervalMs ?? 1000);
+  timer.unref();
   return {
     keys: ring,
     stop: () => {
       process.off('SIGHUP', onHangup);
-      unwatchFile(file);
+      clearInterval(timer);
     },
   };
 }

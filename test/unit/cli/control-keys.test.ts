@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { controlKeysFromEnv } from '../../../src/cli/control-keys.js';
 import { isLyapError } from '../../../src/errors.js';
 import { CommandKeyring } from '../../../src/events/index.js';
-import { poll } from '../../helpers/wait.js';
+import { until } from '../../helpers/wait.js';
 
 const quiet = (): void => undefined;
 
@@ -55,17 +55,20 @@ describe('cli > control keys from the environment', () => {
       assert.ok(ring instanceof CommandKeyring);
       assert.deepEqual(ring.ids, ['a']);
       replace('a:1\nb:22\n');
-      await poll(() => ring.ids.length === 2, { timeoutMs: 10_000, intervalMs: 20 });
+      await until(() => ring.ids.length === 2, 'the file change to be read', { timeoutMs: 10_000 });
       assert.equal(ring.newest?.id, 'b');
       replace('b:22,');
-      await poll(() => lines.some((l) => l.startsWith('control keys not reloaded')), {
-        timeoutMs: 10_000,
-        intervalMs: 20,
-      });
+      await until(
+        () => lines.some((l) => l.startsWith('control keys not reloaded')),
+        'the broken file to be noticed',
+        {
+          timeoutMs: 10_000,
+        },
+      );
       assert.deepEqual(ring.ids, ['a', 'b'], 'a file that does not parse changes nothing');
       replace('b:22\n');
       process.kill(process.pid, 'SIGHUP');
-      await poll(() => ring.ids.join() === 'b', { timeoutMs: 10_000, intervalMs: 20 });
+      await until(() => ring.ids.join() === 'b', 'the SIGHUP reload', { timeoutMs: 10_000 });
       assert.ok(lines.some((l) => /reloaded \((SIGHUP|file changed)\): key ids b/.test(l)));
     } finally {
       keys.stop();
