@@ -41,6 +41,31 @@ describe('transport > kafka > jsonLinesLogger', () => {
       'warn',
     );
     assert.equal(levelOf(record('error', 'Log segment corrupt')), 'error');
+    // Broker answers graded by kafkajs's own protocol table: a topic just created, a group join.
+    assert.equal(
+      levelOf(
+        record('error', 'Response Metadata(key: 3, version: 6)', {
+          error: 'This server does not host this topic-partition',
+        }),
+      ),
+      'warn',
+    );
+    assert.equal(
+      levelOf(
+        record('error', 'Response JoinGroup(key: 11, version: 5)', {
+          error: 'The group member needs to have a valid member id before actually entering a consumer group',
+        }),
+      ),
+      'warn',
+    );
+    assert.equal(
+      levelOf(
+        record('error', 'Response Produce(key: 0, version: 7)', {
+          error: 'The request included a message larger than the max message size the server will accept',
+        }),
+      ),
+      'error',
+    );
     // Refusals end the command with one `lyap: … (LYAP_E_KAFKA_AUTH|DENIED)` line of their own.
     assert.equal(levelOf(record('error', 'SASL SCRAM-SHA-512 authentication failed')), 'debug');
     assert.equal(levelOf(record('error', 'Topic authorization failed')), 'debug');
