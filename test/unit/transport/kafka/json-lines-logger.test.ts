@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonLinesLogger, levelOf, type LogRecord } from '../../../../src/transport/kafka/index.js';
+import {
+  jsonLinesLogger,
+  levelOf,
+  stderrLogger,
+  type LogRecord,
+} from '../../../../src/transport/kafka/index.js';
 
 const record = (
   level: LogRecord['level'],
@@ -112,5 +117,24 @@ describe('transport > kafka > jsonLinesLogger', () => {
     assert.equal(lines.length, 2);
     assert.equal(lines[1]?.['repeated'], 4);
     assert.equal(lines[1]?.['retryCount'], 5);
+  });
+});
+
+describe('transport > kafka > stderrLogger', () => {
+  it('grades records as the services do: a retried broker answer is a warning line, a real error an error line', (t) => {
+    const written: string[] = [];
+    t.mock.method(process.stderr, 'write', (line: string) => written.push(line));
+    const log = stderrLogger('warn');
+    log(
+      record('error', 'Response Metadata(key: 3, version: 6)', {
+        error: 'This server does not host this topic-partition',
+      }),
+    );
+    log(record('error', 'Log segment corrupt'));
+    log(record('info', 'Consumer has joined the group'));
+    assert.deepEqual(written, [
+      'warn [kafkajs.Connection] Response Metadata(key: 3, version: 6) {"error":"This server does not host this topic-partition"}\n',
+      'error [kafkajs.Connection] Log segment corrupt\n',
+    ]);
   });
 });
