@@ -33,7 +33,7 @@ const PUBLISH_CHUNK_LINES = 512;
  * JSON the processor just wrote. An estimate with a non-finite number is parsed from its JSON,
  * as before (its event then carries "NaN", "Infinity" or "-Infinity" as strings).
  */
-class EstimatesInOrder implements ProcessorObserver {
+export class EstimatesInOrder implements ProcessorObserver {
   private made: EstimateEvent[] = [];
   private head = 0;
 

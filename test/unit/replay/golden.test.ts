@@ -2,6 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { replayGolden } from '../../../scripts/replay-golden.js';
+import { EstimateEvent, encodeEvent } from '../../../src/events/index.js';
+import { EstimatesInOrder } from '../../../src/replay/replay.js';
+import { replayLines } from '../../helpers/replay.js';
+import { wireExamples } from '../events/fixtures.js';
 
 const dir = new URL('../../fixtures/replay-golden/', import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, dir), 'utf8');
@@ -27,5 +31,29 @@ describe('replay > golden recording (test/fixtures/replay-golden)', () => {
     const { estimates, deadLetters } = await replayGolden(lines);
     assert.ok(estimates === expectedEstimates, firstDifference(estimates, expectedEstimates));
     assert.ok(deadLetters === expectedDeadLetters, firstDifference(deadLetters, expectedDeadLetters));
+  });
+
+  it("hands each estimate's event as its JSON line parses", async () => {
+    const lines = read('events.jsonl').slice(0, -1).split('\n');
+    const { estimates, estimateLines } = await replayLines(lines);
+    assert.equal(estimates.length, estimateLines.length);
+    estimates.forEach((event, i) => {
+      assert.deepEqual(event, JSON.parse(estimateLines[i] ?? ''), `estimate ${i}`);
+    });
+  });
+
+  it('parses an estimate with a non-finite number from its JSON, and refuses one out of order', () => {
+    const made = new EstimatesInOrder();
+    const estimate = { ...EstimateEvent.parse(wireExamples().estimate), sharpness: Number.NaN };
+    made.record(estimate);
+    made.record({ ...estimate, runId: 'other' });
+    const json = encodeEvent(estimate);
+    assert.deepEqual(made.next(estimate.runId, json), JSON.parse(json));
+    assert.equal(
+      (made.next('other', encodeEvent({ ...estimate, runId: 'other' })) as { sharpness: unknown }).sharpness,
+      'NaN',
+    );
+    made.record(estimate);
+    assert.throws(() => made.next('other', json), /out of the order it was made/);
   });
 });
