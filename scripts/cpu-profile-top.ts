@@ -42,7 +42,8 @@ function place(node: ProfileNode): string {
   const name = functionName === '' ? '(anonymous)' : functionName;
   if (url === '') return name;
   const path = url.startsWith('file://') ? relative(process.cwd(), new URL(url).pathname) : url;
-  const short = path.replace(/^node_modules\//, '').replace(/^.*\/node_modules\//, '');
+  // The package or the build folder names the file: profiles of two checkouts compare line by line.
+  const short = path.replace(/^(.*\/)?node_modules\//, '').replace(/^(.*\/)?dist\//, 'dist/');
   return `${name} ${short}:${lineNumber + 1}`;
 }
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLineChunks } from '../../src/cli/io.js';
-import { encodeEvent } from '../../src/events/index.js';
+import { decodeEvent, encodeEvent } from '../../src/events/index.js';
 import { replay, type ReplayResult } from '../../src/replay/replay.js';
 import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
 import type { SuiteResult } from './types.js';
@@ -36,6 +36,7 @@ export async function replaySuite(params: {
   const baseline: number[] = [];
   const replayed: number[] = [];
   const baselineCpu: number[] = [];
+  const decodedCpu: number[] = [];
   const replayedCpu: number[] = [];
   let peakRss = 0;
   let peakHeap = 0;
@@ -45,6 +46,7 @@ export async function replaySuite(params: {
     const parsed = await parseOnly(file);
     baseline.push(parsed.wall);
     baselineCpu.push(parsed.cpu);
+    decodedCpu.push((await parseOnly(file, decodeEvent)).cpu);
     globalThis.gc?.();
     if (i === 0) rssBefore = process.memoryUsage().rss;
     const sampler = setInterval(() => {
@@ -94,6 +96,11 @@ export async function replaySuite(params: {
         measure: 'read + JSON.parse, events per CPU-second',
         best: best(baselineCpu),
         median: median(baselineCpu),
+      },
+      {
+        measure: 'read + decodeEvent (JSON.parse + zod), events per CPU-second',
+        best: best(decodedCpu),
+        median: median(decodedCpu),
       },
       { measure: 'lyap replay, events per CPU-second', best: best(replayedCpu), median: median(replayedCpu) },
       {
@@ -146,15 +153,21 @@ function cpuSeconds(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-/** The floor any JSON-lines consumer pays: read the file and JSON.parse every line. */
-async function parseOnly(file: string): Promise<{ wall: number; cpu: number }> {
+/**
+ * The floor any JSON-lines consumer pays: read the file and JSON.parse every line (or, given
+ * `decode`, decode every line with it: the share of the replay that decoding is).
+ */
+async function parseOnly(
+  file: string,
+  decode: (line: string) => unknown = JSON.parse,
+): Promise<{ wall: number; cpu: number }> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   let parsed = 0;
   for await (const chunk of readLineChunks(file)) {
     for (const line of chunk) {
       if (line.length > 0) {
-        JSON.parse(line);
+        decode(line);
         parsed++;
       }
     }
