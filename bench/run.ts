@@ -2,7 +2,7 @@
 // bench/results/latest.json (and a dated copy). Figures are ratios against a baseline
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
-// Usage: npm run bench [-- --only replay] [-- --events N --runs N --repeat N --keep events.jsonl]
+// Usage: npm run bench [-- --only replay | decode] [-- --events N --runs N --repeat N --keep events.jsonl]
 //        npm run bench -- --only alerts [--keep DIR | --from DIR]   (DIR/alert-traces.jsonl: the runs'
 //        traces; --from scores saved traces again instead of training)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       repeat: Number(values.repeat),
       keep: values.keep,
     }),
+  decode: async () =>
+    (await import('./suites/decode.js')).decodeSuite({ runs: 100, steps: 250, malformed: 5_000, repeat: 15 }),
   trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
   'control-loop-in-process-kafka': async () =>

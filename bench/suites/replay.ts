@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLineChunks } from '../../src/cli/io.js';
-import { encodeEvent } from '../../src/events/index.js';
+import { decodeEvent, encodeEvent } from '../../src/events/index.js';
 import { replay, type ReplayResult } from '../../src/replay/replay.js';
 import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
 import type { SuiteResult } from './types.js';
@@ -15,7 +15,9 @@ const SPECTRUM = [4, 2, 1, 0.5, 0.25, 0.1, -0.05, -0.3];
  * per step, a probe with k_L = 2, k_S = 1 every 5 steps) over `runs` interleaved runs,
  * streamed from a file through `replay()` (the `lyap replay` path minus writing output).
  * Baseline in the same run: reading the same file and JSON.parse of every line. Each is
- * measured `repeat` times, alternating, and the best and median are reported.
+ * measured `repeat` times, alternating, and the best and median are reported, per second of
+ * wall time and per second of the process's CPU time (user + system, all its threads: on a
+ * shared machine, less sensitive to the other work than wall time).
  */
 export async function replaySuite(params: {
   events: number;
@@ -33,12 +35,18 @@ export async function replaySuite(params: {
 
   const baseline: number[] = [];
   const replayed: number[] = [];
+  const baselineCpu: number[] = [];
+  const decodedCpu: number[] = [];
+  const replayedCpu: number[] = [];
   let peakRss = 0;
   let peakHeap = 0;
   let rssBefore = 0;
   let result: ReplayResult | undefined;
   for (let i = 0; i < params.repeat; i++) {
-    baseline.push(await parseOnly(file));
+    const parsed = await parseOnly(file);
+    baseline.push(parsed.wall);
+    baselineCpu.push(parsed.cpu);
+    decodedCpu.push((await parseOnly(file, decodeEvent)).cpu);
     globalThis.gc?.();
     if (i === 0) rssBefore = process.memoryUsage().rss;
     const sampler = setInterval(() => {
@@ -47,6 +55,7 @@ export async function replaySuite(params: {
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 20);
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     result = await replay({
       lines: readLineChunks(file),
       sourceName: 'bench.jsonl',
@@ -54,6 +63,7 @@ export async function replaySuite(params: {
       onDeadLetter: () => undefined,
     });
     replayed.push(result.lines / ((performance.now() - start) / 1000));
+    replayedCpu.push(result.lines / cpuSeconds(cpuStart));
     clearInterval(sampler);
   }
   if (params.keep !== undefined) copyFileSync(file, params.keep);
@@ -81,6 +91,22 @@ export async function replaySuite(params: {
         measure: 'replay / baseline',
         best: Math.round((best(replayed) / best(baseline)) * 1000) / 1000,
         median: Math.round((median(replayed) / median(baseline)) * 1000) / 1000,
+      },
+      {
+        measure: 'read + JSON.parse, events per CPU-second',
+        best: best(baselineCpu),
+        median: median(baselineCpu),
+      },
+      {
+        measure: 'read + decodeEvent (JSON.parse + zod), events per CPU-second',
+        best: best(decodedCpu),
+        median: median(decodedCpu),
+      },
+      { measure: 'lyap replay, events per CPU-second', best: best(replayedCpu), median: median(replayedCpu) },
+      {
+        measure: 'replay / baseline, CPU time',
+        best: Math.round((best(replayedCpu) / best(baselineCpu)) * 1000) / 1000,
+        median: Math.round((median(replayedCpu) / median(baselineCpu)) * 1000) / 1000,
       },
       { measure: 'peak RSS during replay, MiB', best: mib(peakRss), median: mib(peakRss) },
       {
@@ -121,17 +147,30 @@ async function writeStream(file: string, runs: number, steps: number): Promise<n
   return lines;
 }
 
-/** The floor any JSON-lines consumer pays: read the file and JSON.parse every line. */
-async function parseOnly(file: string): Promise<number> {
+/** Seconds of CPU (user + system, every thread of the process) since `start`. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * The floor any JSON-lines consumer pays: read the file and JSON.parse every line (or, given
+ * `decode`, decode every line with it: the share of the replay that decoding is).
+ */
+async function parseOnly(
+  file: string,
+  decode: (line: string) => unknown = JSON.parse,
+): Promise<{ wall: number; cpu: number }> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let parsed = 0;
   for await (const chunk of readLineChunks(file)) {
     for (const line of chunk) {
       if (line.length > 0) {
-        JSON.parse(line);
+        decode(line);
         parsed++;
       }
     }
   }
-  return parsed / ((performance.now() - start) / 1000);
+  return { wall: parsed / ((performance.now() - start) / 1000), cpu: parsed / cpuSeconds(cpuStart) };
 }

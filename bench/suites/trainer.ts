@@ -13,6 +13,8 @@ import type { SuiteResult } from './types.js';
 
 interface Measured {
   wallMsPerStep: number;
+  /** CPU time (user + system, the whole process) per step: less moved by other work on a shared machine than wall time. */
+  cpuMsPerStep: number;
   /** The same without the first probe's extra work (converging the sharpness before the first update). */
   steadyMsPerStep: number;
   /** That extra work: the first probe's time beyond a median probe. */
@@ -40,6 +42,7 @@ async function measure(
   probeEvery: number,
 ): Promise<Measured> {
   const gradients: GradientEvent[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await train({
     runId: 'bench',
@@ -65,9 +68,11 @@ async function measure(
   });
   const probes = gradients.flatMap((g) => (g.probeMs === undefined ? [] : [g.probeMs]));
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   const warmupMs = probes.length === 0 ? 0 : Math.max(0, (probes[0] ?? 0) - median(probes));
   return {
     wallMsPerStep: wallMs / steps,
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
     steadyMsPerStep: (wallMs - warmupMs) / steps,
     warmupMs,
     medianStepMs: median(gradients.map((g) => g.stepMs ?? Number.NaN)),
@@ -114,7 +119,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
   }
   const off = runs.get(0) ?? [];
   const ratioOf = (every: number, of: (m: Measured) => number = (m) => m.wallMsPerStep): number =>
-    median((runs.get(every) ?? []).map((m, r) => of(m) / (off[r]?.wallMsPerStep ?? Number.NaN)));
+    median((runs.get(every) ?? []).map((m, r) => of(m) / (off[r] === undefined ? Number.NaN : of(off[r]))));
   const unprobedStep = median(off.map((m) => m.wallMsPerStep));
   const rows: Record<string, number | string>[] = everies.map((every) => {
     const ms = runs.get(every) ?? [];
@@ -130,6 +135,14 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
           ? 1
           : round(
               ratioOf(every, (m) => m.steadyMsPerStep),
+              3,
+            ),
+      'CPU ms/step': round(median(ms.map((m) => m.cpuMsPerStep))),
+      'vs off, CPU':
+        every === 0
+          ? 1
+          : round(
+              ratioOf(every, (m) => m.cpuMsPerStep),
               3,
             ),
       'predicted 1 + probe ms/step': every === 0 ? 1 : round(1 + probeMsPerStep / unprobedStep, 3),
@@ -151,6 +164,8 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       'ms/step': round(m.wallMsPerStep),
       'vs off': '-',
       'vs off, steady': '-',
+      'CPU ms/step': round(m.cpuMsPerStep),
+      'vs off, CPU': '-',
       'predicted 1 + probe ms/step': '-',
       'stepMs (median)': round(m.medianStepMs),
       'probeMs (median)': '-',
@@ -175,6 +190,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
     rows,
     notes: [
       `"vs off": median over rounds of (wall ms per step with the probe) / (without it, same round); target for every 10: <= 1.3`,
+      `"vs off, CPU": the same ratio of CPU time (user + system) per step, which other work on a shared machine moves less than wall time`,
       `"vs off, steady": the same without the first probe's convergence of the sharpness (${round(warmupMs)} ms once per run, ` +
         `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
       `probe (k_L = k_S = 1, batch sharpness, forward, Lyapunov bursts of lyapunovBursts(every)): median ${round(probeCost)} unprobed steps at every 1; ` +

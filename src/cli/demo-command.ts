@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { CONTROL_MODES, type ControlMode } from '../controller/index.js';
+import type { BaselineSettings } from '../demo/baselines.js';
+import { bestBaseline, type BaselineComparison } from '../demo/comparison.js';
 import { formatNumber, alertLine } from '../demo/progress-view.js';
 import { MAX_DEMO_RUNS, spreadLearningRates } from '../demo/lr-spread.js';
 import { RECORDED_FILE_NAMES, type RecordedFile } from '../recording/index.js';
 import { RunBoard } from '../demo/run-board.js';
-import { summarizeRun } from '../demo/run-summary.js';
+import { summarizeRun, type DemoRunSummary } from '../demo/run-summary.js';
 import { ProgressDisplay } from '../demo/progress-display.js';
 import { LyapError } from '../errors.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
@@ -21,6 +24,7 @@ import { startDemoServer, type DemoServer } from './demo-server.js';
 import { EXIT } from './exit-codes.js';
 import { interruptHandler } from './interrupt.js';
 import { lineSink } from './io.js';
+import { packageVersion } from './package-version.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
 import { atMost, choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { brokersOption, webConfigOption } from './service-options.js';
@@ -40,6 +44,7 @@ interface DemoFlags {
   out?: string;
   brokers?: string;
   backend: BackendName | 'auto';
+  baseline: boolean;
 }
 
 export const DEMO_DEFAULTS = {
@@ -117,6 +122,11 @@ export const demoCommand = defineCommand<DemoFlags>({
       )
       .addOption(
         choiceOption('--backend <name>', 'TensorFlow.js backend', TRAIN_BACKEND_NAMES, DEMO_DEFAULTS.backend),
+      )
+      .option(
+        '--no-baseline',
+        'under the controller, do not compare each run with its rates trained as constants ' +
+          '(trained once after the demo, then cached: docs/demo.md)',
       ),
   run: runDemoCommand,
 });
@@ -200,18 +210,22 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
     );
     if (server !== undefined) out(`live page: ${server.url}/   metrics: ${server.url}/metrics\n`);
     out(`recording to ${shown(outDir)}\n`);
+    // What makes a run the run it is, but its rate: the demo's runs and their baselines alike.
+    const runSettings = {
+      model,
+      dataset,
+      backend: backend.reportedName,
+      batchSize: DEMO_DEFAULTS.batchSize,
+      steps: flags.steps,
+      seed: flags.seed,
+    };
     const result = await runDemo({
       bus,
       topicPrefix,
       groupPrefix,
       runs,
       trainer: {
-        model,
-        dataset,
-        backend: backend.reportedName,
-        batchSize: DEMO_DEFAULTS.batchSize,
-        steps: flags.steps,
-        seed: flags.seed,
+        ...runSettings,
         probe: {
           every: flags.probeEvery,
           kLyapunov: 1,
@@ -243,7 +257,19 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
       ...(kafka ? { drainTimeoutMs: 30_000, latenessMs: 60_000 } : {}),
     });
     display.finish();
-    out(`\n${formatDemoSummary(board.runs.map(summarizeRun))}\n`);
+    const summaries = board.runs.map(summarizeRun);
+    const comparison =
+      flags.controller !== 'control'
+        ? ownRatesComparison(summaries)
+        : flags.baseline && !abort.signal.aborted
+          ? await trainedComparison({
+              lrs,
+              settings: { ...runSettings, version: packageVersion() },
+              signal: abort.signal,
+              note: out,
+            })
+          : undefined;
+    out(`\n${formatDemoSummary(summaries, comparison)}\n`);
     out(recordingText(outDir, result.files));
     return result.runs.some((r) => r.error !== undefined) ? EXIT.failure : EXIT.ok;
   } finally {
@@ -253,6 +279,51 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
     await bus.close();
     dispose?.();
   }
+}
+
+/** Under observe or advise the runs keep their rates: the best of them is the comparison. */
+function ownRatesComparison(runs: readonly DemoRunSummary[]): BaselineComparison | undefined {
+  const best = bestBaseline(
+    runs.map((r) => ({ lr: r.initialLr, finalLoss: r.finalLoss, accuracy: r.accuracy })),
+  );
+  return best === undefined
+    ? undefined
+    : { best, source: 'the best of these runs, whose rates stayed constant' };
+}
+
+/** Under control: each rate trained as a constant after the demo (or read from the cache). */
+async function trainedComparison(input: {
+  lrs: readonly number[];
+  settings: BaselineSettings;
+  signal: AbortSignal;
+  note: (text: string) => void;
+}): Promise<BaselineComparison | undefined> {
+  const { constantRateBaselines } = await import('../demo/baselines.js');
+  const cacheFile = join(cacheHome(), 'lyap', 'demo-baselines.json');
+  let trained = 0;
+  const baselines = await constantRateBaselines({
+    ...input.settings,
+    lrs: input.lrs,
+    cacheFile,
+    signal: input.signal,
+    onTrain: (lr) => {
+      if (trained++ === 0)
+        input.note(`\ntraining the rates as constants for the comparison (once: cached in ${cacheFile})\n`);
+      input.note(`  lr ${formatNumber(lr)}\n`);
+    },
+  });
+  const best = bestBaseline(baselines.values());
+  if (best === undefined || baselines.size < input.lrs.length) return undefined;
+  return {
+    best,
+    source: `the same runs at constant rates without the controller (${trained === 0 ? 'cached' : 'trained now'}, ${cacheFile})`,
+  };
+}
+
+/** $XDG_CACHE_HOME, else ~/.cache. */
+function cacheHome(): string {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  return xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache');
 }
 
 function makeFolder(dir: string): void {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isLyapError } from '../errors.js';
 import { alertCommand } from './alert-command.js';
@@ -7,18 +6,12 @@ import { dashboardsCommand } from './dashboards-command.js';
 import { demoCommand } from './demo-command.js';
 import { EXIT } from './exit-codes.js';
 import { addOptionSources } from './option-sources.js';
+import { packageVersion } from './package-version.js';
 import { processCommand } from './process-command.js';
 import { recordCommand } from './record-command.js';
 import { replayCommand } from './replay-command.js';
 import { sweepCommand } from './sweep-command.js';
 import { trainCommand } from './train-command.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 export interface ProgramOptions {
   /** The environment the LYAP_* option sources read (default: process.env). */
@@ -32,7 +25,7 @@ export interface ProgramOptions {
 export function buildProgram(setExit: (code: number) => void, options: ProgramOptions = {}): Command {
   const program = new Command('lyap')
     .description('Lyapunov exponents and Hessian sharpness of neural-network training, measured live.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -1,3 +1,4 @@
+import type { BaselineComparison } from '../demo/comparison.js';
 import type { DemoRunSummary } from '../demo/run-summary.js';
 import type { RunSummary } from '../replay/summary.js';
 
@@ -28,8 +29,13 @@ export function formatSummary(runs: readonly RunSummary[]): string {
   return table(header, rows);
 }
 
-/** A fixed-width table of each run of `lyap demo` at its end. */
-export function formatDemoSummary(runs: readonly DemoRunSummary[]): string {
+/**
+ * A fixed-width table of each run of `lyap demo` at its end; with a comparison, a column of each
+ * run's training accuracy against the best constant rate's (points) and a line saying which
+ * rate that is and where it comes from.
+ */
+export function formatDemoSummary(runs: readonly DemoRunSummary[], comparison?: BaselineComparison): string {
+  const best = comparison?.best.accuracy;
   const header = [
     'run',
     'status',
@@ -37,6 +43,7 @@ export function formatDemoSummary(runs: readonly DemoRunSummary[]): string {
     'lr start → end',
     'final loss',
     'train acc',
+    ...(best === undefined ? [] : ['vs best constant']),
     'median λmax',
     'η·λmax',
     'lyapunov[0]',
@@ -52,6 +59,7 @@ export function formatDemoSummary(runs: readonly DemoRunSummary[]): string {
     `${num(r.initialLr)} → ${num(r.finalLr)}`,
     num(r.finalLoss),
     r.accuracy === undefined ? '-' : `${(100 * r.accuracy).toFixed(1)}%`,
+    ...(best === undefined ? [] : [r.accuracy === undefined ? '-' : points(r.accuracy - best)]),
     opt(r.medianSharpness),
     opt(r.stabilityRatio),
     opt(r.topExponent),
@@ -59,7 +67,20 @@ export function formatDemoSummary(runs: readonly DemoRunSummary[]): string {
     `${r.commandsApplied}/${r.commandsSent}`,
     r.criticalFired > 0 ? `${r.alertsFired} (${r.criticalFired} critical)` : String(r.alertsFired),
   ]);
-  return table(header, rows);
+  const text = table(header, rows);
+  if (comparison === undefined || best === undefined) return text;
+  const b = comparison.best;
+  return (
+    `${text}\n` +
+    `best constant rate: lr ${num(b.lr)}, train acc ${(100 * best).toFixed(1)}%, final loss ${num(b.finalLoss)}: ` +
+    `${comparison.source}\n`
+  );
+}
+
+/** A difference of two shares in percentage points, signed, one decimal (−0.0 shown as 0.0). */
+function points(diff: number): string {
+  const p = Math.round(1000 * diff) / 10;
+  return `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p).toFixed(1)} pt`;
 }
 
 function table(header: readonly string[], rows: readonly string[][]): string {

@@ -52,26 +52,23 @@ export class BurstMeans {
     const open = this.#open;
     this.#open = undefined;
     if (open === undefined || open.count === 0) return;
-    this.#means.forEach((m, i) => {
-      m.push((open.sums[i] ?? 0) / open.count);
-    });
+    for (let i = 0; i < this.#means.length; i++) this.#means[i]?.push((open.sums[i] ?? 0) / open.count);
   }
 
   /** Window means of the closed bursts; empty before the first burst closes. */
   get means(): number[] {
-    return this.bursts === 0 ? [] : this.#means.map((m) => m.mean ?? 0);
+    if (this.bursts === 0) return [];
+    const out = new Array<number>(this.#means.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.#means[i]?.mean ?? 0;
+    return out;
   }
 
   /** s/√B of the burst means, per component; undefined with fewer than 2 bursts. */
   get standardErrors(): number[] | undefined {
-    const b = this.bursts;
-    if (b < 2) return undefined;
-    return this.#means.map((m) => {
-      const values = m.state().values;
-      const mean = values.reduce((s, x) => s + x, 0) / b;
-      const ss = values.reduce((s, x) => s + (x - mean) ** 2, 0);
-      return Math.sqrt(ss / (b - 1) / b);
-    });
+    if (this.bursts < 2) return undefined;
+    const out = new Array<number>(this.#means.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.#means[i]?.standardError ?? 0;
+    return out;
   }
 
   state(): BurstMeansState {

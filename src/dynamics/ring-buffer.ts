@@ -47,10 +47,24 @@ export class RingBuffer {
   }
 
   toArray(): number[] {
-    return Array.from(
-      { length: this.#size },
-      (_, i) => this.#data[(this.#start + i) % this.#data.length] ?? 0,
-    );
+    const out = new Array<number>(this.#size);
+    for (let i = 0; i < this.#size; i++) out[i] = this.#data[(this.#start + i) % this.#data.length] ?? 0;
+    return out;
+  }
+
+  /** Σ x, oldest first (the order `toArray().reduce((s, x) => s + x, 0)` adds in, without the copy). */
+  sum(): number {
+    let s = 0;
+    for (let i = 0; i < this.#size; i++) s += this.#data[(this.#start + i) % this.#data.length] ?? 0;
+    return s;
+  }
+
+  /** Σ (x − mean)², oldest first. */
+  sumOfSquaredDeviations(mean: number): number {
+    let s = 0;
+    for (let i = 0; i < this.#size; i++)
+      s += ((this.#data[(this.#start + i) % this.#data.length] ?? 0) - mean) ** 2;
+    return s;
   }
 
   clear(): void {

@@ -28,7 +28,7 @@ export class RollingMean {
     this.#sum += x - (evicted ?? 0);
     this.#pushesSinceResum++;
     if (this.#pushesSinceResum >= this.#window.capacity) {
-      this.#sum = this.#window.toArray().reduce((s, v) => s + v, 0);
+      this.#sum = this.#window.sum();
       this.#pushesSinceResum = 0;
     }
   }
@@ -40,6 +40,17 @@ export class RollingMean {
     const mean = this.#sum / size;
     if (Number.isFinite(mean)) return mean;
     return this.#window.toArray().reduce((s, v) => s + v / size, 0);
+  }
+
+  /**
+   * s/√n of the window's values (the standard error of their mean); undefined with fewer than 2.
+   * Sums oldest first, as a reduce over `state().values` would.
+   */
+  get standardError(): number | undefined {
+    const n = this.#window.size;
+    if (n < 2) return undefined;
+    const mean = this.#window.sum() / n;
+    return Math.sqrt(this.#window.sumOfSquaredDeviations(mean) / (n - 1) / n);
   }
 
   clear(): void {

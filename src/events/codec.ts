@@ -170,8 +170,12 @@ function replaceNonFinite(_key: string, value: unknown): unknown {
  * estimate's sharpness, say) encodes, but the result will not decode.
  */
 export function encodeEvent(event: LyapEvent): string {
-  // A replacer makes JSON.stringify several times slower; most events need none.
-  return hasNonFinite(event) ? JSON.stringify(event, replaceNonFinite) : JSON.stringify(event);
+  // A replacer makes JSON.stringify several times slower; most events need none. JSON.stringify
+  // writes a non-finite number as null, so text without "null" had none: the walk over the
+  // event is only needed when the plain text has one (a null, or the word in a string).
+  const plain = JSON.stringify(event);
+  if (!plain.includes('null') || !hasNonFinite(event)) return plain;
+  return JSON.stringify(event, replaceNonFinite);
 }
 
 function hasNonFinite(value: unknown): boolean {

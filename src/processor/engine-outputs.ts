@@ -31,7 +31,7 @@ export class EngineOutputs {
 
   constructor(private readonly options: EngineOutputsOptions) {}
 
-  estimates(events: EstimateEvent[]): void {
+  estimates(events: readonly EstimateEvent[]): void {
     const { topics, stats, observer } = this.options;
     for (const event of events) {
       this.outputs.push({ topic: topics.estimates, key: event.runId, event });

@@ -30,12 +30,14 @@ export class ProcessorEngine {
   private lastSweepMs = -Infinity;
   private watermark = 0;
   private catchingUp = false;
+  private readonly decodeOptions: { readonly maxBytes: number };
 
   constructor(
     private readonly config: Readonly<ProcessorConfig>,
     private readonly observer?: ProcessorObserver,
   ) {
     this.topics = topicNames(config.topicPrefix);
+    this.decodeOptions = { maxBytes: config.maxEventBytes };
     this.ended = new RecentSet({ capacity: config.maxRuns });
     this.outputs = new EngineOutputs({ topics: this.topics, stats: this.stats, observer });
     this.runs = new LiveRuns({ config, stats: this.stats, snapshots: this.snapshots, outputs: this.outputs });
@@ -57,7 +59,7 @@ export class ProcessorEngine {
       this.stats.ignored++;
       return;
     }
-    const decoded = decodeEvent(message.value, { maxBytes: this.config.maxEventBytes });
+    const decoded = decodeEvent(message.value, this.decodeOptions);
     if (decoded.ok && decoded.event.ts > this.watermark) this.watermark = decoded.event.ts;
     const nowMs = wallMs ?? this.watermark;
     if (!decoded.ok) {

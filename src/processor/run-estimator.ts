@@ -113,8 +113,14 @@ export class RunEstimator {
       const ritz = orderByExpansion(ritzValues(lyapunov.rayleigh), lyapunov.eta);
       if (countsTowardExponent(lyapunov)) {
         const local = localExponents(lyapunov.gram);
-        this.exponents.add(Array.from({ length: k }, (_, i) => local.exponents[i] ?? 0));
-        this.curvatures.add(Array.from({ length: k }, (_, i) => ritz[i] ?? 0));
+        const exponents = new Array<number>(k);
+        const curvatures = new Array<number>(k);
+        for (let i = 0; i < k; i++) {
+          exponents[i] = local.exponents[i] ?? 0;
+          curvatures[i] = ritz[i] ?? 0;
+        }
+        this.exponents.add(exponents);
+        this.curvatures.add(curvatures);
         this.degenerate.push(local.degenerate ? 1 : 0);
       }
       if (burst === undefined || burst.index === burst.length - 1) this.closeBurst();

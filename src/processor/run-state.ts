@@ -5,6 +5,8 @@ import type { RunStateData } from './run-snapshot.js';
 import { showsDivergence } from './shows-divergence.js';
 import { StepJoin, type JoinedStep, type OfferOutcome } from './step-join.js';
 
+const NO_ESTIMATES: readonly EstimateEvent[] = Object.freeze([]);
+
 export interface RunStateOptions {
   windowProbes: number;
   latenessSteps: number;
@@ -127,9 +129,11 @@ export class RunState {
   }
 
   /** Estimates, stamped `estimateTs`, for every step that is final at `nowMs`. */
-  release({ nowMs, force, estimateTs, byTime = true }: RunReleaseOptions): EstimateEvent[] {
+  release({ nowMs, force, estimateTs, byTime = true }: RunReleaseOptions): readonly EstimateEvent[] {
+    const records = this.join.release({ nowMs, force, byTime });
+    if (records.length === 0) return NO_ESTIMATES;
     const out: EstimateEvent[] = [];
-    for (const record of this.join.release({ nowMs, force, byTime })) {
+    for (const record of records) {
       const estimate = this.estimateFor(record, estimateTs);
       if (estimate !== undefined) out.push(estimate);
     }

@@ -165,7 +165,8 @@ export class StepJoin {
     const order = this.order;
     let i = order.length;
     while (i > this.head && (order[i - 1] ?? -1) > step) i--;
-    order.splice(i, 0, step);
+    if (i === order.length) order.push(step);
+    else order.splice(i, 0, step);
   }
 
   private remember(record: JoinedStep): void {

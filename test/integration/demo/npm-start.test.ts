@@ -28,7 +28,12 @@ describe('npm start (lyap demo)', () => {
     const out = mkdtempSync(join(tmpdir(), 'lyap-npm-start-'));
     try {
       const r = await run(npm, ['start'], {
-        env: cleanEnv({ LYAP_STEPS: String(STEPS), LYAP_PORT: '0', LYAP_OUT: out }),
+        env: cleanEnv({
+          LYAP_STEPS: String(STEPS),
+          LYAP_PORT: '0',
+          LYAP_OUT: out,
+          XDG_CACHE_HOME: join(out, 'cache'),
+        }),
       });
       assert.equal(r.code, 0, r.stderr);
       // npm may warn about its own set-up on stderr; the demo itself has nothing to report there.
@@ -56,7 +61,20 @@ describe('npm start (lyap demo)', () => {
         assert.match(row.lr, /^\S+ → \S+$/);
         assert.match(row.accuracy, /^\d{1,3}\.\d%$/);
         assert.match(row.commands, /^\d+\/\d+$/);
+        assert.match(row.vsBest ?? '', /^[+−]?\d+\.\d pt$/, `${row.run}: against the best constant rate`);
       }
+      // The rates were trained as constants after the demo (nothing cached yet), and kept.
+      assert.match(r.stdout, /^training the rates as constants for the comparison/m);
+      assert.match(
+        r.stdout,
+        /^best constant rate: lr \S+, train acc \d{1,3}\.\d%, final loss \S+: the same runs at constant rates without the controller \(trained now, /m,
+      );
+      assert.equal(
+        Object.keys(
+          JSON.parse(readFileSync(join(out, 'cache', 'lyap', 'demo-baselines.json'), 'utf8')) as object,
+        ).length,
+        3,
+      );
       // Every run is answered at its warm-up probe (step 0, no update yet), before it trains:
       // the run at 40× the rate never trains at it, so it never blows up, and nothing alerts.
       const commands = jsonLines<LrCommandEvent>(join(out, 'commands.jsonl'));

@@ -78,30 +78,38 @@ export interface SummaryRow {
   regimes: string;
   commands: string;
   alerts: string;
+  /** Training accuracy against the best constant rate's, when the summary has that column. */
+  vsBest: string | undefined;
 }
 
-/** The rows of the demo's summary table (columns are separated by two or more spaces). */
+/** The rows of the demo's summary table (columns are separated by two or more spaces, found by their header). */
 export function summaryRows(stdout: string): SummaryRow[] {
   const lines = stdout.split('\n');
   const header = lines.findIndex((l) => /^run +status +steps +lr start → end/.test(l));
   if (header < 0) return [];
+  const names = (lines[header] ?? '').split(/ {2,}/);
   const rows: SummaryRow[] = [];
   for (const line of lines.slice(header + 2)) {
     if (line.trim() === '') break;
-    const c = line.split(/ {2,}/);
+    const cells = line.split(/ {2,}/);
+    const c = (name: string): string | undefined => {
+      const i = names.indexOf(name);
+      return i < 0 ? undefined : cells[i];
+    };
     rows.push({
-      run: c[0] ?? '',
-      status: c[1] ?? '',
-      steps: Number(c[2]),
-      lr: c[3] ?? '',
-      finalLoss: Number(c[4]),
-      accuracy: c[5] ?? '',
-      medianSharpness: Number(c[6]),
-      stabilityRatio: Number(c[7]),
-      topExponent: Number(c[8]),
-      regimes: c[9] ?? '',
-      commands: c[10] ?? '',
-      alerts: c[11] ?? '',
+      run: c('run') ?? '',
+      status: c('status') ?? '',
+      steps: Number(c('steps')),
+      lr: c('lr start → end') ?? '',
+      finalLoss: Number(c('final loss')),
+      accuracy: c('train acc') ?? '',
+      medianSharpness: Number(c('median λmax')),
+      stabilityRatio: Number(c('η·λmax')),
+      topExponent: Number(c('lyapunov[0]')),
+      regimes: c('regimes seen') ?? '',
+      commands: c('commands applied/sent') ?? '',
+      alerts: c('alerts fired') ?? '',
+      vsBest: c('vs best constant'),
     });
   }
   return rows;

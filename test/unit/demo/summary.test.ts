@@ -105,4 +105,30 @@ describe('demo > run summary', () => {
     );
     assert.equal(header?.indexOf('final loss'), row?.indexOf('80.50'));
   });
+
+  it('with a comparison: each run against the best constant rate, in points, and which rate that is', () => {
+    const runs = brakedRun().runs.map(summarizeRun);
+    const run = runs[0];
+    assert.ok(run !== undefined);
+    const table = formatDemoSummary(
+      [
+        { ...run, accuracy: 0.968 },
+        { ...run, runId: 'dead', accuracy: undefined },
+      ],
+      {
+        best: { lr: 0.5, finalLoss: 0.114, accuracy: 0.979 },
+        source: 'from somewhere',
+      },
+    );
+    const lines = table.split('\n');
+    assert.match(lines[0] ?? '', /train acc +vs best constant +median λmax/);
+    assert.match(lines[2] ?? '', / 96\.8% +−1\.1 pt +/);
+    assert.match(lines[3] ?? '', /^dead .* - +- +/);
+    assert.equal(lines[4], '');
+    assert.equal(
+      lines[5],
+      'best constant rate: lr 0.5000, train acc 97.9%, final loss 0.1140: from somewhere',
+    );
+    assert.doesNotMatch(formatDemoSummary(runs), /vs best constant|best constant rate/);
+  });
 });

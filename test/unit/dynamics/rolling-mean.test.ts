@@ -30,6 +30,20 @@ describe('dynamics > RollingMean', () => {
     }
   });
 
+  it('gives s/√n of the window, bit for bit the two reduces over its values (oldest first)', () => {
+    const rng = mulberry32(53);
+    const mean = new RollingMean(7);
+    assert.equal(mean.standardError, undefined);
+    for (let i = 0; i < 40; i++) {
+      mean.push((rng() - 0.3) * 10 ** (i % 5));
+      const values = mean.state().values;
+      const n = values.length;
+      const m = values.reduce((s, x) => s + x, 0) / n;
+      const ss = values.reduce((s, x) => s + (x - m) ** 2, 0);
+      assert.equal(mean.standardError, n < 2 ? undefined : Math.sqrt(ss / (n - 1) / n), `push ${i}`);
+    }
+  });
+
   it('does not drift after 1e6 pushes that mixed in values of magnitude 1e8', () => {
     const rng = mulberry32(52);
     const capacity = 100;

@@ -28,6 +28,16 @@ describe('events > encodeEvent', () => {
     assert.deepEqual(wire['layerGradNorms'], { a: '-Infinity' });
   });
 
+  it('writes a null the plain text has for another reason the same as JSON.stringify', () => {
+    // The text "null" sends encodeEvent to look for non-finite numbers: here it finds none.
+    const event = GradientEvent.parse(
+      gradient({ runId: 'null', layerGradNorms: { null: 1 }, probe: undefined }),
+    );
+    assert.equal(encodeEvent(event), JSON.stringify(event));
+    const nan = GradientEvent.parse(gradient({ runId: 'null', loss: Number.NaN, probe: undefined }));
+    assert.equal((JSON.parse(encodeEvent(nan)) as Record<string, unknown>)['loss'], 'NaN');
+  });
+
   it('omits optional fields that are undefined', () => {
     const event = EstimateEvent.parse(wireExamples().estimate);
     const text = encodeEvent({ ...event, predictedLyapunov: undefined, degenerate: undefined });
