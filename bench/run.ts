@@ -34,8 +34,14 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     (await import('./suites/decode.js')).decodeSuite({ runs: 100, steps: 250, malformed: 5_000, repeat: 15 }),
   trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
-  'control-loop-kafka': async () =>
+  'control-loop-in-process-kafka': async () =>
     (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
+  'control-loop-kafka': async () =>
+    (await import('./suites/control-loop-kafka.js')).controlLoopKafkaSuite({
+      steps: 3000,
+      alertRuns: 20,
+      alertSteps: 120,
+    }),
   alerts: async () =>
     (await import('./suites/alerts.js')).alertsSuite({
       steps: 300,
@@ -47,7 +53,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     }),
   lyapunov: async () =>
     (await import('./suites/lyapunov.js')).lyapunovSuite({
-      steps: 2000,
+      steps: 3000,
       warmup: 200,
       rates: [0.5, 2, 4, 8],
       schemes: [

@@ -1,20 +1,24 @@
 import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { runClosedLoop } from '../../src/loop/index.js';
 import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
-import { createProblem, selectBackend } from '../../src/trainer/index.js';
+import { selectBackend, type CommandRecord } from '../../src/trainer/index.js';
+import { commandLedger, ledgerRows, loopTrainer, meanStepMs } from './loop-latency.js';
 import type { SuiteResult } from './types.js';
 
 /**
- * Closed-loop latency over the MemoryBus, or over a real Kafka broker (`kafka`): from the estimate a command was based on (its ts)
- * to the first training step reporting the command applied (that gradient's ts). The loop
- * runs in one process: full-batch least squares on the cpu backend, probe every step, a
- * controller commanding every 5 steps (no deadband). Baseline in the same run: the mean
- * training step time, so the latency is also given in steps.
+ * Closed-loop latency with the whole loop in one process (`runClosedLoop`), over the MemoryBus
+ * or (`kafka`) over a real broker, as the sweep runs it with Kafka:
+ * full-batch least squares on the cpu backend, probe every step, a controller commanding every
+ * 5 steps (no deadband). Every command is counted by seq as the trainer's intake reports it
+ * (loop-latency.ts), and each applied one is timed from the estimate it was based on, and from
+ * the probed step's gradient event, to the step boundary that applied it. Baseline in the same
+ * run: the mean training step, so the latency is also given in steps. Over Kafka as deployed,
+ * one process per role: `control-loop-kafka`.
  */
 export async function controlLoopSuite(params: { steps: number; kafka?: boolean }): Promise<SuiteResult> {
   const backend = await selectBackend({ requested: 'cpu' });
-  // Over Kafka: the project's local single-node KRaft broker on loopback (scripts/kafka),
-  // or the cluster named by KAFKA_BROKERS.
+  // Over Kafka (the whole loop still in this process): the project's local single-node KRaft
+  // broker on loopback (scripts/kafka), or the cluster named by KAFKA_BROKERS.
   const named = process.env['KAFKA_BROKERS'];
   const cluster =
     params.kafka === true && (named === undefined || named === '')
@@ -24,28 +28,17 @@ export async function controlLoopSuite(params: { steps: number; kafka?: boolean 
     params.kafka === true
       ? new KafkaBus({
           config: kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: cluster?.bootstrap ?? named }),
+          logger: () => undefined,
         })
       : undefined;
-  const { dataset, model } = createProblem({
-    dataset: 'least-squares',
-    samples: 256,
-    dim: 16,
-    noise: 0.1,
-    seed: 3,
-  });
+  const records: CommandRecord[] = [];
   const r = await runClosedLoop({
     ...(bus === undefined ? {} : { bus, topicPrefix: `bench-${Date.now().toString(36)}.` }),
     trainer: {
+      ...loopTrainer(backend.reportedName),
       runId: 'bench-loop',
-      model,
-      dataset,
-      backend: backend.reportedName,
-      lr: 0.05,
-      batchSize: 256,
       steps: params.steps,
-      seed: 1,
-      probe: { every: 1, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3 },
-      lrBounds: { minLr: 1e-6, maxLr: 10 },
+      onCommand: (record) => records.push(record),
     },
     processor: { windowProbes: 5 },
     controller: { mode: 'control', cooldownSteps: 5, deadbandLog: 0, minWindow: 3, convergenceEstimates: 3 },
@@ -53,36 +46,15 @@ export async function controlLoopSuite(params: { steps: number; kafka?: boolean 
     await bus?.close();
     await cluster?.stop();
   });
-  const estimateTs = new Map(r.estimates.map((e) => [e.step, e.ts]));
-  const latenciesMs: number[] = [];
-  for (const c of r.commands) {
-    const applied = r.gradients.find((g) => g.cmdSeq !== undefined && g.cmdSeq >= c.seq);
-    const from = estimateTs.get(c.basedOnStep);
-    if (applied !== undefined && from !== undefined) latenciesMs.push(applied.ts - from);
-  }
-  latenciesMs.sort((a, b) => a - b);
-  const q = (p: number): number =>
-    latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))] ?? NaN;
-  const stepMs =
-    r.gradients.length < 2
-      ? NaN
-      : ((r.gradients.at(-1)?.ts ?? 0) - (r.gradients[0]?.ts ?? 0)) / (r.gradients.length - 1);
-  const round = (x: number): number => Math.round(x * 100) / 100;
+  const ledger = commandLedger({ runId: 'bench-loop', records, ...r });
   return {
-    suite: 'control-loop',
+    suite: params.kafka === true ? 'control-loop-in-process-kafka' : 'control-loop',
     params: {
       steps: params.steps,
-      transport: 'MemoryBus',
+      transport: params.kafka === true ? 'Kafka (loopback, 1 broker)' : 'MemoryBus',
       backend: backend.name,
-      commands: r.commands.length,
     },
-    rows: [
-      { measure: 'closed-loop latency p50, ms', value: round(q(0.5)) },
-      { measure: 'closed-loop latency p99, ms', value: round(q(0.99)) },
-      { measure: 'mean training step (baseline), ms', value: round(stepMs) },
-      { measure: 'p50 latency / step time', value: round(q(0.5) / stepMs) },
-      { measure: 'p99 latency / step time', value: round(q(0.99) / stepMs) },
-    ],
-    notes: [`${latenciesMs.length} commands applied out of ${r.commands.length} published`],
+    rows: ledgerRows(ledger, meanStepMs(r.gradients)),
+    notes: [],
   };
 }

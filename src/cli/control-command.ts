@@ -9,14 +9,29 @@ import { LyapMetrics } from '../metrics/index.js';
 import { controlKeysFromEnv } from './control-keys.js';
 import { defineCommand } from './define-command.js';
 import { kafkaBusFromFlags } from './kafka-from-flags.js';
-import { choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import {
+  choiceOption,
+  finiteNumber,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+} from './options.js';
 import { runService } from './service.js';
 import { serviceOptions, type ServiceFlags } from './service-options.js';
 
 type ControlFlags = ServiceFlags &
   Pick<
     ControllerConfig,
-    'mode' | 'rule' | 'targetRatio' | 'alpha' | 'cooldownSteps' | 'lrMin' | 'lrMax' | 'guard' | 'horizonSteps'
+    | 'mode'
+    | 'rule'
+    | 'targetRatio'
+    | 'alpha'
+    | 'cooldownSteps'
+    | 'deadbandLog'
+    | 'lrMin'
+    | 'lrMax'
+    | 'guard'
+    | 'horizonSteps'
   >;
 
 /** The controller's defaults (src/controller/config.ts). */
@@ -63,6 +78,12 @@ export const controlCommand = defineCommand<ControlFlags>({
         nonNegativeInteger('--cooldown-steps'),
         D.cooldownSteps,
       )
+      .option(
+        '--deadband-log <x>',
+        'smallest change of log(lr) commanded; 0 commands at every cooldown',
+        finiteNumber('--deadband-log', 'a number >= 0', (n) => n >= 0),
+        D.deadbandLog,
+      )
       .option('--lr-min <rate>', 'lowest rate a command sets', positiveNumber('--lr-min'), D.lrMin)
       .option('--lr-max <rate>', 'highest rate a command sets', positiveNumber('--lr-max'), D.lrMax),
   run: async (flags) => {
@@ -98,6 +119,7 @@ export const controlCommand = defineCommand<ControlFlags>({
             guard: flags.guard,
             ...(flags.horizonSteps === undefined ? {} : { horizonSteps: flags.horizonSteps }),
             cooldownSteps: flags.cooldownSteps,
+            deadbandLog: flags.deadbandLog,
             lrMin: flags.lrMin,
             lrMax: flags.lrMax,
             groupId: flags.groupId,

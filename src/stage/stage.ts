@@ -122,7 +122,10 @@ export function startStage<T extends EventType>(options: StageOptions<T>): Stage
   return { stats, done: loop.done, acked: loop.acked, stop: loop.stop };
 }
 
-/** Outputs published one `publish` per topic, each topic's in their order. */
+/**
+ * Outputs published one `publish` per topic, each topic's in their order; the topics' calls are
+ * made together, so that a broker bus sends them in one request.
+ */
 export async function publishGrouped(bus: Bus, outputs: readonly StageOutput[]): Promise<void> {
   const byTopic = new Map<string, OutgoingMessage[]>();
   for (const o of outputs) {
@@ -130,5 +133,5 @@ export async function publishGrouped(bus: Bus, outputs: readonly StageOutput[]):
     if (list === undefined) byTopic.set(o.topic, (list = []));
     list.push({ key: o.key, value: encodeEvent(o.event) });
   }
-  for (const [topic, messages] of byTopic) await bus.publish(topic, messages);
+  await Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages)));
 }

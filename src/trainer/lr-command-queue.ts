@@ -16,6 +16,8 @@ export interface AppliedLr {
   readonly requestedLr: number;
   /** Commands applied at this boundary (older ones are superseded in seq order). */
   readonly applied: number;
+  /** seq of the older commands taken at this boundary, whose rate never came into force. */
+  readonly superseded: readonly number[];
 }
 
 /**
@@ -69,6 +71,7 @@ export class LrCommandQueue {
       seq: newest.seq,
       requestedLr: newest.lr,
       applied: seqs.length,
+      superseded: seqs.slice(0, -1),
     };
   }
 }

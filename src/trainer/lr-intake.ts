@@ -24,6 +24,35 @@ export interface LrIntakeOptions {
   silenceSteps?: number;
   groupId?: string;
   log?: (message: string) => void;
+  /** Told what became of each command for this run, when it did (the latency bench counts them by seq). */
+  onCommand?: (record: CommandRecord) => void;
+  /** Stamps `CommandRecord.atMs` (default Date.now, the clock events carry). */
+  clock?: () => number;
+}
+
+/**
+ * What became of a command for this run: `queued` on arrival, then `applied` (its rate is in
+ * force from `step`) or `superseded` (a newer one was taken at the same boundary); or refused
+ * on arrival: `stale-or-duplicate`, `advisory`, `unverified` (no key and unsigned commands not
+ * accepted), `unsigned`, `forged`, `unknown-key`.
+ */
+export type CommandOutcome =
+  | 'queued'
+  | 'applied'
+  | 'superseded'
+  | 'stale-or-duplicate'
+  | 'advisory'
+  | 'unverified'
+  | 'unsigned'
+  | 'forged'
+  | 'unknown-key';
+
+export interface CommandRecord {
+  readonly seq: number;
+  readonly outcome: CommandOutcome;
+  readonly atMs: number;
+  /** `applied` and `superseded`: the step at whose boundary the command was taken. */
+  readonly step?: number;
 }
 
 export interface LrIntakeStats {
@@ -108,6 +137,8 @@ export class LrIntake implements LrCommandSource {
       return undefined;
     }
     this.stats.applied += applied.applied;
+    for (const seq of applied.superseded) this.tell(seq, 'superseded', step);
+    this.tell(applied.seq, 'applied', step);
     this.lastAppliedStep = step;
     this.silenceReported = false;
     if (applied.lr !== applied.requestedLr) {
@@ -152,6 +183,12 @@ export class LrIntake implements LrCommandSource {
     for (const settle of [...this.waiters]) settle(false);
   }
 
+  private tell(seq: number, outcome: CommandOutcome, step?: number): void {
+    if (this.options.onCommand === undefined) return;
+    const atMs = (this.options.clock ?? Date.now)();
+    this.options.onCommand(step === undefined ? { seq, outcome, atMs } : { seq, outcome, atMs, step });
+  }
+
   private receive(command: LrCommandEvent): void {
     if (command.runId !== this.options.runId) {
       this.stats.ignoredOtherRun++;
@@ -163,11 +200,13 @@ export class LrIntake implements LrCommandSource {
       const verdict = verifyCommand(command, keys);
       if (verdict === 'unsigned') {
         this.stats.rejectedUnsigned++;
+        this.tell(command.seq, 'unsigned');
         this.log(`rejected lr-command seq ${command.seq}: unsigned, and a signing key is set`);
         return;
       }
       if (verdict === 'unknown-key') {
         this.stats.rejectedUnknownKey++;
+        this.tell(command.seq, 'unknown-key');
         const held = typeof keys === 'string' ? [] : keys.ids;
         this.log(
           `rejected lr-command seq ${command.seq}: ` +
@@ -179,10 +218,12 @@ export class LrIntake implements LrCommandSource {
       }
       if (verdict === 'forged') {
         this.stats.rejectedForged++;
+        this.tell(command.seq, 'forged');
         this.log(`rejected lr-command seq ${command.seq}: its signature does not match`);
         return;
       }
     } else if (!this.options.acceptUnsigned) {
+      this.tell(command.seq, 'unverified');
       if (this.stats.ignoredUnverified++ === 0) {
         this.log(
           'ignoring lr-commands: no LYAP_CONTROL_KEY to verify them; set it, or pass --accept-unsigned-commands',
@@ -192,6 +233,7 @@ export class LrIntake implements LrCommandSource {
     }
     if (command.advisory === true) {
       this.stats.advisory++;
+      this.tell(command.seq, 'advisory');
       this.log(
         `advisory lr-command seq ${command.seq}: the controller advises lr ${command.lr} (not applied)`,
       );
@@ -199,8 +241,10 @@ export class LrIntake implements LrCommandSource {
     }
     if (this.queue.offer(command) !== 'queued') {
       this.stats.ignoredStaleOrDuplicate++;
+      this.tell(command.seq, 'stale-or-duplicate');
       return;
     }
+    this.tell(command.seq, 'queued');
     for (const settle of [...this.waiters]) settle(true);
   }
 

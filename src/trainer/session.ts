@@ -3,7 +3,7 @@ import type { CommandKeyring, TopicNames } from '../events/index.js';
 import type { Bus } from '../transport/index.js';
 import { EventBuffer } from './events/event-buffer.js';
 import type { LrBounds } from './lr-command-queue.js';
-import { LrIntake, type LrIntakeStats } from './lr-intake.js';
+import { LrIntake, type CommandRecord, type LrIntakeStats } from './lr-intake.js';
 import { train, type TrainerOptions, type TrainResult } from './trainer.js';
 
 export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'commands' | 'flushEvents'> {
@@ -25,6 +25,8 @@ export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'c
    */
   signingKey?: string | CommandKeyring | undefined;
   log: (level: 'info' | 'warn', message: string) => void;
+  /** Told what became of each learning-rate command for this run (`LrIntake`'s `onCommand`). */
+  onCommand?: (record: CommandRecord) => void;
 }
 
 export interface TrainingSessionResult extends TrainResult {
@@ -75,6 +77,7 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
     bounds: options.lrBounds,
     acceptUnsigned: options.acceptUnsignedCommands,
     signingKey: options.signingKey,
+    ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }),
     log: (message) => {
       log('warn', message);
     },

@@ -14,7 +14,12 @@ export interface BatchingProducerOptions {
   readonly maxBatchMessages?: number;
   /** Bytes of keys and values per request, below the broker's 1 MiB `message.max.bytes`. */
   readonly maxBatchBytes?: number;
-  /** How long the first message waits for company when nothing is being sent (0: one event-loop turn). */
+  /**
+   * How long the first message waits for company when nothing is being sent. 0 (default): until
+   * the calls of the current tick are in (its promise jobs included), so that calls made together
+   * leave together, without waiting for an event-loop turn: a busy loop (a trainer's step) would
+   * hold a turn for as long as its work takes.
+   */
   readonly lingerMs?: number;
 }
 
@@ -126,7 +131,7 @@ export class BatchingProducer {
       void this.sendNext();
     };
     if (this.lingerMs > 0) setTimeout(go, this.lingerMs);
-    else setImmediate(go);
+    else process.nextTick(go);
   }
 
   private take(): Chunk[] {

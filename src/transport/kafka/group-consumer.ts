@@ -93,6 +93,9 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     let epoch = 0;
     /** Offsets acknowledged with `commit: false`, committed with the next plain ack (`topic:partition`). */
     const deferred = new Map<string, { topic: string; partition: number; offset: string }>();
+    /** The commit request in flight, and whether offsets acked since wait for another. */
+    let committing: Promise<void> | undefined;
+    let commitWanted = false;
 
     const waitFor = async (acked: Promise<void>, heartbeat: () => Promise<void>): Promise<Wait> => {
       for (;;) {
@@ -144,18 +147,57 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
           offset: nextOffset(last),
         });
         if (!delivery.commit) continue;
-        const topics = new Map<string, { partition: number; offset: string }[]>();
-        for (const d of deferred.values()) {
-          let list = topics.get(d.topic);
-          if (list === undefined) topics.set(d.topic, (list = []));
-          list.push({ partition: d.partition, offset: d.offset });
-        }
-        deferred.clear();
-        // The batch's own commit call: unlike consumer.commitOffsets it still commits while stopping.
-        await payload.commitOffsetsIfNecessary({
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        });
+        commit(payload);
+        // Leaving the group: what was acked is committed before the member goes.
+        if (leaving() || !payload.isRunning()) await commitsSettled();
       }
+    };
+
+    /**
+     * The offsets acked so far, committed without holding up the next delivery: one commit
+     * request in flight at a time (requests to the coordinator are answered in order); offsets
+     * acked meanwhile leave with the next. A failed commit is a warning: its offsets wait for the
+     * next ack's commit unless a newer one or a new generation replaced them, and what no commit
+     * covers is read again by the group (at-least-once).
+     */
+    const commit = (payload: Pick<EachBatchPayload, 'commitOffsetsIfNecessary'>): void => {
+      if (committing !== undefined) {
+        commitWanted = true;
+        return;
+      }
+      commitWanted = false;
+      const sent = [...deferred];
+      const generation = epoch;
+      const topics = new Map<string, { partition: number; offset: string }[]>();
+      for (const d of deferred.values()) {
+        let list = topics.get(d.topic);
+        if (list === undefined) topics.set(d.topic, (list = []));
+        list.push({ partition: d.partition, offset: d.offset });
+      }
+      deferred.clear();
+      // The batch's own commit call: unlike consumer.commitOffsets it still commits while stopping.
+      committing = payload
+        .commitOffsetsIfNecessary({
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        })
+        .catch((error: unknown) => {
+          if (generation === epoch) for (const [key, d] of sent) if (!deferred.has(key)) deferred.set(key, d);
+          logger({
+            level: 'warn',
+            namespace: 'lyap.kafka',
+            message: `committing offsets of group ${options.groupId}: ${error instanceof Error ? error.message : String(error)}; the next commit covers them`,
+            fields: { groupId: options.groupId },
+          });
+        })
+        .finally(() => {
+          committing = undefined;
+          if (commitWanted) commit(payload);
+        });
+    };
+    // A function, not a read of `stopping`: the compiler would take it as fixed after one check.
+    const leaving = (): boolean => stopping;
+    const commitsSettled = async (): Promise<void> => {
+      while (committing !== undefined) await committing;
     };
 
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -207,6 +249,7 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       }
       shutdown = started
         .catch(() => undefined)
+        .then(commitsSettled)
         .then(() =>
           withTimeout(consumer.disconnect(), DISCONNECT_TIMEOUT_MS, `leaving group ${options.groupId}`),
         )

@@ -1,4 +1,5 @@
 import type { BusLogger, LogLevelName, LogRecord } from './kafka-logger.js';
+import { isRecoverableProtocolError } from './protocol-errors.js';
 
 const LEVELS: readonly LogLevelName[] = ['error', 'warn', 'info', 'debug'];
 
@@ -28,14 +29,21 @@ export interface JsonLinesLoggerOptions {
   clock?: () => number;
 }
 
-/** The level a record deserves: a retriable condition is a warning, whatever kafkajs said. */
+/**
+ * The level a record deserves: a retriable condition is a warning, whatever kafkajs said. A
+ * broker's answer is retriable when kafkajs's own protocol table says so (protocol-errors.ts):
+ * "does not host this topic-partition" right after a topic is created, "not the leader",
+ * "coordinator is loading" while a fresh broker loads its group metadata.
+ */
 export function levelOf(record: LogRecord): LogLevelName {
   if (record.level !== 'error' && record.level !== 'warn') return record.level;
   const error = typeof record.fields['error'] === 'string' ? record.fields['error'] : '';
   if (REPORTED_AT_EXIT.test(`${record.message} ${error}`)) return 'debug';
   if (record.level === 'warn') return 'warn';
   const retrying = record.fields['retryCount'] !== undefined || record.fields['retryTime'] !== undefined;
-  return retrying || RETRIABLE.test(`${record.message} ${error}`) ? 'warn' : 'error';
+  return retrying || isRecoverableProtocolError(error) || RETRIABLE.test(`${record.message} ${error}`)
+    ? 'warn'
+    : 'error';
 }
 
 /**

@@ -1,4 +1,5 @@
 import kafkajs, { type logCreator as LogCreator, type logLevel as KafkaJsLogLevel } from 'kafkajs';
+import { levelOf } from './json-lines-logger.js';
 
 export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
 
@@ -15,13 +16,18 @@ export type BusLogger = (record: LogRecord) => void;
 
 const LEVELS: readonly LogLevelName[] = ['error', 'warn', 'info', 'debug'];
 
-/** One line per record on stderr, from `minLevel` up: for the process edge. */
+/**
+ * One line per record on stderr, from `minLevel` up, at the level `levelOf` grades it (what the
+ * client retries by itself is a warning): the default of a KafkaBus given no logger (scripts,
+ * benches, tests). The services log JSON lines instead (`jsonLinesLogger`).
+ */
 export function stderrLogger(minLevel: LogLevelName = 'warn'): BusLogger {
   const max = LEVELS.indexOf(minLevel);
   return (record) => {
-    if (LEVELS.indexOf(record.level) > max) return;
+    const level = levelOf(record);
+    if (LEVELS.indexOf(level) > max) return;
     const fields = Object.keys(record.fields).length === 0 ? '' : ` ${JSON.stringify(record.fields)}`;
-    process.stderr.write(`${record.level} [${record.namespace}] ${record.message}${fields}\n`);
+    process.stderr.write(`${level} [${record.namespace}] ${record.message}${fields}\n`);
   };
 }
 

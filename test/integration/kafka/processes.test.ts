@@ -14,6 +14,16 @@ import { spawnLyap } from '../../helpers/lyap-process.js';
 import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
+
+/** Every line of a service's stderr is one of its JSON log lines, none an error, no stack trace. */
+function readableLog(stderr: string, role: string): void {
+  for (const line of stderr.trimEnd().split('\n')) {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(entry['role'], role, line);
+    assert.notEqual(entry['level'], 'error', line);
+  }
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+}
 const PATIENCE_MS = 90_000;
 
 withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
@@ -85,6 +95,43 @@ withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
         await bus.close();
       }
       assert.match(processor.stderr(), /stopping \(SIGTERM\)/);
+      // A healthy start on topics it creates itself: the client's retries ("does not host this
+      // topic-partition", "not the leader", "coordinator is loading") are warnings, not errors.
+      readableLog(processor.stderr(), 'processor');
+      readableLog(controller.stderr(), 'controller');
+    });
+
+    it('starts on topics it creates itself with its own JSON lines only, none of them an error', async () => {
+      const prefix = `${uniqueName('fresh')}.`;
+      const topics = topicNames(prefix);
+      const processor = spawnLyap([
+        'process',
+        ...['--brokers', broker.bootstrap, '--topic-prefix', prefix, '--group-id', uniqueName('g')],
+      ]);
+      const bus = testKafkaBus(broker);
+      try {
+        await processor.waitFor(/"msg":"started"/, PATIENCE_MS);
+        const steps = new Set<number>();
+        const sub = bus
+          .consume([topics.estimates], { groupId: uniqueName('read'), fromBeginning: true })
+          .subscribe((d) => {
+            for (const m of d.messages) {
+              const decoded = decodeEvent(m.value);
+              if (decoded.ok && decoded.event.type === 'estimate') steps.add(decoded.event.step);
+            }
+            d.ack();
+          });
+        for (const e of simulateQuadraticRun({ runId: 'fresh-run', spectrum: [2, 1], lr: 0.05, steps: 10 })) {
+          await bus.publish(topicForType(e.type, topics), [{ key: e.runId, value: encodeEvent(e) }]);
+        }
+        await poll(() => steps.size >= 10, { timeoutMs: PATIENCE_MS, intervalMs: 100 });
+        sub.unsubscribe();
+      } finally {
+        processor.child.kill('SIGTERM');
+        assert.equal(await processor.exited, 0, processor.stderr());
+        await bus.close();
+      }
+      readableLog(processor.stderr(), 'processor');
     });
   });
 });

@@ -59,14 +59,14 @@ describe('trainer > event buffer', () => {
     for (const e of steps(0, 10)) buffer.push(e);
     buffer.push(runEvent('r', 'end'));
     assert.equal(buffer.pending, 5);
-    assert.equal(buffer.dropped, 16);
+    assert.equal(buffer.dropped, 17);
     out.release();
     await buffer.flush();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    // The start was in flight; the queue kept the newest five step events (t7 … t9), then the end displaced t7.
+    // Nothing leaves before the pushing code is done: the queue kept the start and the newest four
+    // step events (g8 … t9), then the end displaced g8.
     assert.deepEqual(out.seen.map(label), [
       'run:start',
-      'gradient:8',
       'trajectory:8',
       'gradient:9',
       'trajectory:9',
@@ -85,5 +85,50 @@ describe('trainer > event buffer', () => {
     await buffer.flush();
     assert.equal(buffer.dropped, 2);
     assert.match(String(errors[0]), /closed/);
+  });
+});
+
+describe('trainer > event buffer > one round, one request', () => {
+  it("issues every publish of a round before waiting for any (a broker bus sends them together), and drops only a failed call's events", async () => {
+    const calls: { topic: string; count: number; settle: (error?: Error) => void }[] = [];
+    const bus = {
+      publish: (topic: string, messages: readonly unknown[]) =>
+        new Promise<void>((resolve, reject) => {
+          calls.push({
+            topic,
+            count: messages.length,
+            settle: (e) => {
+              if (e === undefined) resolve();
+              else reject(e);
+            },
+          });
+        }),
+      consume: () => {
+        throw new Error('not read here');
+      },
+      close: () => Promise.resolve(),
+    };
+    const errors: unknown[] = [];
+    const buffer = new EventBuffer({ bus, topics, onError: (e) => errors.push(e) });
+    for (const e of steps(0, 3)) buffer.push(e);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      calls.map((c) => c.topic),
+      [
+        topics.gradients,
+        topics.trajectory,
+        topics.gradients,
+        topics.trajectory,
+        topics.gradients,
+        topics.trajectory,
+      ],
+      'all six calls out, in push order, none answered yet',
+    );
+    calls[1]?.settle(new Error('refused'));
+    for (const c of calls) if (c !== calls[1]) c.settle();
+    await buffer.flush();
+    assert.equal(buffer.published, 5);
+    assert.equal(buffer.dropped, 1);
+    assert.equal(errors.length, 1);
   });
 });

@@ -9,11 +9,23 @@ import {
   topicNames,
   type GradientEvent,
 } from '../../../src/events/index.js';
-import { createQuadratic, LrCommandQueue, LrIntake, noData, train } from '../../../src/trainer/index.js';
+import {
+  createQuadratic,
+  LrCommandQueue,
+  LrIntake,
+  noData,
+  train,
+  type CommandRecord,
+  type LrIntakeOptions,
+} from '../../../src/trainer/index.js';
 import { MemoryBus } from '../../../src/transport/index.js';
 import { lrCommand } from '../../helpers/events.js';
 
 const topics = topicNames();
+
+/** The intake of run `run-a` on `bus`, unsigned commands refused. */
+const intakeFor = (bus: MemoryBus, options: Partial<LrIntakeOptions>): LrIntake =>
+  new LrIntake({ bus, topics, runId: 'run-a', bounds, acceptUnsigned: false, ...options });
 const command = lrCommand;
 const bounds = { minLr: 1e-3, maxLr: 1 };
 
@@ -29,7 +41,7 @@ describe('trainer > lr command queue', () => {
     assert.equal(q.offer(command(3, 0.3)), 'queued');
     assert.equal(q.offer(command(1, 0.1)), 'queued');
     assert.equal(q.offer(command(2, 0.2)), 'queued');
-    assert.deepEqual(q.take(), { lr: 0.3, seq: 3, requestedLr: 0.3, applied: 3 });
+    assert.deepEqual(q.take(), { lr: 0.3, seq: 3, requestedLr: 0.3, applied: 3, superseded: [1, 2] });
     assert.equal(q.take(), undefined);
   });
 
@@ -48,7 +60,7 @@ describe('trainer > lr command queue', () => {
   it('clamps to the configured bounds', () => {
     const q = new LrCommandQueue('run-a', bounds);
     q.offer(command(1, 7));
-    assert.deepEqual(q.take(), { lr: 1, seq: 1, requestedLr: 7, applied: 1 });
+    assert.deepEqual(q.take(), { lr: 1, seq: 1, requestedLr: 7, applied: 1, superseded: [] });
     q.offer(command(2, 1e-9));
     assert.equal(q.take()?.lr, 1e-3);
     assert.throws(() => new LrCommandQueue('x', { minLr: 0, maxLr: 1 }), RangeError);
@@ -132,19 +144,41 @@ describe('trainer > lr intake', () => {
     intake.close();
   });
 
+  it('tells what became of each command of its run, by seq and step, when it did', async () => {
+    const bus = new MemoryBus();
+    const key = 'shared-secret';
+    const records: CommandRecord[] = [];
+    let now = 100;
+    const intake = intakeFor(bus, { signingKey: key, clock: () => now, onCommand: (r) => records.push(r) });
+    await bus.publish(topics.control, [
+      { value: encodeEvent(signCommand(command(1, 0.1), key)) },
+      { value: encodeEvent(signCommand(command(2, 0.2), key)) },
+      { value: encodeEvent(signCommand({ ...command(3, 0.3), advisory: true }, key)) },
+      { value: encodeEvent(command(4, 0.4)) }, // unsigned
+      { value: encodeEvent(signCommand(command(5, 0.5, 'run-b'), key)) }, // another run: not told
+    ]);
+    await until(() => intake.stats.received === 4);
+    now = 200;
+    assert.deepEqual(intake.take(7), { lr: 0.2, seq: 2 });
+    await bus.publish(topics.control, [{ value: encodeEvent(signCommand(command(1, 0.1), key)) }]);
+    await until(() => intake.stats.received === 5);
+    assert.deepEqual(records, [
+      { seq: 1, outcome: 'queued', atMs: 100 },
+      { seq: 2, outcome: 'queued', atMs: 100 },
+      { seq: 3, outcome: 'advisory', atMs: 100 },
+      { seq: 4, outcome: 'unsigned', atMs: 100 },
+      { seq: 1, outcome: 'superseded', atMs: 200, step: 7 },
+      { seq: 2, outcome: 'applied', atMs: 200, step: 7 },
+      { seq: 1, outcome: 'stale-or-duplicate', atMs: 200 },
+    ]);
+    intake.close();
+  });
+
   it('with a keyring: applies commands of any held key, rejects an unknown key id, and follows a rotation', async () => {
     const bus = new MemoryBus();
     const log: string[] = [];
     const ring = new CommandKeyring(parseCommandKeys('old:s-old', 'test'), 'legacy');
-    const intake = new LrIntake({
-      bus,
-      topics,
-      runId: 'run-a',
-      bounds,
-      acceptUnsigned: false,
-      signingKey: ring,
-      log: (m) => log.push(m),
-    });
+    const intake = intakeFor(bus, { signingKey: ring, log: (m) => log.push(m) });
     const controller = new CommandKeyring(parseCommandKeys('old:s-old', 'test'));
     const send = (seq: number, key: Parameters<typeof signCommand>[1]): Promise<void> =>
       bus.publish(topics.control, [{ value: encodeEvent(signCommand(command(seq, seq / 10), key)) }]);

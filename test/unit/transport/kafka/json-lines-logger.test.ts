@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonLinesLogger, levelOf, type LogRecord } from '../../../../src/transport/kafka/index.js';
+import {
+  jsonLinesLogger,
+  levelOf,
+  stderrLogger,
+  type LogRecord,
+} from '../../../../src/transport/kafka/index.js';
 
 const record = (
   level: LogRecord['level'],
@@ -41,6 +46,31 @@ describe('transport > kafka > jsonLinesLogger', () => {
       'warn',
     );
     assert.equal(levelOf(record('error', 'Log segment corrupt')), 'error');
+    // Broker answers graded by kafkajs's own protocol table: a topic just created, a group join.
+    assert.equal(
+      levelOf(
+        record('error', 'Response Metadata(key: 3, version: 6)', {
+          error: 'This server does not host this topic-partition',
+        }),
+      ),
+      'warn',
+    );
+    assert.equal(
+      levelOf(
+        record('error', 'Response JoinGroup(key: 11, version: 5)', {
+          error: 'The group member needs to have a valid member id before actually entering a consumer group',
+        }),
+      ),
+      'warn',
+    );
+    assert.equal(
+      levelOf(
+        record('error', 'Response Produce(key: 0, version: 7)', {
+          error: 'The request included a message larger than the max message size the server will accept',
+        }),
+      ),
+      'error',
+    );
     // Refusals end the command with one `lyap: … (LYAP_E_KAFKA_AUTH|DENIED)` line of their own.
     assert.equal(levelOf(record('error', 'SASL SCRAM-SHA-512 authentication failed')), 'debug');
     assert.equal(levelOf(record('error', 'Topic authorization failed')), 'debug');
@@ -87,5 +117,24 @@ describe('transport > kafka > jsonLinesLogger', () => {
     assert.equal(lines.length, 2);
     assert.equal(lines[1]?.['repeated'], 4);
     assert.equal(lines[1]?.['retryCount'], 5);
+  });
+});
+
+describe('transport > kafka > stderrLogger', () => {
+  it('grades records as the services do: a retried broker answer is a warning line, a real error an error line', (t) => {
+    const written: string[] = [];
+    t.mock.method(process.stderr, 'write', (line: string) => written.push(line));
+    const log = stderrLogger('warn');
+    log(
+      record('error', 'Response Metadata(key: 3, version: 6)', {
+        error: 'This server does not host this topic-partition',
+      }),
+    );
+    log(record('error', 'Log segment corrupt'));
+    log(record('info', 'Consumer has joined the group'));
+    assert.deepEqual(written, [
+      'warn [kafkajs.Connection] Response Metadata(key: 3, version: 6) {"error":"This server does not host this topic-partition"}\n',
+      'error [kafkajs.Connection] Log segment corrupt\n',
+    ]);
   });
 });
