@@ -63,6 +63,16 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     (await import('./suites/python-probe.js')).pythonProbeSuite({ steps: 150, rounds: 4 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
+  memory: async () =>
+    (await import('./suites/memory.js')).memorySuite({ runs: 10_000, checkpoints: [25, 100] }),
+  'kafka-scale': async () =>
+    (await import('./suites/kafka-scale.js')).kafkaScaleSuite({
+      events: Number(values.events === '1000000' ? 400_000 : values.events),
+      runs: 100,
+      partitions: 12,
+      engines: [1, 2],
+      repeat: Number(values.repeat === '3' ? 2 : values.repeat),
+    }),
 };
 
 const results: SuiteResult[] = [];
