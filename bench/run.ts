@@ -64,7 +64,14 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
   memory: async () =>
-    (await import('./suites/memory.js')).memorySuite({ runs: 10_000, checkpoints: [25, 100] }),
+    (await import('./suites/memory.js')).memorySuite({
+      probes: [
+        { runs: 10_000, checkpoints: [25, 100], metrics: false },
+        { runs: 10_000, checkpoints: [25, 100], metrics: true },
+        // Past dedupSteps (1,024): the released-step rings and the snapshots at their largest.
+        { runs: 1_000, checkpoints: [100, 1_100], metrics: false },
+      ],
+    }),
   'kafka-scale': async () =>
     (await import('./suites/kafka-scale.js')).kafkaScaleSuite({
       events: Number(values.events === '1000000' ? 400_000 : values.events),

@@ -30,23 +30,27 @@ export interface ProbeReport {
 
 const MB = 1024 * 1024;
 
-/**
- * Memory of one processor holding `runs` concurrent runs: bench/suites/memory-probe.ts in a
- * fresh `node --expose-gc` (so nothing else the bench did is in its heap), once with the engine
- * alone and once with the Prometheus metrics `lyap process` attaches. Heap after a full GC and
- * RSS at each checkpoint; per-run bytes are the heap over the empty engine's, divided by the
- * live runs; snapshot bytes are a run's record on the state topic.
- */
-export async function memorySuite(params: {
+export interface MemoryProbe {
   runs: number;
+  /** Steps a run after which to measure; the largest is how far the runs go. */
   checkpoints: readonly number[];
-}): Promise<SuiteResult> {
+  /** With the Prometheus metrics `lyap process` attaches. */
+  metrics: boolean;
+}
+
+/**
+ * Memory of one processor holding many concurrent runs: bench/suites/memory-probe.ts in a
+ * fresh `node --expose-gc` per probe (so nothing else the bench did is in its heap). Heap
+ * after a full GC and RSS at each checkpoint; per-run bytes are the heap over the empty
+ * engine's, divided by the live runs; snapshot bytes are a run's record on the state topic.
+ */
+export async function memorySuite(params: { probes: readonly MemoryProbe[] }): Promise<SuiteResult> {
   const reports: ProbeReport[] = [];
-  for (const metrics of [false, true]) reports.push(await probe(params, metrics));
+  for (const p of params.probes) reports.push(await probe(p));
   const rows = reports.flatMap((report) => {
     const empty = report.results[0];
     return report.results.map((r) => ({
-      engine: report.metrics ? 'engine + metrics (lyap process)' : 'engine alone',
+      probe: `${report.runs} runs${report.metrics ? ', engine + metrics (lyap process)' : ', engine alone'}`,
       checkpoint: r.label,
       'live runs': r.liveRuns,
       'heap MiB': Number((r.heapUsedBytes / MB).toFixed(1)),
@@ -58,11 +62,16 @@ export async function memorySuite(params: {
   const first = reports[0];
   return {
     suite: 'memory',
-    params: { runs: params.runs, steps: Math.max(...params.checkpoints), maxRuns: first?.maxRuns ?? 0 },
+    params: {
+      probes: params.probes
+        .map((p) => `${p.runs}x${Math.max(...p.checkpoints)}${p.metrics ? '+metrics' : ''}`)
+        .join(' '),
+      maxRuns: first?.maxRuns ?? 0,
+    },
     rows,
     notes: [
-      `${params.runs} runs of 8 parameters, a probe with k_L = 2 and k_S = 1 every 5 steps, fed step by step to all runs in turn; default processor config (windowProbes 20, dedupSteps 1024, maxRuns ${first?.maxRuns ?? '?'}, runTtlMs 600 s)`,
-      `1,000 runs offered beyond that: ${reports.map((r) => r.refused).join(' and ')} refused (run-capacity dead letters) in the two probes`,
+      `runs of 8 parameters, a probe with k_L = 2 and k_S = 1 every 5 steps, fed step by step to all runs in turn; default processor config (windowProbes 20, dedupSteps 1024, maxRuns ${first?.maxRuns ?? '?'}, runTtlMs 600 s)`,
+      `1,000 runs offered after the steps: ${reports.map((r) => `${r.refused} of them refused (run-capacity) with ${r.runs} live`).join('; ')}`,
       `load average at the end: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(', ')}`,
@@ -78,19 +87,16 @@ function perRun(r: Checkpoint, empty: Checkpoint | undefined): number | string {
     : Math.round((r.heapUsedBytes - empty.heapUsedBytes) / r.liveRuns);
 }
 
-function probe(
-  params: { runs: number; checkpoints: readonly number[] },
-  metrics: boolean,
-): Promise<ProbeReport> {
+function probe({ runs, checkpoints, metrics }: MemoryProbe): Promise<ProbeReport> {
   const args = [
     '--expose-gc',
     '--import',
     'tsx',
     'bench/suites/memory-probe.ts',
     '--runs',
-    String(params.runs),
+    String(runs),
     '--checkpoints',
-    params.checkpoints.join(','),
+    checkpoints.join(','),
     ...(metrics ? ['--metrics'] : []),
   ];
   return new Promise((resolve, reject) => {
