@@ -64,7 +64,16 @@ export async function produceEvents(
 
 /** How many estimates the processor gives for these events: the same engine, in event time. */
 export function expectedEstimates(events: readonly LyapEvent[]): number {
+  return estimatesOf(events).count;
+}
+
+/** The estimates the processor gives for these events (same engine, event time): count and encoded bytes. */
+export function estimatesOf(events: readonly LyapEvent[]): { count: number; bytes: number } {
   const engine = new ProcessorEngine(resolveProcessorConfig({}));
+  let bytes = 0;
+  const drain = (): void => {
+    for (const o of engine.drain()) if (o.event.type === 'estimate') bytes += encodeEvent(o.event).length;
+  };
   for (const [i, e] of events.entries()) {
     engine.ingest({
       topic: topicForType(e.type, engine.topics),
@@ -74,9 +83,11 @@ export function expectedEstimates(events: readonly LyapEvent[]): number {
       value: encodeEvent(e),
       timestampMs: 0,
     });
+    if (i % 1_000 === 0) drain();
   }
   engine.flush(engine.watermarkMs);
-  return engine.stats.estimates;
+  drain();
+  return { count: engine.stats.estimates, bytes };
 }
 
 /**

@@ -6,16 +6,18 @@ import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { producerPerformance } from '../../scripts/kafka/perf-tool.js';
 import { topicNames } from '../../src/events/index.js';
 import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
-import { consumerBaseline, produceEvents, trainerEvents } from './kafka-events.js';
+import { consumerBaseline, estimatesOf, produceEvents, trainerEvents } from './kafka-events.js';
 import type { SuiteResult } from './types.js';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 const SAMPLE_MS = 250;
+const JOIN_DELAY_MS = 10_000;
 
 interface Engine {
   child: ChildProcess;
   metricsUrl: string;
+  stderr: () => string;
 }
 
 interface Sample {
@@ -55,7 +57,13 @@ export async function kafkaScaleSuite(params: {
   engines: readonly number[];
   repeat: number;
 }): Promise<SuiteResult> {
-  const cluster = await startLocalCluster({ nodes: 1 });
+  // A new group's first rebalance waits this long for more members (extended by each joiner): all
+  // engines join the first generation and start reading together, instead of the first one
+  // reading alone until the others' rebalance completes.
+  const cluster = await startLocalCluster({
+    nodes: 1,
+    extraProperties: { 'group.initial.rebalance.delay.ms': JOIN_DELAY_MS },
+  });
   const bootstrap = cluster.bootstrap;
   const brokerPid = cluster.nodes[0]?.pid;
   const config = kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: bootstrap });
@@ -71,6 +79,7 @@ export async function kafkaScaleSuite(params: {
     const produced = await produceEvents(bus, topics, events);
     const tool = await consumerBaseline(bootstrap, topics, produced);
     const meanBytes = Math.round(produced.bytes / events.length);
+    const estimates = estimatesOf(events);
     const producer = await producerPerformance({
       bootstrap,
       topic: `${prefix}perf`,
@@ -121,11 +130,14 @@ export async function kafkaScaleSuite(params: {
         runs: params.runs,
         partitions: params.partitions,
         bytes: produced.bytes,
+        meanEventBytes: meanBytes,
+        estimates: estimates.count,
+        meanEstimateBytes: Math.round(estimates.bytes / estimates.count),
         repeat: params.repeat,
       },
       rows,
       notes: [
-        `${events.length} events (${(produced.bytes / 1e6).toFixed(1)} MB, ${params.partitions} partitions a topic) produced in ${produced.seconds.toFixed(1)} s through KafkaBus`,
+        `${events.length} events (${(produced.bytes / 1e6).toFixed(1)} MB, ${meanBytes} bytes each on average; ${params.partitions} partitions a topic) give ${estimates.count} estimates of ${Math.round(estimates.bytes / estimates.count)} bytes on average; produced in ${produced.seconds.toFixed(1)} s through KafkaBus`,
         `local Kafka single node at ${bootstrap}; engines: \`lyap process\` (tsx) in one new consumer group per measure, reading from the beginning`,
         `rates over the window in which every engine is busy; load1: the 1-minute load average at the window's end (this machine has ${cpus().length} cores)`,
       ],
@@ -157,7 +169,15 @@ async function measure(options: {
     const deadline = Date.now() + 600_000;
     let still = 0;
     for (;;) {
-      const consumed = await Promise.all(engines.map((e) => consumedBy(e.metricsUrl)));
+      const consumed = await Promise.all(
+        engines.map((e) =>
+          consumedBy(e.metricsUrl).catch((error: unknown) => {
+            throw new Error(
+              `lyap process (exit ${String(e.child.exitCode)}) gave no metrics: ${String(error)}\n${e.stderr().slice(-3000)}`,
+            );
+          }),
+        ),
+      );
       const { groups } = await admin.describeGroups([group]);
       const g = groups[0];
       samples.push({
@@ -199,7 +219,8 @@ function windowRate(n: number, samples: readonly Sample[]): ScaleMeasure {
   const a = samples[start];
   const b = samples[end];
   if (start < 0 || end < 0 || a === undefined || b === undefined) {
-    throw new Error(`${n} engines: no window in which all were busy (too few events for this rate?)`);
+    const trace = samples.map((s) => `${s.members}:${s.consumed.join('/')}`).join(' ');
+    throw new Error(`${n} engines: no window in which all were busy (members:consumed per sample: ${trace})`);
   }
   const seconds = (b.atMs - a.atMs) / 1000;
   const windowEvents = b.consumed.reduce((x, y) => x + y, 0) - a.consumed.reduce((x, y) => x + y, 0);
@@ -231,7 +252,7 @@ async function startEngine(args: readonly string[]): Promise<Engine> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const match = /"metricsUrl":"([^"]+)"/.exec(stderr);
-    if (match?.[1] !== undefined) return { child, metricsUrl: match[1] };
+    if (match?.[1] !== undefined) return { child, metricsUrl: match[1], stderr: () => stderr };
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`lyap process did not start:\n${stderr}`);
@@ -240,9 +261,16 @@ async function startEngine(args: readonly string[]): Promise<Engine> {
   }
 }
 
-/** The sum of `lyap_events_total` over its topics, from the engine's /metrics. */
-async function consumedBy(metricsUrl: string): Promise<number> {
-  const body = await (await fetch(`${metricsUrl}/metrics`)).text();
+/** The sum of `lyap_events_total` over its topics, from the engine's /metrics (tried thrice: a loaded machine resets some). */
+async function consumedBy(metricsUrl: string, attempt = 1): Promise<number> {
+  let body: string;
+  try {
+    body = await (await fetch(`${metricsUrl}/metrics`)).text();
+  } catch (error) {
+    if (attempt >= 3) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return consumedBy(metricsUrl, attempt + 1);
+  }
   let total = 0;
   for (const line of body.split('\n')) {
     if (line.startsWith('lyap_events_total{')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
