@@ -197,7 +197,13 @@ async function measure(options: {
     }
   } finally {
     for (const e of engines) e.child.kill('SIGTERM');
-    await Promise.all(engines.map((e) => new Promise((resolve) => e.child.once('close', resolve))));
+    await Promise.all(
+      engines.map((e) =>
+        e.child.exitCode !== null || e.child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((resolve) => e.child.once('close', resolve)),
+      ),
+    );
   }
   return windowRate(n, samples);
 }
