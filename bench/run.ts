@@ -3,6 +3,7 @@
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
 // Usage: npm run bench [-- --only replay | decode] [-- --events N --runs N --repeat N --keep events.jsonl]
+//        npm run bench -- --only kafka-scale [--events N --repeat N]   (default 400,000 events, 2 repeats)
 //        npm run bench -- --only alerts [--keep DIR | --from DIR]   (DIR/alert-traces.jsonl: the runs'
 //        traces; --from scores saved traces again instead of training)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,10 @@ const { values } = parseArgs({
     from: { type: 'string' },
   },
 });
+
+/** An option's value when the command line gave it (not its default). */
+const given = (name: 'events' | 'repeat'): string | undefined =>
+  process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
 
 const suites: Record<string, () => Promise<SuiteResult>> = {
   replay: () =>
@@ -71,6 +76,23 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     (await import('./suites/python-probe.js')).pythonProbeSuite({ steps: 150, rounds: 4 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
+  memory: async () =>
+    (await import('./suites/memory.js')).memorySuite({
+      probes: [
+        { runs: 10_000, checkpoints: [25, 100], metrics: false },
+        { runs: 10_000, checkpoints: [25, 100], metrics: true },
+        // Past dedupSteps (1,024): the released-step rings and the snapshots at their largest.
+        { runs: 1_000, checkpoints: [100, 1_100], metrics: false },
+      ],
+    }),
+  'kafka-scale': async () =>
+    (await import('./suites/kafka-scale.js')).kafkaScaleSuite({
+      events: Number(given('events') ?? 400_000),
+      runs: 100,
+      partitions: 12,
+      engines: [1, 2],
+      repeat: Number(given('repeat') ?? 2),
+    }),
 };
 
 const results: SuiteResult[] = [];

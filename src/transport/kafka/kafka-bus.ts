@@ -6,6 +6,7 @@ import { sendAcknowledged, type PartitionedMessage } from './acknowledged-send.j
 import { BatchingProducer, type TopicBatch } from './batching-producer.js';
 import { ensureTopics, type EnsureTopicsReport } from './ensure-topics.js';
 import { consumeGroup } from './group-consumer.js';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { readToEnd } from './read-to-end.js';
 import { kafkaClientOptions } from './kafka-client-options.js';
 import type { KafkaConfig } from './kafka-config.js';
@@ -156,6 +157,8 @@ export class KafkaBus implements Bus {
         maxWaitTimeInMs: c.maxWaitTimeMs ?? 1000,
         maxBytes: c.maxBytes ?? 10 * 1024 * 1024,
         allowAutoTopicCreation: false,
+        // Round-robin stays listed so that a group still holding older members can agree on it.
+        partitionAssigners: [coPartitionedAssigner, kafkajs.PartitionAssigners.roundRobin],
       }),
       topics: [...new Set(topics)],
       groupId: options.groupId,
