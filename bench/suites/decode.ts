@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { validator as schemasafeValidator } from '@exodus/schemasafe';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { decodeEvent, encodeEvent } from '../../src/events/index.js';
-import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
+import { trainerShapedEvents } from './trainer-shaped.js';
 import type { SuiteResult } from './types.js';
 
-const SPECTRUM = [4, 2, 1, 0.5, 0.25, 0.1, -0.05, -0.3];
 const TYPES = ['run', 'gradient', 'trajectory'] as const;
 type HotType = (typeof TYPES)[number];
 type Check = (data: unknown) => boolean;
@@ -116,20 +115,9 @@ function byType(validators: Record<HotType, Check>): (line: string) => boolean {
 
 /** Valid trainer-shaped lines: run, gradient (with probes every 5 steps) and trajectory events. */
 function validLines(runs: number, steps: number): string[] {
-  const sources = Array.from({ length: runs }, (_, i) =>
-    simulateQuadraticRun({
-      runId: `decode-${i}`,
-      spectrum: SPECTRUM,
-      lr: 0.1 + (0.4 * i) / runs,
-      steps,
-      probeEvery: 5,
-      kLyapunov: 2,
-      kSharpness: 1,
-      seed: i + 1,
-      batchSharpness: true,
-    }),
+  return [...trainerShapedEvents({ runs, steps, runIdPrefix: 'decode-', batchSharpness: true })].map(
+    (event) => encodeEvent(event),
   );
-  return [...interleave(sources, 3)].map((event) => encodeEvent(event));
 }
 
 type Mutation = (event: Record<string, unknown>) => boolean;

@@ -1,11 +1,9 @@
 import { consumerPerformance } from '../../scripts/kafka/perf-tool.js';
 import { encodeEvent, topicForType, type LyapEvent, type TopicNames } from '../../src/events/index.js';
 import { ProcessorEngine, resolveProcessorConfig } from '../../src/processor/index.js';
-import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
 import type { KafkaBus } from '../../src/transport/kafka/index.js';
 import type { OutgoingMessage } from '../../src/transport/index.js';
-
-const SPECTRUM = [4, 2, 1, 0.5, 0.25, 0.1, -0.05, -0.3];
+import { trainerShapedEvents } from './trainer-shaped.js';
 
 /**
  * The Kafka benches' input: about `events` trainer-shaped events of `runs` runs (per step a
@@ -14,23 +12,7 @@ const SPECTRUM = [4, 2, 1, 0.5, 0.25, 0.1, -0.05, -0.3];
  */
 export function trainerEvents(params: { events: number; runs: number }): LyapEvent[] {
   const stepsPerRun = Math.max(1, Math.floor(params.events / params.runs / 2));
-  return [
-    ...interleave(
-      Array.from({ length: params.runs }, (_, i) =>
-        simulateQuadraticRun({
-          runId: `bench-${i}`,
-          spectrum: SPECTRUM,
-          lr: 0.1 + (0.4 * i) / params.runs,
-          steps: stepsPerRun,
-          probeEvery: 5,
-          kLyapunov: 2,
-          kSharpness: 1,
-          seed: i + 1,
-        }),
-      ),
-      3,
-    ),
-  ] as LyapEvent[];
+  return [...trainerShapedEvents({ runs: params.runs, steps: stepsPerRun, runIdPrefix: 'bench-' })];
 }
 
 export interface Produced {

@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { readLineChunks } from '../../src/cli/io.js';
 import { decodeEvent, encodeEvent } from '../../src/events/index.js';
 import { replay, type ReplayResult } from '../../src/replay/replay.js';
-import { interleave, simulateQuadraticRun } from '../../src/simulate/index.js';
+import { trainerShapedEvents } from './trainer-shaped.js';
 import type { SuiteResult } from './types.js';
-
-const SPECTRUM = [4, 2, 1, 0.5, 0.25, 0.1, -0.05, -0.3];
 
 /**
  * Replay throughput and peak memory: `events` trainer-shaped events (gradient + trajectory
@@ -126,19 +124,7 @@ export async function replaySuite(params: {
 async function writeStream(file: string, runs: number, steps: number): Promise<number> {
   const out = createWriteStream(file);
   let lines = 0;
-  const sources = Array.from({ length: runs }, (_, i) =>
-    simulateQuadraticRun({
-      runId: `bench-${i}`,
-      spectrum: SPECTRUM,
-      lr: 0.1 + (0.4 * i) / runs,
-      steps,
-      probeEvery: 5,
-      kLyapunov: 2,
-      kSharpness: 1,
-      seed: i + 1,
-    }),
-  );
-  for (const event of interleave(sources, 3)) {
+  for (const event of trainerShapedEvents({ runs, steps, runIdPrefix: 'bench-' })) {
     if (!out.write(encodeEvent(event) + '\n')) await once(out, 'drain');
     lines++;
   }
