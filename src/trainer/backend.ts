@@ -4,6 +4,7 @@ import { LyapError } from '../errors.js';
 import { BACKEND_NAMES, type BackendName } from './names.js';
 import { tf } from './tf.js';
 import { registerWasmConv2dFilterGradient } from './wasm-conv2d-filter-grad.js';
+import { registerWasmTransposedMatMul } from './wasm-matmul-transpose.js';
 
 interface BackendSpec {
   /** The package that provides it; undefined when it ships with the union package. */
@@ -88,7 +89,10 @@ async function activate(
     return `backend '${spec.tfName}' failed to initialise (${firstLine(error)})`;
   }
   await tf.ready();
-  if (name === 'wasm') registerWasmConv2dFilterGradient();
+  if (name === 'wasm') {
+    registerWasmConv2dFilterGradient();
+    registerWasmTransposedMatMul();
+  }
   return undefined;
 }
 
