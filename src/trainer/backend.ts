@@ -5,6 +5,7 @@ import { BACKEND_NAMES, type BackendName } from './names.js';
 import { tf } from './tf.js';
 import { registerWasmConv2dFilterGradient } from './wasm-conv2d-filter-grad.js';
 import { registerWasmTransposedMatMul } from './wasm-matmul-transpose.js';
+import { registerWasmHeapSlice } from './wasm-slice.js';
 
 interface BackendSpec {
   /** The package that provides it; undefined when it ships with the union package. */
@@ -92,6 +93,7 @@ async function activate(
   if (name === 'wasm') {
     registerWasmConv2dFilterGradient();
     registerWasmTransposedMatMul();
+    registerWasmHeapSlice();
   }
   return undefined;
 }

@@ -1,0 +1,43 @@
+import { tf } from './tf.js';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+type KernelArgs = Parameters<KernelFunc>[0];
+
+/** The part of the wasm backend (`KernelArgs.backend`, typed `{}`) this kernel uses. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+const replaced = new WeakSet<KernelFunc>();
+
+/**
+ * tfjs-backend-wasm 4.22's `Slice` reads its whole input out of the wasm heap (`readSync`, a
+ * fresh JS copy) before it copies the slice. The models keep every parameter in one flat θ and
+ * slice each layer's block from it, so every loss evaluation copied θ once per block: on the
+ * demo's MLP four copies of 400 kB, about a tenth of a step and most of its garbage. A contiguous
+ * slice (every slice of θ) is copied here from a view of the heap instead; any other slice, and
+ * strings, go to the backend's own kernel. Idempotent; a no-op when the wasm backend lacks it.
+ */
+export function registerWasmHeapSlice(): void {
+  const original = tf.getKernel('Slice', 'wasm') as tf.KernelConfig | undefined;
+  if (original === undefined || replaced.has(original.kernelFunc)) return;
+  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+    const x = args.inputs['x'] as tf.TensorInfo;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [from, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
+    if (x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, from, extent)) {
+      return original.kernelFunc(args);
+    }
+    const backend = args.backend as WasmHeap;
+    const offset = tf.slice_util.computeFlatOffset(from, tf.util.computeStrides(x.shape));
+    const out = backend.makeOutput(extent, x.dtype);
+    // Views taken after makeOutput: an allocation may grow (and so replace) the heap's buffer.
+    const values = backend.typedArrayFromHeap(x);
+    backend.typedArrayFromHeap(out).set(values.subarray(offset, offset + tf.util.sizeFromShape(extent)));
+    return out;
+  };
+  replaced.add(kernelFunc);
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
