@@ -1,4 +1,5 @@
 import { hessianVectorProduct, type HvpContext } from './hvp.js';
+import { downloadVector } from './transfer.js';
 import { dot } from './vectors.js';
 
 export interface GradientCurvature {
@@ -17,7 +18,7 @@ export interface GradientCurvature {
  * λ_max(H) of a minibatch does not show. Undefined (no product) for a zero or non-finite gradient.
  */
 export function gradientCurvature(ctx: HvpContext): GradientCurvature | undefined {
-  const g = new Float64Array(ctx.grad.dataSync());
+  const g = downloadVector(ctx.grad);
   const gg = dot(g, g);
   if (!(gg > 0) || !Number.isFinite(gg)) return undefined;
   const hg = hessianVectorProduct(ctx, g).hv;

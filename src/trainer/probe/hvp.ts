@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { downloadVector, uploadVector } from './transfer.js';
 
 import type { HvpMode } from '../names.js';
 
@@ -45,13 +46,13 @@ export function hessianVectorProduct(ctx: HvpContext, v: Float64Array): HvpResul
   for (const x of v) vNormSquared += x * x;
   const eps = hvpEpsilon(ctx.eps0, ctx.thetaNorm, Math.sqrt(vNormSquared));
   const hv = tf.tidy(() => {
-    const step = tf.mul(tf.tensor1d(new Float32Array(v)), eps);
+    const step = tf.mul(uploadVector(v), eps);
     const plus = ctx.gradAt(tf.add(ctx.theta, step));
     if (ctx.mode === 'forward') return tf.div(tf.sub(plus, ctx.grad), eps);
     const minus = ctx.gradAt(tf.sub(ctx.theta, step));
     return tf.div(tf.sub(plus, minus), 2 * eps);
   });
-  const values = new Float64Array(hv.dataSync());
+  const values = downloadVector(hv);
   hv.dispose();
   return { hv: values, eps, gradients: ctx.mode === 'forward' ? 1 : 2 };
 }
