@@ -33,8 +33,13 @@ export function registerWasmHeapSlice(): void {
     const offset = tf.slice_util.computeFlatOffset(from, tf.util.computeStrides(x.shape));
     const out = backend.makeOutput(extent, x.dtype);
     // Views taken after makeOutput: an allocation may grow (and so replace) the heap's buffer.
-    const values = backend.typedArrayFromHeap(x);
-    backend.typedArrayFromHeap(out).set(values.subarray(offset, offset + tf.util.sizeFromShape(extent)));
+    // copyWithin moves the bytes inside the heap; `set` from a view of the same buffer would
+    // first clone the source (the spec's rule for overlapping buffers).
+    const source = backend.typedArrayFromHeap(x);
+    const target = backend.typedArrayFromHeap(out);
+    const width = source.BYTES_PER_ELEMENT;
+    const start = source.byteOffset + offset * width;
+    new Uint8Array(target.buffer).copyWithin(target.byteOffset, start, start + target.length * width);
     return out;
   };
   replaced.add(kernelFunc);
