@@ -13,3 +13,4 @@ export * from './rolling-median.js';
 export * from './burst-means.js';
 export * from './ewma.js';
 export * from './regime.js';
+export * from './float64-vectors.js';

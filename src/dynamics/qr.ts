@@ -2,7 +2,8 @@
 // tall tangent subspaces (k vectors of n parameters, n up to millions) that Benettin's method
 // re-orthonormalises after every probe step.
 import { component, entry, rowAt, setEntry } from './access.js';
-import { dot, isFiniteMatrix, type Matrix, norm, shape, zeros } from './matrix.js';
+import { divideInPlace64, dot64, norm64, subtractScaled64 } from './float64-vectors.js';
+import { isFiniteMatrix, type Matrix, norm, shape, zeros } from './matrix.js';
 
 /**
  * Householder QR of an m×n matrix (m ≥ n): A = Q·R with thin Q (m×n, orthonormal columns)
@@ -68,7 +69,11 @@ export const DEGENERATE_COLUMN_TOLERANCE = 1e-12;
  * lies in the span of the previous ones: R_jj = 0 and Q's column j is `complementVector`,
  * so that Q stays a full orthonormal set. `rank` counts the other columns.
  */
-export function orthonormalizeColumns(columns: readonly Float64Array[]): {
+export function orthonormalizeColumns(
+  columns: readonly Float64Array[],
+  /** The columns become Q's, overwritten in place (no copy): for a caller done with them. */
+  inPlace = false,
+): {
   q: Float64Array[];
   r: Matrix;
   rank: number;
@@ -85,19 +90,19 @@ export function orthonormalizeColumns(columns: readonly Float64Array[]): {
   const r = zeros(k, k);
   let rank = 0;
   columns.forEach((c, j) => {
-    const originalNorm = norm(c);
+    const originalNorm = norm64(c);
     if (!Number.isFinite(originalNorm)) {
       throw new TypeError(`orthonormalizeColumns: column ${j} has non-finite entries or overflows`);
     }
-    const w = c.slice();
+    const w = inPlace ? c : c.slice();
     const coefficients = projectOut(w, q);
     coefficients.forEach((cij, i) => {
       setEntry(r, i, j, cij);
     });
-    const remaining = norm(w);
+    const remaining = norm64(w);
     if (remaining > DEGENERATE_COLUMN_TOLERANCE * originalNorm) {
       setEntry(r, j, j, remaining);
-      for (let p = 0; p < w.length; p++) w[p] = (w[p] ?? 0) / remaining;
+      divideInPlace64(w, remaining);
       q.push(w);
       rank++;
     } else {
@@ -112,17 +117,12 @@ function projectOut(w: Float64Array, basis: readonly Float64Array[]): number[] {
   const coefficients = basis.map(() => 0);
   for (let pass = 0; pass < 2; pass++) {
     basis.forEach((b, i) => {
-      const c = dot(b, w);
+      const c = dot64(b, w);
       coefficients[i] = (coefficients[i] ?? 0) + c;
-      subtractScaled(w, c, b);
+      subtractScaled64(w, c, b);
     });
   }
   return coefficients;
-}
-
-/** w ← w − c·b, the hot loop for n up to millions (plain indexing; lengths are checked on entry). */
-function subtractScaled(w: Float64Array, c: number, b: Float64Array): void {
-  for (let p = 0; p < w.length; p++) w[p] = (w[p] ?? 0) - c * (b[p] ?? 0);
 }
 
 /**
@@ -145,6 +145,6 @@ function complementVector(basis: readonly Float64Array[], n: number): Float64Arr
   const e = new Float64Array(n);
   e[chosen] = 1;
   projectOut(e, basis);
-  const length = norm(e);
+  const length = norm64(e);
   return e.map((v) => v / length);
 }

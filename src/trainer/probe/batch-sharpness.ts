@@ -1,6 +1,6 @@
+import { dot64 as dot } from '../../dynamics/index.js';
 import { hessianVectorProduct, type HvpContext } from './hvp.js';
 import { downloadVector } from './transfer.js';
-import { dot } from './vectors.js';
 
 export interface GradientCurvature {
   /** The step's minibatch gradient g. */

@@ -11,7 +11,7 @@ import { gradientCurvature, type GradientCurvature } from './batch-sharpness.js'
 import { hessianVectorProduct, hvpEpsilon, type HvpContext, type HvpMode } from './hvp.js';
 import { burstShapeProblem } from '../lyapunov-bursts.js';
 import { DEFAULT_SHARPNESS_ITERATIONS } from '../names.js';
-import { allFinite, axpy, innerProducts, randomOrthonormal } from './vectors.js';
+import { allFinite, axpy, axpyOver, innerProducts, randomOrthonormal } from './vectors.js';
 
 /**
  * Sharpness iterations at the first probe and after a rate change of more than ×2: before the
@@ -241,13 +241,15 @@ export class TangentProbe {
     }
     // Room for W, u, g and a round's residuals beside them, however large k_S is.
     const basis = new RitzBasis(Math.max(MAX_EIGEN_ORDER, 2 * k + 4), PROBE_SPAN_TOLERANCE);
-    w.forEach((column, c) => basis.add(column, hw[c] as Float64Array));
+    // W, g and the rounds' directions and products are this probe's own (W is replaced by the Ritz
+    // vectors below): the basis keeps them without copying. u is kept when it leaves the basis.
+    w.forEach((column, c) => basis.add(column, hw[c] as Float64Array, true));
     if (this.bottom !== undefined) {
       const [hu] = products([this.bottom]);
       probe.hvps += 1;
       if (hu !== undefined) basis.add(this.bottom, hu);
     }
-    if (gradient !== undefined) basis.add(gradient.g, gradient.hg);
+    if (gradient !== undefined) basis.add(gradient.g, gradient.hg, true);
 
     let iterations = 1;
     let pairs = this.extremePairs(basis, k);
@@ -265,7 +267,7 @@ export class TangentProbe {
       );
       const hd = products(directions);
       probe.hvps += directions.length;
-      const grew = directions.map((d, i) => basis.add(d, hd[i] as Float64Array)).some(Boolean);
+      const grew = directions.map((d, i) => basis.add(d, hd[i] as Float64Array, true)).some(Boolean);
       iterations++;
       if (!grew) break;
       pairs = this.extremePairs(basis, k);
@@ -322,13 +324,14 @@ export class TangentProbe {
     this.checkBurstIndex(index);
     const v = this.lyapunov;
     const hv = products(v);
-    const jv = axpy(v, ctx.lr, hv);
     const rayleigh = innerProducts(v, hv);
+    // JV = V − ηHV, written over HV (this step's own products, not needed past R = VᵀHV).
+    const jv = axpyOver(v, ctx.lr, hv);
     const probe: NonNullable<Probe['lyapunov']> = { eta: ctx.lr, gram: innerProducts(jv, jv), rayleigh };
     const length = this.burstLength;
     if (length > 1) probe.burst = { index, length, discard: this.options.lyapunovDiscard ?? 0 };
     if (!allFinite(jv)) return probe;
-    this.lyapunov = orthonormalizeColumns(jv).q;
+    this.lyapunov = orthonormalizeColumns(jv, true).q;
     return probe;
   }
 }

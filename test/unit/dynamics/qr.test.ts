@@ -110,6 +110,18 @@ describe('dynamics > orthonormalizeColumns', () => {
     );
   });
 
+  it('overwrites the columns with Q when asked to work in place, with the same Q and R', () => {
+    const rng = mulberry32(13);
+    const columns = [0, 1].map(() => Float64Array.from({ length: 1000 }, () => gaussian(rng)));
+    const copies = columns.map((c) => c.slice());
+    const copied = orthonormalizeColumns(copies);
+    assert.deepEqual(copies, columns, 'the default leaves its input alone');
+    const inPlace = orthonormalizeColumns(columns, true);
+    assert.deepEqual(inPlace.q, copied.q);
+    assert.deepEqual(inPlace.r, copied.r);
+    assert.ok(inPlace.q[0] === columns[0] && inPlace.q[1] === columns[1], 'Q is the input columns');
+  });
+
   it('replaces a dependent column by the first standard basis vector outside the span', () => {
     const e = (i: number): Float64Array => Float64Array.from({ length: 3 }, (_, j) => (i === j ? 1 : 0));
     const { q, r, rank } = orthonormalizeColumns([e(0), e(0).map((v) => 2 * v), e(2)]);

@@ -48,6 +48,29 @@ describe('dynamics > RitzBasis', () => {
     assert.ok(basis.asymmetry < 1e-12, 'exact products: a symmetric Rayleigh matrix');
   });
 
+  it('gives the same pairs when it keeps handed-over columns in place of copies, and leaves copied ones alone', () => {
+    const rng = mulberry32(5);
+    const xs = [randomVector(rng), randomVector(rng), randomVector(rng)];
+    const copied = new RitzBasis();
+    const owned = new RitzBasis();
+    const originals = xs.map((x) => x.slice());
+    for (const x of xs) copied.add(x, times(H, x));
+    assert.deepEqual(xs, originals, 'a copied column is not written');
+    for (const x of xs) owned.add(x.slice(), times(H, x), true);
+    const [a, b] = [copied.ritz([0, -1]), owned.ritz([0, -1])];
+    assert.deepEqual(
+      b.map((p) => p.value),
+      a.map((p) => p.value),
+    );
+    const handed = xs[0]!.slice();
+    const basis = new RitzBasis();
+    basis.add(handed, times(H, handed), true);
+    assert.ok(
+      Math.abs(Math.hypot(...handed) - 1) < 1e-12,
+      'a handed-over column becomes the unit basis vector',
+    );
+  });
+
   it('bounds its Ritz values by the spectrum, and the top one by every Rayleigh quotient it holds', () => {
     const rng = mulberry32(5);
     const basis = new RitzBasis();
