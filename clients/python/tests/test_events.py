@@ -40,6 +40,9 @@ def test_a_valid_command_keeps_its_known_fields_in_contract_order_and_drops_the_
         ({**COMMAND, "runId": "a b"}, "invalid-field", "invalid-field: lr-command.runId"),
         ({**COMMAND, "reason": "whim"}, "invalid-field", "invalid-field: lr-command.reason"),
         ({**COMMAND, "sig": "ABC"}, "invalid-field", "invalid-field: lr-command.sig: expected 64 lowercase hex"),
+        # numbers beyond the doubles read as JSON.parse reads them (Infinity): no number, and no crash
+        (compact_json(COMMAND).replace('"lr":0.5', '"lr":1e400'), "invalid-field", "invalid-field: lr-command.lr: expected a number"),
+        (compact_json(COMMAND).replace('"seq":2', '"seq":1' + "0" * 400), "invalid-field", "invalid-field: lr-command.seq: expected an integer"),
         ({**COMMAND, "keyId": ""}, "invalid-field", "invalid-field: lr-command.keyId"),
         ("x" * 1_048_577, "too-large", "too-large: payload is 1048577 bytes, the limit is 1048576"),
     ],
@@ -79,3 +82,12 @@ def test_dead_letters_carry_the_payload_cut_to_64_kib(validate_event) -> None:  
     event = dead_letter(source_topic="lyap.control", error="invalid-json: x", raw=b"\xff" + b"a" * 70_000, ts=5, partition=1, offset=18, key="r1")
     assert len(event["raw"].encode()) <= 65_536 and event["runId"] == "unknown" and event["offset"] == "18"
     validate_event(event)
+
+
+def test_integers_are_read_as_json_parse_reads_them() -> None:
+    from lyap_client.jsjson import parse_json
+
+    assert parse_json("[9007199254740991, -9007199254740991, 12]") == [9007199254740991, -9007199254740991, 12]
+    assert parse_json("[9007199254740993, 123456789012345678901]") == [9007199254740992.0, 1.2345678901234568e20]
+    assert parse_json("1" + "0" * 5000) == float("inf")  # beyond Python's 4300-digit int limit too
+    assert canonical_json(parse_json('{"x":1' + "0" * 400 + "}")) == '{"x":null}'  # JSON.stringify(Infinity)

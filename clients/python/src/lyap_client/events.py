@@ -8,6 +8,7 @@ consumes, with the decoder's rules and messages.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
@@ -188,7 +189,10 @@ def _preview(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite JSON number (a literal beyond the doubles, ``1e400``, reads as ``inf``: no number, as in the decoder)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_safe_int(value: Any) -> bool:
