@@ -60,7 +60,7 @@ def test_a_newer_controllers_reason_and_fields_decode_and_the_unknown_fields_are
         ({**COMMAND, "reason": 3}, "invalid-field", "invalid-field: lr-command.reason"),
         ({**COMMAND, "sig": "ABC"}, "invalid-field", "invalid-field: lr-command.sig: expected 64 lowercase hex"),
         # numbers beyond the doubles read as JSON.parse reads them (Infinity): no number, and no crash
-        (compact_json(COMMAND).replace('"lr":0.5', '"lr":1e400'), "invalid-field", "invalid-field: lr-command.lr: expected a number"),
+        (compact_json(COMMAND).replace('"lr":0.5', '"lr":1e400'), "invalid-field", "invalid-field: lr-command.lr: expected a number, received Infinity"),
         (compact_json(COMMAND).replace('"seq":2', '"seq":1' + "0" * 400), "invalid-field", "invalid-field: lr-command.seq: expected an integer"),
         ({**COMMAND, "keyId": ""}, "invalid-field", "invalid-field: lr-command.keyId"),
         ("x" * 1_048_577, "too-large", "too-large: payload is 1048577 bytes, the limit is 1048576"),

@@ -192,6 +192,8 @@ def _preview(value: Any) -> str:
     if isinstance(value, str):
         text = compact_json(value)
         return text if len(text) <= 42 else text[:40] + '…"'
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")  # String(x), as the decoder shows it
     if isinstance(value, (int, float)):
         return compact_json(value)
     return "array" if isinstance(value, list) else "object"
