@@ -4,6 +4,7 @@ import { DeadLetterEvent, MAX_DEAD_LETTER_ERROR_CHARS, MAX_DEAD_LETTER_RAW_BYTES
 import { EVENT_SCHEMAS, EVENT_TYPES, isEventType, type EventType, type LyapEvent } from './event.js';
 import { formatPath, issueMessage, preview, typeName } from './issue-message.js';
 import { isRunId } from './primitives.js';
+import { keepUnknownFields } from './unknown-fields.js';
 import { truncateChars, truncateUtf8, utf8ByteLength } from './utf8.js';
 
 export const DECODE_FAILURE_REASONS = [
@@ -54,6 +55,7 @@ const COMPILED: { readonly [T in EventType]: (typeof EVENT_SCHEMAS)[T] } = {
   'dead-letter': z.compile(EVENT_SCHEMAS['dead-letter']),
 };
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const LR_COMMAND_FIELDS: ReadonlySet<string> = new Set(Object.keys(EVENT_SCHEMAS['lr-command'].shape));
 
 interface FailureContext {
   runId?: string;
@@ -88,7 +90,9 @@ function readableContext(record: Record<string, unknown>): FailureContext {
 
 /**
  * Decodes one wire payload into a v1 event. Bad input is an expected failure and
- * comes back as `{ ok: false }`, never as a throw; only a bad `maxBytes` throws.
+ * comes back as `{ ok: false }`, never as a throw; only a bad `maxBytes` throws. Unknown keys
+ * are stripped; a decoded `lr-command` keeps its top-level ones aside (`unknownFieldsOf`), for
+ * its signature.
  */
 export function decodeEvent(raw: string | Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -153,7 +157,12 @@ export function decodeEvent(raw: string | Uint8Array, options: DecodeOptions = {
   }
 
   const result = COMPILED[type].safeParse(data, PARSE_PARAMS);
-  if (result.success) return { ok: true, event: result.data };
+  if (result.success) {
+    // A command's signature covers the fields the decoder strips (unknownFieldsOf); only this
+    // type's, which is rare on the wire: the other types' hot path does no extra pass.
+    if (type === 'lr-command') keepUnknownFields(result.data, record, LR_COMMAND_FIELDS);
+    return { ok: true, event: result.data };
+  }
   const issues = result.error.issues
     .slice(0, MAX_DECODE_ISSUES)
     .map((issue) => ({ path: formatPath(issue.path), message: singleLine(issue.message) }));

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CommandKeyring, type CommandKey, type CommandVerdict } from './command-keys.js';
 import type { LrCommandEvent } from './lr-command.js';
+import { unknownFieldsOf } from './unknown-fields.js';
 
 /**
  * JSON with every object's keys sorted (UTF-16 order) and no whitespace: the byte string a
@@ -17,8 +18,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function hmacHex(command: Omit<LrCommandEvent, 'sig'>, secret: string): string {
-  return createHmac('sha256', secret).update(canonicalJson(command)).digest('hex');
+function hmacHex(fields: Readonly<Record<string, unknown>>, secret: string): string {
+  return createHmac('sha256', secret).update(canonicalJson(fields)).digest('hex');
 }
 
 /**
@@ -40,8 +41,9 @@ function resolve(key: SigningKey): { secret: string; id?: string } {
 }
 
 /**
- * The command with `sig`: HMAC-SHA256 (hex) of the canonical JSON of its other fields,
- * `keyId` included when the key has an id (a legacy key leaves `keyId` out).
+ * The command with `sig`: HMAC-SHA256 (hex) of the canonical JSON of its other fields (every
+ * own field, those this version does not know too), `keyId` included when the key has an id (a
+ * legacy key leaves `keyId` out).
  */
 export function signCommand(command: LrCommandEvent, key: SigningKey): LrCommandEvent {
   const { secret, id } = resolve(key);
@@ -52,10 +54,27 @@ export function signCommand(command: LrCommandEvent, key: SigningKey): LrCommand
   return { ...unsigned, sig: hmacHex(unsigned, secret) };
 }
 
-function matches(command: LrCommandEvent, secret: string): boolean {
-  const { sig, ...unsigned } = command;
+/**
+ * What the signature covers: every field but `sig`, the decoded ones (what the trainer applies)
+ * and the ones its decoder did not know, as received.
+ */
+function signedFields(
+  command: LrCommandEvent,
+  unknownFields: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...unknownFields, ...command };
+  delete fields['sig'];
+  return fields;
+}
+
+function matches(
+  command: LrCommandEvent,
+  unknownFields: Readonly<Record<string, unknown>> | undefined,
+  secret: string,
+): boolean {
+  const { sig } = command;
   if (sig === undefined) return false;
-  const expected = Buffer.from(hmacHex(unsigned, secret), 'hex');
+  const expected = Buffer.from(hmacHex(signedFields(command, unknownFields), secret), 'hex');
   const given = Buffer.from(sig, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -64,16 +83,28 @@ function matches(command: LrCommandEvent, secret: string): boolean {
  * How `command` stands against `keys` (constant-time comparison): `unsigned` without `sig`;
  * with `keyId`, checked against that key of the set (`unknown-key` when it holds none); without,
  * against the legacy key (`unknown-key` when there is none). A string is a legacy key alone.
+ *
+ * The signature covers every field the signer wrote, so the check runs over the command's fields
+ * and `unknownFields`, the fields it arrived with that this version does not know: by default
+ * those `decodeEvent` kept aside for it (none for a command built in code, or a copy).
  */
-export function verifyCommand(command: LrCommandEvent, keys: string | CommandKeyring): CommandVerdict {
+export function verifyCommand(
+  command: LrCommandEvent,
+  keys: string | CommandKeyring,
+  unknownFields: Readonly<Record<string, unknown>> | undefined = unknownFieldsOf(command),
+): CommandVerdict {
   if (command.sig === undefined) return 'unsigned';
   const ring = typeof keys === 'string' ? new CommandKeyring([], keys) : keys;
   const secret = command.keyId === undefined ? ring.legacyKey : ring.find(command.keyId)?.secret;
   if (secret === undefined) return 'unknown-key';
-  return matches(command, secret) ? 'valid' : 'forged';
+  return matches(command, unknownFields, secret) ? 'valid' : 'forged';
 }
 
 /** Whether `sig` is present and matches the command under `key` (see `verifyCommand`). */
-export function verifyCommandSignature(command: LrCommandEvent, key: string | CommandKeyring): boolean {
-  return verifyCommand(command, key) === 'valid';
+export function verifyCommandSignature(
+  command: LrCommandEvent,
+  key: string | CommandKeyring,
+  unknownFields: Readonly<Record<string, unknown>> | undefined = unknownFieldsOf(command),
+): boolean {
+  return verifyCommand(command, key, unknownFields) === 'valid';
 }

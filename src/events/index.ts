@@ -12,3 +12,4 @@ export * from './codec.js';
 export * from './json-schema.js';
 export * from './command-keys.js';
 export * from './command-signature.js';
+export { unknownFieldsOf } from './unknown-fields.js';

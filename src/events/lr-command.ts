@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { preview } from './issue-message.js';
 import { RunId, Step, TimestampMs } from './primitives.js';
 
+/** The reasons this version's controller writes: the rules of docs/controller.md. */
 export const LrCommandReason = z.enum([
   'quasi-newton',
   'brake',
@@ -14,6 +15,30 @@ export const LrCommandReason = z.enum([
   'warm-up',
 ]);
 export type LrCommandReason = z.infer<typeof LrCommandReason>;
+
+/** What every reason looks like, those a newer controller adds too: 1–64 characters of `[a-z0-9-]`, a letter first. */
+export const LR_COMMAND_REASON_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** Whether `reason` is one of this version's (`LrCommandReason`) rather than a newer controller's. */
+export function isKnownLrCommandReason(reason: string): reason is LrCommandReason {
+  return (LrCommandReason.options as readonly string[]).includes(reason);
+}
+
+const KNOWN_REASONS_TEXT = LrCommandReason.options.map((r) => JSON.stringify(r)).join(' | ');
+
+/**
+ * `reason` as consumers read it: a known reason, or one a newer controller added (forward
+ * compatible: a trainer applies the command and logs the reason it does not know).
+ */
+const ReasonOnTheWire = z
+  .union([LrCommandReason, z.string().regex(LR_COMMAND_REASON_PATTERN)], {
+    error: (issue) =>
+      `expected ${KNOWN_REASONS_TEXT} or another reason matching ${LR_COMMAND_REASON_PATTERN.source}, received ${preview(issue.input)}`,
+  })
+  .meta({
+    description:
+      'The rule that set the rate: one of the known reasons, or one a newer controller added (1-64 characters of [a-z0-9-], a letter first), which consumers must accept.',
+  });
 
 /** A control key's id (`LYAP_CONTROL_KEYS="id:secret,…"`): 1–64 characters of `[A-Za-z0-9._-]`. */
 export const CONTROL_KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -29,7 +54,7 @@ export const LrCommandEvent = z.object({
     description:
       'The rate the estimate says the run used; 0 for a warm-up command answering a measurement step that took no update.',
   }),
-  reason: LrCommandReason,
+  reason: ReasonOnTheWire,
   basedOnStep: Step,
   sharpness: z.number().optional(),
   advisory: z

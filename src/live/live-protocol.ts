@@ -1,4 +1,4 @@
-import type { AlertSeverity, AlertState, LrCommandReason, Regime, RunStatus } from '../events/index.js';
+import type { AlertSeverity, AlertState, LrCommandEvent, Regime, RunStatus } from '../events/index.js';
 
 /**
  * The JSON shapes of the live page's feed (`/live/snapshot`, and the `snapshot` and `delta`
@@ -56,7 +56,8 @@ export interface CommandItem {
   basedOnStep: number;
   lr: number;
   previousLr: number;
-  reason: LrCommandReason;
+  /** A known `LrCommandReason`, or one a newer controller added. */
+  reason: LrCommandEvent['reason'];
   /** Published in advise mode: reported, not applied. */
   advisory: boolean;
   sharpness?: number;

@@ -1,4 +1,10 @@
-import { verifyCommand, type CommandKeyring, type LrCommandEvent, type TopicNames } from '../events/index.js';
+import {
+  isKnownLrCommandReason,
+  verifyCommand,
+  type CommandKeyring,
+  type LrCommandEvent,
+  type TopicNames,
+} from '../events/index.js';
 import { startStage, type StageHandle } from '../stage/index.js';
 import type { Bus } from '../transport/index.js';
 import { LrCommandQueue, type LrBounds } from './lr-command-queue.js';
@@ -88,6 +94,8 @@ export class LrIntake implements LrCommandSource {
   /** Settles the pending `waitForCommand` calls: true when a command is queued, false on close. */
   private readonly waiters = new Set<(arrived: boolean) => void>();
   private closed = false;
+  /** Reasons a newer controller sent that this trainer does not know, each logged once. */
+  private readonly unknownReasons = new Set<string>();
 
   constructor(private readonly options: LrIntakeOptions) {
     this.queue = new LrCommandQueue(options.runId, options.bounds);
@@ -231,6 +239,7 @@ export class LrIntake implements LrCommandSource {
       }
       return;
     }
+    this.noticeUnknownReason(command);
     if (command.advisory === true) {
       this.stats.advisory++;
       this.tell(command.seq, 'advisory');
@@ -246,6 +255,14 @@ export class LrIntake implements LrCommandSource {
     }
     this.tell(command.seq, 'queued');
     for (const settle of [...this.waiters]) settle(true);
+  }
+
+  private noticeUnknownReason(command: LrCommandEvent): void {
+    if (isKnownLrCommandReason(command.reason) || this.unknownReasons.has(command.reason)) return;
+    this.unknownReasons.add(command.reason);
+    this.log(
+      `lr-command seq ${command.seq} has reason ${command.reason}, which this trainer does not know (a newer controller's rule); taken like any other`,
+    );
   }
 
   private noticeSilence(step: number): void {

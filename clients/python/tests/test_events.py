@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lyap_client.events import DecodeFailure, check_run_id, dead_letter, decode_lr_command, encode_event
+from lyap_client.events import (
+    DecodeFailure,
+    check_run_id,
+    dead_letter,
+    decode_lr_command,
+    decode_lr_command_with_unknown_fields,
+    encode_event,
+)
 from lyap_client.jsjson import canonical_json, compact_json, js_string
 from lyap_client.topics import topic_for_type, topic_names
 
@@ -24,6 +31,15 @@ def test_a_valid_command_keeps_its_known_fields_in_contract_order_and_drops_the_
     assert list(decoded) == ["v", "type", "runId", "ts", "seq", "lr", "previousLr", "reason", "basedOnStep", "sharpness", "advisory"]
 
 
+def test_a_newer_controllers_reason_and_fields_decode_and_the_unknown_fields_are_kept_as_received() -> None:
+    payload = compact_json({**COMMAND, "reason": "momentum-aware", "horizon": 40, "plan": {"w": [1.0, 1e-7]}})
+    command, unknown = decode_lr_command_with_unknown_fields(payload)
+    assert command["reason"] == "momentum-aware" and "horizon" not in command
+    assert unknown == {"horizon": 40, "plan": {"w": [1.0, 1e-7]}}
+    assert decode_lr_command(payload) == command
+    assert decode_lr_command_with_unknown_fields(compact_json(COMMAND))[1] == {}
+
+
 @pytest.mark.parametrize(
     "payload, reason, message",
     [
@@ -38,8 +54,14 @@ def test_a_valid_command_keeps_its_known_fields_in_contract_order_and_drops_the_
         ({**COMMAND, "seq": -1}, "invalid-field", "invalid-field: lr-command.seq: expected >= 0, received -1"),
         ({**COMMAND, "seq": 1.5}, "invalid-field", "invalid-field: lr-command.seq: expected an integer"),
         ({**COMMAND, "runId": "a b"}, "invalid-field", "invalid-field: lr-command.runId"),
-        ({**COMMAND, "reason": "whim"}, "invalid-field", "invalid-field: lr-command.reason"),
+        ({**COMMAND, "reason": "Whim!"}, "invalid-field", "invalid-field: lr-command.reason"),
+        ({**COMMAND, "reason": ""}, "invalid-field", "invalid-field: lr-command.reason"),
+        ({**COMMAND, "reason": "a" * 65}, "invalid-field", "invalid-field: lr-command.reason"),
+        ({**COMMAND, "reason": 3}, "invalid-field", "invalid-field: lr-command.reason"),
         ({**COMMAND, "sig": "ABC"}, "invalid-field", "invalid-field: lr-command.sig: expected 64 lowercase hex"),
+        # numbers beyond the doubles read as JSON.parse reads them (Infinity): no number, and no crash
+        (compact_json(COMMAND).replace('"lr":0.5', '"lr":1e400'), "invalid-field", "invalid-field: lr-command.lr: expected a number, received Infinity"),
+        (compact_json(COMMAND).replace('"seq":2', '"seq":1' + "0" * 400), "invalid-field", "invalid-field: lr-command.seq: expected an integer"),
         ({**COMMAND, "keyId": ""}, "invalid-field", "invalid-field: lr-command.keyId"),
         ("x" * 1_048_577, "too-large", "too-large: payload is 1048577 bytes, the limit is 1048576"),
     ],
@@ -79,3 +101,12 @@ def test_dead_letters_carry_the_payload_cut_to_64_kib(validate_event) -> None:  
     event = dead_letter(source_topic="lyap.control", error="invalid-json: x", raw=b"\xff" + b"a" * 70_000, ts=5, partition=1, offset=18, key="r1")
     assert len(event["raw"].encode()) <= 65_536 and event["runId"] == "unknown" and event["offset"] == "18"
     validate_event(event)
+
+
+def test_integers_are_read_as_json_parse_reads_them() -> None:
+    from lyap_client.jsjson import parse_json
+
+    assert parse_json("[9007199254740991, -9007199254740991, 12]") == [9007199254740991, -9007199254740991, 12]
+    assert parse_json("[9007199254740993, 123456789012345678901]") == [9007199254740992.0, 1.2345678901234568e20]
+    assert parse_json("1" + "0" * 5000) == float("inf")  # beyond Python's 4300-digit int limit too
+    assert canonical_json(parse_json('{"x":1' + "0" * 400 + "}")) == '{"x":null}'  # JSON.stringify(Infinity)

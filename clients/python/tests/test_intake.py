@@ -61,3 +61,18 @@ def test_wait_for_command_wakes_when_a_command_is_queued_from_another_thread() -
     started = time.monotonic()
     assert intake.wait_for_command(5) is True
     assert time.monotonic() - started < 5
+
+
+def test_a_newer_controllers_command_is_verified_over_every_signed_field_and_applied() -> None:
+    lines: list = []
+    intake = CommandIntake("r1", keys=ControlKeys.parse("k"), log=lines.append)
+    newer = sign_command(command(1, 0.5, reason="momentum-aware", horizon=40, plan={"w": [0.1, 1e-7]}), "k")
+    assert intake.receive(newer) == "queued"
+    assert intake.take(0).lr == 0.5
+    assert intake.receive(sign_command(command(2, 0.4, reason="momentum-aware"), "k")) == "queued"
+    assert sum("reason momentum-aware, which this trainer does not know" in line for line in lines) == 1
+    assert intake.receive({**sign_command(command(3, 0.3, horizon=40), "k"), "horizon": 41}) == "rejected_forged"
+    dropped = sign_command(command(4, 0.3, horizon=40), "k")
+    del dropped["horizon"]
+    assert intake.receive(dropped) == "rejected_forged"
+    assert intake.take(1).lr == 0.4

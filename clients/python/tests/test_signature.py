@@ -50,3 +50,15 @@ def test_a_key_nobody_holds_is_an_unknown_key_not_a_forgery() -> None:
     assert keyed_only.verdict(sign_command(COMMAND, "s2", "k1")) == "forged"
     assert keyed_only.verdict(COMMAND) == "unsigned"
     assert keyed_only.verdict(sign_command(COMMAND, "s1", "k1")) == "valid"
+
+
+def test_fields_a_newer_controller_added_are_signed_and_checked_when_given_as_unknown_fields() -> None:
+    keys = ControlKeys.parse("k")
+    signed = sign_command({**COMMAND, "horizon": 40}, "k")
+    known = {k: v for k, v in signed.items() if k != "horizon"}
+    assert keys.verdict(known, {"horizon": 40}) == "valid"
+    assert keys.verdict(known) == "forged"  # the signature covers horizon: without it the fields differ
+    assert keys.verdict(known, {"horizon": 41}) == "forged"
+    assert keys.verdict(known, {"horizon": 40, "added": True}) == "forged"
+    # unknown fields never override a decoded field, and their sig is never signed
+    assert keys.verdict(known, {"horizon": 40, "lr": 9, "sig": "0" * 64}) == "valid"

@@ -6,9 +6,12 @@ import {
   decodeEvent,
   encodeEvent,
   signCommand,
+  unknownFieldsOf,
+  verifyCommand,
   verifyCommandSignature,
   type LrCommandEvent,
 } from '../../../src/events/index.js';
+import { wireExamples } from './fixtures.js';
 
 const command: LrCommandEvent = {
   v: 1,
@@ -56,5 +59,35 @@ describe('events > command signatures', () => {
     assert.equal(verifyCommandSignature({ ...signed, lr: 5 }, 'secret'), false);
     assert.equal(verifyCommandSignature({ ...signed, seq: 8 }, 'secret'), false);
     assert.equal(verifyCommandSignature({ ...signed, sig: 'ab' }, 'secret'), false);
+  });
+
+  it('covers the fields a newer controller added: the decoder keeps them aside for verifyCommand', () => {
+    const newer = { ...command, reason: 'momentum-aware', horizon: 40, plan: { w: [0.5, 1e-7] } };
+    const signed = signCommand(newer, 'secret');
+    const decoded = decodeEvent(JSON.stringify(signed));
+    assert.ok(decoded.ok && decoded.event.type === 'lr-command');
+    const received = decoded.event;
+    assert.equal('horizon' in received, false, 'the application sees only the known fields');
+    assert.equal(received.reason, 'momentum-aware');
+    assert.deepEqual(unknownFieldsOf(received), { horizon: 40, plan: { w: [0.5, 1e-7] } });
+    assert.equal(verifyCommand(received, 'secret'), 'valid');
+    // A copy has no unknown fields of its own: the signature then covers more than it holds.
+    assert.equal(verifyCommand({ ...received }, 'secret'), 'forged');
+    assert.equal(verifyCommand({ ...received }, 'secret', unknownFieldsOf(received)), 'valid');
+    assert.equal(verifyCommand(received, 'secret', { horizon: 41, plan: { w: [0.5, 1e-7] } }), 'forged');
+    // A decoded field changed after decoding is checked as changed, whatever was on the wire.
+    assert.equal(verifyCommand({ ...received, lr: 0.9 }, 'secret', unknownFieldsOf(received)), 'forged');
+    // The known fields always come from the command, and sig is never signed.
+    const stray = { horizon: 40, plan: { w: [0.5, 1e-7] }, lr: 0.9, sig: '0'.repeat(64) };
+    assert.equal(verifyCommand(received, 'secret', stray), 'valid');
+  });
+
+  it('keeps nothing aside for a command with only known fields, or for other event types', () => {
+    const decoded = decodeEvent(encodeEvent(signCommand(command, 'secret')));
+    assert.ok(decoded.ok);
+    assert.equal(unknownFieldsOf(decoded.event), undefined);
+    const alert = decodeEvent(JSON.stringify({ ...wireExamples().alert, extra: 1 }));
+    assert.ok(alert.ok, alert.ok ? '' : alert.error.message);
+    assert.equal(unknownFieldsOf(alert.event), undefined);
   });
 });

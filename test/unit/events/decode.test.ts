@@ -420,3 +420,29 @@ describe('events > decodeEvent failures', () => {
     }
   });
 });
+
+describe('events > decodeEvent: lr-command reasons', () => {
+  const withReason = (reason: unknown): string => JSON.stringify({ ...wireExamples()['lr-command'], reason });
+
+  it('accepts a reason a newer controller added, and carries it', () => {
+    for (const reason of ['momentum-aware', 'x', `a${'b'.repeat(63)}`]) {
+      const event = decoded(withReason(reason));
+      assert.ok(event.type === 'lr-command');
+      assert.equal(event.reason, reason);
+    }
+  });
+
+  it('rejects what is no reason, with a one-line message at reason', () => {
+    for (const reason of ['', 'Whim!', 'new rule', '-brake', `a${'b'.repeat(64)}`, 3, null, ['edge']]) {
+      const error = failure(withReason(reason));
+      assert.equal(error.reason, 'invalid-field', error.message);
+      assert.equal(error.issues[0]?.path, 'reason', error.message);
+      assert.match(error.message, /^invalid-field: lr-command\.reason: expected /);
+      assert.equal(error.message.includes('\n'), false);
+    }
+    assert.match(
+      failure(withReason(3)).message,
+      /expected "quasi-newton" \| .* or another reason matching .*, received 3$/,
+    );
+  });
+});

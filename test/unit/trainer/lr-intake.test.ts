@@ -8,6 +8,7 @@ import {
   signCommand,
   topicNames,
   type GradientEvent,
+  type LrCommandEvent,
 } from '../../../src/events/index.js';
 import {
   createQuadratic,
@@ -141,6 +142,38 @@ describe('trainer > lr intake', () => {
     assert.equal(intake.stats.applied, 1);
     assert.match(log.join('\n'), /rejected lr-command seq 5: unsigned/);
     assert.match(log.join('\n'), /rejected lr-command seq 4: its signature does not match/);
+    intake.close();
+  });
+
+  it('applies a newer controller’s command, with fields and a reason it does not know, verified over every signed field', async () => {
+    const bus = new MemoryBus();
+    const log: string[] = [];
+    const key = 'shared-secret';
+    const intake = intakeFor(bus, { signingKey: key, log: (m) => log.push(m) });
+    // As a newer controller writes it: fields this version's LrCommandEvent does not have.
+    const newer = (seq: number, lr: number): LrCommandEvent =>
+      ({
+        ...command(seq, lr),
+        reason: 'momentum-aware',
+        horizon: 40,
+        plan: { w: [0.1, 1e-7] },
+      }) as LrCommandEvent;
+    const signed = (seq: number, lr: number): LrCommandEvent => signCommand(newer(seq, lr), key);
+    const withoutPlan: Record<string, unknown> = { ...signed(4, 0.4) };
+    delete withoutPlan['plan'];
+    await bus.publish(topics.control, [
+      { value: encodeEvent(signed(1, 0.1)) },
+      { value: encodeEvent(signed(2, 0.2)) },
+      { value: encodeEvent({ ...signed(3, 0.3), horizon: 41 } as LrCommandEvent) }, // an unknown field changed
+      { value: JSON.stringify(withoutPlan) }, // an unknown field dropped
+    ]);
+    await until(() => intake.stats.received === 4);
+    assert.deepEqual(intake.take(0), { lr: 0.2, seq: 2 });
+    assert.equal(intake.stats.applied, 2);
+    assert.equal(intake.stats.rejectedForged, 2);
+    assert.equal(intake.stats.undecodable, 0);
+    const notices = log.filter((m) => m.includes('reason momentum-aware, which this trainer does not know'));
+    assert.equal(notices.length, 1, log.join('\n'));
     intake.close();
   });
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .emitters import Emitter, JsonLinesEmitter, MemoryEmitter, TeeEmitter
 from .errors import ConfigError, LyapClientError
-from .events import decode_lr_command, encode_event
+from .events import decode_lr_command, decode_lr_command_with_unknown_fields, encode_event
 from .intake import AppliedLr, CommandIntake, CommandSource, IntakeStats, LrBounds
 from .jsjson import canonical_json
 from .signature import ControlKeys, sign_command, verify_command_signature
@@ -50,6 +50,7 @@ __all__ = [
     "TopicNames",
     "canonical_json",
     "decode_lr_command",
+    "decode_lr_command_with_unknown_fields",
     "encode_event",
     "sign_command",
     "topic_names",

@@ -8,15 +8,17 @@ consumes, with the decoder's rules and messages.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict, Union
 
 from .jsjson import compact_json, parse_json
 
 __all__ = [
     "EVENT_TYPES",
     "LR_COMMAND_REASONS",
+    "LR_COMMAND_REASON",
     "MAX_K",
     "ProbeConfig",
     "RunConfig",
@@ -30,10 +32,13 @@ __all__ = [
     "is_run_id",
     "check_run_id",
     "decode_lr_command",
+    "decode_lr_command_with_unknown_fields",
     "dead_letter",
 ]
 
 EVENT_TYPES = ("run", "gradient", "trajectory", "estimate", "lr-command", "alert", "dead-letter")
+#: The reasons this version's controller writes. A trainer accepts others of the form
+#: :data:`LR_COMMAND_REASON` too: a newer controller may add a rule.
 LR_COMMAND_REASONS = (
     "quasi-newton",
     "brake",
@@ -51,6 +56,8 @@ MAX_DEAD_LETTER_RAW_BYTES = 65_536
 MAX_DEAD_LETTER_ERROR_CHARS = 4096
 _RUN_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _SIG = re.compile(r"[0-9a-f]{64}")
+#: What every ``reason`` looks like, a newer controller's too (``LR_COMMAND_REASON_PATTERN``).
+LR_COMMAND_REASON = re.compile(r"[a-z][a-z0-9-]{0,63}")
 #: A key id of LYAP_CONTROL_KEYS, as the command's ``keyId``.
 KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -148,6 +155,9 @@ class LrCommandEvent(TypedDict, total=False):
     sig: str
 
 
+_LR_COMMAND_KEYS = frozenset(LrCommandEvent.__annotations__)
+
+
 def encode_event(event: Mapping[str, Any]) -> str:
     """One event as the v1 wire text (``encodeEvent`` in ``src/events/codec.ts``)."""
     return compact_json(event)
@@ -182,13 +192,18 @@ def _preview(value: Any) -> str:
     if isinstance(value, str):
         text = compact_json(value)
         return text if len(text) <= 42 else text[:40] + '…"'
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")  # String(x), as the decoder shows it
     if isinstance(value, (int, float)):
         return compact_json(value)
     return "array" if isinstance(value, list) else "object"
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite JSON number (a literal beyond the doubles, ``1e400``, reads as ``inf``: no number, as in the decoder)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_safe_int(value: Any) -> bool:
@@ -234,8 +249,12 @@ def _lr_command_fields(record: Mapping[str, Any]) -> LrCommandEvent:
     command["lr"] = _number(record, "lr", above=0)
     command["previousLr"] = _number(record, "previousLr", at_least=0)
     reason = record.get("reason")
-    if reason not in LR_COMMAND_REASONS:
-        raise _Invalid("reason", f"expected one of {', '.join(LR_COMMAND_REASONS)}, received {_preview(reason)}")
+    if not isinstance(reason, str) or LR_COMMAND_REASON.fullmatch(reason) is None:
+        raise _Invalid(
+            "reason",
+            f"expected one of {', '.join(LR_COMMAND_REASONS)} or another reason of 1-64 characters of [a-z0-9-] "
+            f"(a letter first), received {_preview(reason)}",
+        )
     command["reason"] = reason
     command["basedOnStep"] = _int_at_least(record, "basedOnStep", 0)
     if "sharpness" in record:
@@ -265,6 +284,19 @@ def decode_lr_command(raw: Union[bytes, str], *, max_bytes: int = MAX_EVENT_BYTE
     ``None`` for a blank payload or a valid envelope of another event type, which a trainer's
     intake ignores as the TypeScript stage does.
     """
+    decoded = decode_lr_command_with_unknown_fields(raw, max_bytes=max_bytes)
+    return decoded[0] if isinstance(decoded, tuple) else decoded
+
+
+def decode_lr_command_with_unknown_fields(
+    raw: Union[bytes, str], *, max_bytes: int = MAX_EVENT_BYTES
+) -> Union[Tuple[LrCommandEvent, Dict[str, Any]], DecodeFailure, None]:
+    """:func:`decode_lr_command`, with the top-level fields the command arrived with that this
+    version does not know, as received: ``(command, unknown_fields)``. Its signature covers them
+    (``ControlKeys.verdict(command, unknown_fields)``), so that a newer controller may add a field
+    without older trainers rejecting its commands as forged (``unknownFieldsOf`` in
+    ``src/events/unknown-fields.ts``).
+    """
     data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if len(data) > max_bytes:
         return DecodeFailure("too-large", f"too-large: payload is {len(data)} bytes, the limit is {max_bytes}")
@@ -290,9 +322,10 @@ def decode_lr_command(raw: Union[bytes, str], *, max_bytes: int = MAX_EVENT_BYTE
     if record["type"] != "lr-command":
         return None
     try:
-        return _lr_command_fields(record)
+        command = _lr_command_fields(record)
     except _Invalid as invalid:
         return DecodeFailure("invalid-field", f"invalid-field: lr-command.{invalid.path}: {invalid.detail}", run_id, event_type)
+    return command, {key: value for key, value in record.items() if key not in _LR_COMMAND_KEYS}
 
 
 def _truncate_utf8(text: str, max_bytes: int) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Set, Union
 
-from .events import DecodeFailure, LrCommandEvent, decode_lr_command
+from .events import LR_COMMAND_REASONS, DecodeFailure, LrCommandEvent, decode_lr_command_with_unknown_fields
 from .signature import ControlKeys
 
 __all__ = ["LrBounds", "AppliedLr", "LrCommandQueue", "IntakeStats", "CommandIntake", "CommandSource"]
@@ -139,6 +139,7 @@ class CommandIntake(CommandSource):
         self._arrived = threading.Condition(self._lock)
         self._last_applied_step: Optional[int] = None
         self._silence_reported = False
+        self._unknown_reasons: Set[str] = set()
         if not self.keys.any and accept_unsigned:
             self._log("accepting unsigned lr-commands (no LYAP_CONTROL_KEY): anyone who can write the control topic sets the rate")
 
@@ -150,16 +151,16 @@ class CommandIntake(CommandSource):
             from .jsjson import compact_json
 
             payload = compact_json(dict(payload))
-        decoded = decode_lr_command(payload)
+        decoded = decode_lr_command_with_unknown_fields(payload)
         if decoded is None:
             return None
         if isinstance(decoded, DecodeFailure):
             with self._lock:
                 self.stats.undecodable += 1
             return decoded
-        return self._receive(decoded)
+        return self._receive(*decoded)
 
-    def _receive(self, command: LrCommandEvent) -> str:
+    def _receive(self, command: LrCommandEvent, unknown_fields: Mapping[str, Any]) -> str:
         with self._lock:
             if command["runId"] != self.run_id:
                 self.stats.ignored_other_run += 1
@@ -167,7 +168,7 @@ class CommandIntake(CommandSource):
             self.stats.received += 1
             seq = command["seq"]
             if self.keys.any:
-                verdict = self.keys.verdict(command)
+                verdict = self.keys.verdict(command, unknown_fields)
                 if verdict == "unsigned":
                     self.stats.rejected_unsigned += 1
                     self._log(f"rejected lr-command seq {seq}: unsigned, and a signing key is set")
@@ -191,6 +192,7 @@ class CommandIntake(CommandSource):
                 if self.stats.ignored_unverified == 1:
                     self._log("ignoring lr-commands: no LYAP_CONTROL_KEY to verify them; set it, or accept unsigned commands")
                 return "ignored_unverified"
+            self._notice_unknown_reason(command)
             if command.get("advisory") is True:
                 self.stats.advisory += 1
                 self._log(f"advisory lr-command seq {seq}: the controller advises lr {command['lr']} (not applied)")
@@ -225,6 +227,16 @@ class CommandIntake(CommandSource):
         """True as soon as a command ``take`` would apply is waiting (at once if one is); False after ``timeout_s``."""
         with self._lock:
             return self._arrived.wait_for(lambda: self._queue.waiting_count > 0, timeout=timeout_s)
+
+    def _notice_unknown_reason(self, command: LrCommandEvent) -> None:
+        reason = command["reason"]
+        if reason in LR_COMMAND_REASONS or reason in self._unknown_reasons:
+            return
+        self._unknown_reasons.add(reason)
+        self._log(
+            f"lr-command seq {command['seq']} has reason {reason}, which this trainer does not know "
+            "(a newer controller's rule); taken like any other"
+        )
 
     def _notice_silence(self, step: int) -> None:
         last = self._last_applied_step

@@ -141,8 +141,23 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def _js_integer(literal: str) -> Any:
+    """An integer literal as ``JSON.parse`` reads it: exact within the safe range, else the nearest
+    double (``inf`` beyond the doubles), as every JavaScript number is; Python's own ``int`` would
+    keep every digit (and a canonical JSON of it could not be written)."""
+    if len(literal) <= 16:  # |n| < 10**16: cheap to read exactly
+        value = int(literal)
+        return value if abs(value) <= _MAX_SAFE_INTEGER else float(value)
+    return float(literal)
+
+
 def parse_json(text: str) -> Any:
-    """``JSON.parse``: like ``json.loads`` but rejecting the ``NaN`` and ``Infinity`` literals JSON lacks."""
+    """``JSON.parse``: like ``json.loads`` but rejecting the ``NaN`` and ``Infinity`` literals JSON
+    lacks, and reading integers beyond 2**53 as doubles (``1e400`` and a 400-digit integer are both
+    ``inf``, as in JavaScript)."""
     import json
 
-    return json.loads(text, parse_constant=_reject_constant)
+    return json.loads(text, parse_constant=_reject_constant, parse_int=_js_integer)

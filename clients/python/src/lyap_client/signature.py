@@ -2,9 +2,12 @@
 keys with ids (``LYAP_CONTROL_KEYS``).
 
 ``sig`` is the lowercase hex HMAC-SHA256, keyed with the key's UTF-8 bytes, of the canonical
-JSON of the command without ``sig`` (every other known field, ``keyId`` included when present).
-A command with ``keyId`` verifies only against the key of that id; one without it against the
-single legacy key ``LYAP_CONTROL_KEY``.
+JSON of the command without ``sig``: every other field the signer wrote, ``keyId`` included when
+present, and fields this version does not know too. A trainer verifies over the fields it decoded
+plus the unknown ones as received (``unknown_fields``, from
+:func:`~lyap_client.events.decode_lr_command_with_unknown_fields`), so that a newer controller may
+add a field. A command with ``keyId`` verifies only against the key of that id; one without it
+against the single legacy key ``LYAP_CONTROL_KEY``.
 """
 
 from __future__ import annotations
@@ -22,13 +25,20 @@ from .jsjson import canonical_json
 __all__ = ["signature_of", "sign_command", "verify_command_signature", "ControlKeys"]
 
 
-def _unsigned(command: Mapping[str, Any]) -> Dict[str, Any]:
-    return {k: v for k, v in command.items() if k != "sig"}
+UnknownFields = Optional[Mapping[str, Any]]
 
 
-def signature_of(command: Mapping[str, Any], key: str) -> str:
-    """HMAC-SHA256 (lowercase hex) of the canonical JSON of the command without ``sig``."""
-    return hmac.new(key.encode("utf-8"), canonical_json(_unsigned(command)).encode("utf-8"), hashlib.sha256).hexdigest()
+def _unsigned(command: Mapping[str, Any], unknown_fields: UnknownFields = None) -> Dict[str, Any]:
+    fields = {**(unknown_fields or {}), **command}
+    fields.pop("sig", None)
+    return fields
+
+
+def signature_of(command: Mapping[str, Any], key: str, unknown_fields: UnknownFields = None) -> str:
+    """HMAC-SHA256 (lowercase hex) of the canonical JSON of the command without ``sig``, with
+    ``unknown_fields`` (the fields its decoder did not know, as received)."""
+    text = canonical_json(_unsigned(command, unknown_fields))
+    return hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def sign_command(command: Mapping[str, Any], key: str, key_id: Optional[str] = None) -> Dict[str, Any]:
@@ -39,12 +49,14 @@ def sign_command(command: Mapping[str, Any], key: str, key_id: Optional[str] = N
     return {**unsigned, "sig": signature_of(unsigned, key)}
 
 
-def verify_command_signature(command: Mapping[str, Any], key: str) -> bool:
-    """Whether ``sig`` is present and matches the command under ``key`` (constant-time comparison)."""
+def verify_command_signature(command: Mapping[str, Any], key: str, unknown_fields: UnknownFields = None) -> bool:
+    """Whether ``sig`` is present and matches the command, with ``unknown_fields``, under ``key``
+    (constant-time comparison)."""
     sig = command.get("sig")
     if not isinstance(sig, str):
         return False
-    return hmac.compare_digest(sig.encode("ascii", "replace"), signature_of(command, key).encode("ascii"))
+    expected = signature_of(command, key, unknown_fields)
+    return hmac.compare_digest(sig.encode("ascii", "replace"), expected.encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -75,18 +87,19 @@ class ControlKeys:
             return self.legacy
         return dict(self.by_id).get(key_id) if isinstance(key_id, str) else None
 
-    def verdict(self, command: Mapping[str, Any]) -> str:
+    def verdict(self, command: Mapping[str, Any], unknown_fields: UnknownFields = None) -> str:
         """``"valid"``, ``"unsigned"`` (no ``sig``), ``"unknown-key"`` (a ``keyId`` these keys do not
-        hold, or none and no legacy key) or ``"forged"``."""
+        hold, or none and no legacy key) or ``"forged"``. ``unknown_fields``: the fields the command
+        arrived with that its decoder did not know, which the signature covers too."""
         if "sig" not in command:
             return "unsigned"
         key = self.key_for(command)
         if key is None:
             return "unknown-key"
-        return "valid" if verify_command_signature(command, key) else "forged"
+        return "valid" if verify_command_signature(command, key, unknown_fields) else "forged"
 
-    def verify(self, command: Mapping[str, Any]) -> bool:
-        return self.verdict(command) == "valid"
+    def verify(self, command: Mapping[str, Any], unknown_fields: UnknownFields = None) -> bool:
+        return self.verdict(command, unknown_fields) == "valid"
 
     def sign(self, command: Mapping[str, Any]) -> Dict[str, Any]:
         """Signed with the newest keyed key (with its ``keyId``), else with the legacy key."""
