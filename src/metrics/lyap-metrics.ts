@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REGIMES } from '../dynamics/index.js';
-import type { LyapEvent, RunConfig } from '../events/index.js';
+import { isKnownLrCommandReason, type LyapEvent, type RunConfig } from '../events/index.js';
 import { ControlLoop } from './control-loop.js';
 import { METRIC } from './names.js';
 import { RunSeries } from './run-series.js';
@@ -232,11 +232,15 @@ export class LyapMetrics {
           this.set(METRIC.regime, this.regime, { run_id, regime }, regime === event.regime ? 1 : 0);
         this.loop.estimate(event);
         break;
-      case 'lr-command':
-        this.lrCommandsTotal.inc({ run_id, reason: event.reason });
-        this.series.track(run_id, JSON.stringify([METRIC.lrCommandsTotal, { run_id, reason: event.reason }]));
+      case 'lr-command': {
+        // A newer controller's reasons are accepted (docs/events.md) but counted as `other`: the
+        // label's values stay the known, bounded set whatever is written to the control topic.
+        const reason = isKnownLrCommandReason(event.reason) ? event.reason : 'other';
+        this.lrCommandsTotal.inc({ run_id, reason });
+        this.series.track(run_id, JSON.stringify([METRIC.lrCommandsTotal, { run_id, reason }]));
         this.loop.command(event);
         break;
+      }
       case 'trajectory':
         break;
     }

@@ -87,6 +87,8 @@ describe('metrics > LyapMetrics', () => {
       basedOnStep: 11,
     };
     metrics.consumed(command, 'lyap.control');
+    // A newer controller's reason is counted, under `other`: the label stays a bounded set.
+    metrics.consumed({ ...command, seq: 2, reason: 'horizon-decay-v2' }, 'lyap.control');
     metrics.consumed(gradient('short', 60, { cmdSeq: 1, ts: 1_700_000_000_900 }), TOPIC);
     metrics.consumerLag.set({ topic: TOPIC, partition: '0' }, 3); // set by the Kafka transport
     const scraped = await scrape(metrics);
@@ -115,6 +117,11 @@ describe('metrics > LyapMetrics', () => {
       1,
     );
     assert.equal(value(METRIC.lrCommandsTotal, { run_id: 'short', reason: 'quasi-newton' }), 1);
+    assert.equal(value(METRIC.lrCommandsTotal, { run_id: 'short', reason: 'other' }), 1);
+    assert.ok(
+      !scraped.get(METRIC.lrCommandsTotal)?.metrics.some((s) => s.labels?.['reason'] === 'horizon-decay-v2'),
+      'no series per unknown reason',
+    );
     assert.ok(Math.abs(value(METRIC.lyapunovExponent, { run_id: 'short', k: '0' }) - Math.log(1.1)) < 1e-6);
     const loop = scraped.get(METRIC.controlLoopSeconds)?.metrics[0];
     assert.equal(loop?.count, '1', 'one command applied');
