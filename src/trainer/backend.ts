@@ -4,6 +4,7 @@ import { LyapError } from '../errors.js';
 import { BACKEND_NAMES, type BackendName } from './names.js';
 import { tf } from './tf.js';
 import { registerWasmConv2dFilterGradient } from './wasm-conv2d-filter-grad.js';
+import { registerWasmConv2dGradientsAsConvolutions } from './wasm-conv2d-grads-as-conv.js';
 import { registerWasmTransposedMatMul } from './wasm-matmul-transpose.js';
 import { registerWasmHeapSlice } from './wasm-slice.js';
 
@@ -92,6 +93,7 @@ async function activate(
   await tf.ready();
   if (name === 'wasm') {
     registerWasmConv2dFilterGradient();
+    registerWasmConv2dGradientsAsConvolutions();
     registerWasmTransposedMatMul();
     registerWasmHeapSlice();
   }

@@ -8,7 +8,8 @@ type KernelArgs = Parameters<KernelFunc>[0];
  * respect to its filter, so `tf.grad` of a CNN's loss throws on wasm. It does register
  * `Conv3DBackpropFilterV2`; a 2-D convolution is a 3-D one of depth 1, and the wasm backend
  * addresses tensors by data id, so the kernel below runs the 3-D one on depth-1 views of the same
- * buffers (no copy) and returns the filter gradient reshaped to 4-D. Idempotent; a no-op when the
+ * buffers (no copy) and returns the filter gradient reshaped to 4-D, for stride 1 only (its strided
+ * gradient is wrong; a strided one throws). Idempotent; a no-op when the
  * wasm backend already has the kernel or lacks the 3-D one.
  */
 export function registerWasmConv2dFilterGradient(): void {
@@ -30,6 +31,13 @@ export function registerWasmConv2dFilterGradient(): void {
         throw new Error('Conv2DBackpropFilter on wasm: only NHWC with same, valid or numeric padding');
       }
       const [sh, sw] = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
+      // The 3-D kernel's gradient of a strided convolution is wrong (against the cpu backend,
+      // test/unit/trainer/wasm-conv-gradient.test.ts): refused rather than trained on.
+      if (sh !== 1 || sw !== 1) {
+        throw new Error(
+          'Conv2DBackpropFilter on wasm: only stride 1 (use --backend cpu for strided convolutions)',
+        );
+      }
       const depth1 = (t: tf.TensorInfo): tf.TensorInfo => ({
         dataId: t.dataId,
         dtype: t.dtype,

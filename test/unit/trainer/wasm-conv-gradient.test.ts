@@ -40,4 +40,61 @@ describe('trainer > wasm backend > Conv2DBackpropFilter', () => {
     assert.ok(scale > 0);
     assert.ok(diff <= 1e-4 * scale, `max |wasm - cpu| = ${diff}, max |cpu| = ${scale}`);
   });
+
+  it('gives conv2d gradients the cpu backend gives, for the shapes run as convolutions and the rest', async () => {
+    const cases: { x: number[]; w: number[]; strides: number; pad: 'same' | 'valid' }[] = [
+      { x: [2, 7, 6, 3], w: [3, 5, 3, 4], strides: 1, pad: 'same' },
+      { x: [3, 5, 5, 2], w: [1, 1, 2, 3], strides: 1, pad: 'same' },
+      { x: [2, 6, 6, 1], w: [5, 5, 1, 2], strides: 1, pad: 'same' },
+      { x: [2, 6, 6, 2], w: [3, 3, 2, 2], strides: 1, pad: 'valid' },
+      { x: [2, 6, 6, 2], w: [2, 2, 2, 2], strides: 1, pad: 'same' },
+    ];
+    const gradients = async (backend: 'cpu' | 'wasm', c: (typeof cases)[number]): Promise<Float32Array[]> => {
+      await selectBackend({ requested: backend });
+      const rng = mulberry32(c.x.reduce((a, b) => a * 31 + b, 7));
+      const make = (shape: number[]): tf.Tensor =>
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1),
+          shape,
+        );
+      const x = make(c.x) as tf.Tensor4D;
+      const w = make(c.w) as tf.Tensor4D;
+      const out = tf.conv2d(x, w, c.strides, c.pad);
+      const weights = make(out.shape);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), weights)),
+      )([x, w]);
+      const values = [Float32Array.from(await dx!.data()), Float32Array.from(await dw!.data())];
+      tf.dispose([x, w, out, weights, dx!, dw!]);
+      return values;
+    };
+    for (const c of cases) {
+      const cpu = await gradients('cpu', c);
+      const wasm = await gradients('wasm', c);
+      cpu.forEach((expected, k) => {
+        const got = wasm[k] ?? new Float32Array();
+        let diff = 0;
+        let scale = 0;
+        expected.forEach((e, i) => {
+          diff = Math.max(diff, Math.abs((got[i] ?? NaN) - e));
+          scale = Math.max(scale, Math.abs(e));
+        });
+        assert.ok(
+          scale > 0 && diff <= 1e-5 * scale,
+          `${JSON.stringify(c)} ${k === 0 ? 'dx' : 'dW'}: ${diff} of ${scale}`,
+        );
+      });
+    }
+  });
+
+  it('refuses the filter gradient of a strided convolution on wasm (its 3-D kernel gets it wrong)', async () => {
+    await selectBackend({ requested: 'wasm' });
+    const x = tf.ones<tf.Rank.R4>([1, 7, 7, 1]);
+    const w = tf.ones<tf.Rank.R4>([3, 3, 1, 1]);
+    assert.throws(
+      () => tf.grad((b: tf.Tensor) => tf.sum(tf.conv2d(x, b as tf.Tensor4D, 2, 'valid')))(w),
+      /Conv2DBackpropFilter on wasm: only stride 1/,
+    );
+    tf.dispose([x, w]);
+  });
 });
