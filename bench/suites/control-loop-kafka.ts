@@ -313,6 +313,16 @@ export async function controlLoopKafkaSuite(params: {
       loopStamps('bench-loop', { gradients, estimates, commands, records, recordMs }),
     );
     const q = (values: number[], p: number): number => Math.round(percentile(values, p) * 100) / 100;
+    // The processor's hop over every probed step of the run, not only those that led to an
+    // applied command: from the trainer's send of the step's gradient record to the estimate.
+    const sentMs = (g: StepStamp): number | undefined => recordMs.get(`gradient ${g.runId} ${g.step}`);
+    const sentByStep = new Map(
+      gradients.filter((g) => g.runId === 'bench-loop').map((g) => [g.step, sentMs(g)]),
+    );
+    const processorHop = estimates.flatMap((e) => {
+      const sent = e.runId === 'bench-loop' ? sentByStep.get(e.step) : undefined;
+      return sent === undefined ? [] : [e.ts - sent];
+    });
     return {
       suite: 'control-loop-kafka',
       params: {
@@ -327,6 +337,8 @@ export async function controlLoopKafkaSuite(params: {
           { measure: `${hop} p50, ms`, value: q(ms, 0.5) },
           { measure: `${hop} p99, ms`, value: q(ms, 0.99) },
         ]),
+        { measure: 'every probed step: trainer send -> estimate p50, ms', value: q(processorHop, 0.5) },
+        { measure: 'every probed step: trainer send -> estimate p99, ms', value: q(processorHop, 0.99) },
         { measure: 'alert events', value: alerts.length },
         { measure: 'probed step -> alert p50, ms', value: q(alertLatency.fromStepMs, 0.5) },
         { measure: 'probed step -> alert p99, ms', value: q(alertLatency.fromStepMs, 0.99) },
