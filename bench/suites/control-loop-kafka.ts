@@ -1,20 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import kafkajs from 'kafkajs';
 import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
-import {
-  topicNames,
-  type EstimateEvent,
-  type GradientEvent,
-  type LrCommandEvent,
-} from '../../src/events/index.js';
-import { startStage } from '../../src/stage/index.js';
+import { topicNames, type LrCommandEvent } from '../../src/events/index.js';
 import {
   runTrainingSession,
   selectBackend,
   type CommandRecord,
   type TrainingSessionOptions,
 } from '../../src/trainer/index.js';
-import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
+import {
+  KafkaBus,
+  kafkaClientOptions,
+  kafkaConfigFromEnv,
+  type KafkaConfig,
+} from '../../src/transport/kafka/index.js';
 import {
   alertLatencies,
   commandLedger,
@@ -23,8 +24,11 @@ import {
   loopTrainer,
   meanStepMs,
   percentile,
+  type EstimateStamp,
   type LoopStamps,
   type ReadAlert,
+  type StepStamp,
+  type WatchLine,
 } from './loop-latency.js';
 import type { SuiteResult } from './types.js';
 
@@ -35,16 +39,32 @@ interface Service {
   readonly exited: Promise<number | null>;
 }
 
-/** `lyap <args>` from the sources, as `npm run lyap` runs it, its stderr kept. */
-function startService(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+/**
+ * `node --import tsx <script> <args>`, its stderr kept; `onLine` hears its stdout's lines
+ * (ignored without it).
+ */
+function startScript(
+  name: string,
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  onLine?: (line: string) => void,
+): Service {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', onLine === undefined ? 'ignore' : 'pipe', 'pipe'],
   });
+  if (onLine !== undefined && child.stdout !== null)
+    createInterface({ input: child.stdout }).on('line', onLine);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return { name, child, stderr: () => stderr, exited };
+}
+
+/** `lyap <args>` from the sources, as `npm run lyap` runs it, its stderr kept. */
+function startService(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Service {
+  return startScript(name, 'src/cli/run.ts', args, env);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,6 +74,38 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`control-loop-kafka: ${what} within ${timeoutMs} ms`);
     await sleep(20);
+  }
+}
+
+/**
+ * Waits until each consumer group has a member. A service logs `started` before its consumer
+ * has joined its group, and the controller reads a new group from the end of its topics: a
+ * controller that joins after the warm-up run's estimates were published never sees them
+ * (on a loaded machine its start can take longer than the warm-up run), and the bench then
+ * failed with "no command for the warm-up run within 60000 ms".
+ */
+async function groupsJoined(
+  config: KafkaConfig,
+  groups: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const admin = new kafkajs.Kafka(kafkaClientOptions({ config, logger: () => undefined })).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const described = await admin.describeGroups([...groups]);
+      const waiting = groups.filter(
+        (g) => !described.groups.some((d) => d.groupId === g && d.state === 'Stable' && d.members.length > 0),
+      );
+      if (waiting.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`control-loop-kafka: groups ${waiting.join(', ')} not joined within ${timeoutMs} ms`);
+      }
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -77,8 +129,8 @@ function logLevels(service: Service): string {
 function loopStamps(
   runId: string,
   seen: {
-    gradients: readonly GradientEvent[];
-    estimates: readonly EstimateEvent[];
+    gradients: readonly StepStamp[];
+    estimates: readonly EstimateStamp[];
     commands: readonly LrCommandEvent[];
     records: readonly CommandRecord[];
     recordMs: ReadonlyMap<string, number>;
@@ -135,44 +187,76 @@ export async function controlLoopKafkaSuite(params: {
   const prefix = `bench-loop-${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
   const key = `bench-${String(Math.random()).slice(2)}`;
-  const bus = new KafkaBus({
-    config: kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: brokers }),
-    logger: () => undefined,
-  });
+  const config = kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: brokers });
+  const bus = new KafkaBus({ config, logger: () => undefined });
   const common = ['--brokers', brokers, '--topic-prefix', prefix];
+  // Groups of this run's own: a broker named by KAFKA_BROKERS may hold other runs' members.
+  const groups = {
+    processor: `${prefix}processor`,
+    controller: `${prefix}controller`,
+    alerter: `${prefix}alerter`,
+  };
   const services = [
-    startService('processor', ['process', ...common, '--window', '5', '--lateness-steps', '0']),
+    startService('processor', [
+      'process',
+      ...common,
+      '--group-id',
+      groups.processor,
+      '--window',
+      '5',
+      '--lateness-steps',
+      '0',
+    ]),
     startService(
       'controller',
-      ['control', ...common, '--mode', 'control', '--cooldown-steps', '5', '--deadband-log', '0'],
+      [
+        'control',
+        ...common,
+        '--group-id',
+        groups.controller,
+        '--mode',
+        'control',
+        '--cooldown-steps',
+        '5',
+        '--deadband-log',
+        '0',
+      ],
       { LYAP_CONTROL_KEY: key },
     ),
-    startService('alerter', ['alert', ...common]),
+    startService('alerter', ['alert', ...common, '--group-id', groups.alerter]),
   ];
-  const gradients: GradientEvent[] = [];
-  const estimates: EstimateEvent[] = [];
+  const gradients: StepStamp[] = [];
+  const estimates: EstimateStamp[] = [];
   const commands: LrCommandEvent[] = [];
   const alerts: ReadAlert[] = [];
   /** Broker record timestamps (the sender's clock at send) by `type runId step`. */
   const recordMs = new Map<string, number>();
-  const watch = startStage({
-    bus,
-    inputs: [topics.gradients, topics.estimates, topics.control, topics.alerts],
-    groupId: `${prefix}watch`,
-    fromBeginning: true,
-    accepts: ['gradient', 'estimate', 'lr-command', 'alert'],
-    handle: (event, message) => {
-      if (event.type !== 'alert') {
-        const step = event.type === 'lr-command' ? event.seq : event.step;
-        recordMs.set(`${event.type} ${event.runId} ${step}`, message.timestampMs);
+  // The watch is a process of its own: reading and decoding the topics in this process would
+  // hold up the event loop of the trainer whose command intake it measures.
+  const watch = startScript(
+    'watch',
+    'bench/suites/loop-watch.ts',
+    [brokers, prefix, `${prefix}watch`],
+    {},
+    (text) => {
+      const line = JSON.parse(text) as WatchLine;
+      if (line.type === 'alert') {
+        alerts.push({ alert: line.event, recordMs: line.recordMs });
+        return;
       }
-      if (event.type === 'gradient') gradients.push(event);
-      else if (event.type === 'estimate') estimates.push(event);
-      else if (event.type === 'lr-command') commands.push(event);
-      else alerts.push({ alert: event, recordMs: message.timestampMs });
-      return undefined;
+      if (line.type === 'lr-command') {
+        recordMs.set(`lr-command ${line.event.runId} ${line.event.seq}`, line.recordMs);
+        commands.push(line.event);
+        return;
+      }
+      recordMs.set(`${line.type} ${line.runId} ${line.step}`, line.recordMs);
+      if (line.type === 'gradient') {
+        const { runId, step, ts, stepMs, probeMs } = line;
+        gradients.push({ runId, step, ts, stepMs, probeMs });
+      } else estimates.push({ runId: line.runId, step: line.step, ts: line.ts });
     },
-  });
+  );
+  services.push(watch);
   const trainer = loopTrainer(backend.reportedName);
   const session = (runId: string, steps: number, extra: Partial<TrainingSessionOptions> = {}) =>
     runTrainingSession({
@@ -191,6 +275,7 @@ export async function controlLoopKafkaSuite(params: {
   const records: CommandRecord[] = [];
   try {
     // Warm-up: the services have joined their groups and command a run before the measured one.
+    await groupsJoined(config, Object.values(groups), 120_000);
     await session('bench-warm-up', 30);
     await until(
       'no command for the warm-up run',
@@ -228,6 +313,16 @@ export async function controlLoopKafkaSuite(params: {
       loopStamps('bench-loop', { gradients, estimates, commands, records, recordMs }),
     );
     const q = (values: number[], p: number): number => Math.round(percentile(values, p) * 100) / 100;
+    // The processor's hop over every probed step of the run, not only those that led to an
+    // applied command: from the trainer's send of the step's gradient record to the estimate.
+    const sentMs = (g: StepStamp): number | undefined => recordMs.get(`gradient ${g.runId} ${g.step}`);
+    const sentByStep = new Map(
+      gradients.filter((g) => g.runId === 'bench-loop').map((g) => [g.step, sentMs(g)]),
+    );
+    const processorHop = estimates.flatMap((e) => {
+      const sent = e.runId === 'bench-loop' ? sentByStep.get(e.step) : undefined;
+      return sent === undefined ? [] : [e.ts - sent];
+    });
     return {
       suite: 'control-loop-kafka',
       params: {
@@ -242,6 +337,8 @@ export async function controlLoopKafkaSuite(params: {
           { measure: `${hop} p50, ms`, value: q(ms, 0.5) },
           { measure: `${hop} p99, ms`, value: q(ms, 0.99) },
         ]),
+        { measure: 'every probed step: trainer send -> estimate p50, ms', value: q(processorHop, 0.5) },
+        { measure: 'every probed step: trainer send -> estimate p99, ms', value: q(processorHop, 0.99) },
         { measure: 'alert events', value: alerts.length },
         { measure: 'probed step -> alert p50, ms', value: q(alertLatency.fromStepMs, 0.5) },
         { measure: 'probed step -> alert p99, ms', value: q(alertLatency.fromStepMs, 0.99) },
@@ -265,7 +362,6 @@ export async function controlLoopKafkaSuite(params: {
     );
     throw error;
   } finally {
-    watch.stop();
     for (const s of services) s.child.kill('SIGTERM');
     const codes = await Promise.all(services.map((s) => s.exited));
     await bus.close();

@@ -15,6 +15,18 @@ export function percentile(values: readonly number[], p: number): number {
   );
 }
 
+/** What the ledger reads of a gradient event: the probed step, when it ended, and its cost. */
+export type StepStamp = Pick<GradientEvent, 'runId' | 'step' | 'ts' | 'stepMs' | 'probeMs'>;
+/** What the ledger reads of an estimate: its step and when the processor made it. */
+export type EstimateStamp = Pick<EstimateEvent, 'runId' | 'step' | 'ts'>;
+
+/** One event the control-loop-kafka bench's watch process saw, with its record's timestamp. */
+export type WatchLine =
+  | ({ type: 'gradient'; recordMs: number } & StepStamp)
+  | ({ type: 'estimate'; recordMs: number } & EstimateStamp)
+  | { type: 'lr-command'; recordMs: number; event: LrCommandEvent }
+  | { type: 'alert'; recordMs: number; event: AlertEvent };
+
 export type Refusal = Exclude<CommandOutcome, 'queued' | 'applied' | 'superseded'>;
 
 /** What became of every command the controller published for one run, matched by seq. */
@@ -48,8 +60,8 @@ export function commandLedger(input: {
   runId: string;
   commands: readonly LrCommandEvent[];
   records: readonly CommandRecord[];
-  estimates: readonly EstimateEvent[];
-  gradients: readonly GradientEvent[];
+  estimates: readonly EstimateStamp[];
+  gradients: readonly StepStamp[];
 }): CommandLedger {
   const mine = <T extends { runId: string }>(events: readonly T[]): T[] =>
     events.filter((e) => e.runId === input.runId);
@@ -111,7 +123,7 @@ export interface ReadAlert {
  */
 export function alertLatencies(
   alerts: readonly ReadAlert[],
-  gradients: readonly GradientEvent[],
+  gradients: readonly StepStamp[],
 ): { fromStepMs: number[]; fromEstimateMs: number[] } {
   const stepTs = new Map(gradients.map((g) => [`${g.runId}\u0000${g.step}`, g.ts]));
   const fromStepMs: number[] = [];
@@ -187,7 +199,7 @@ export function ledgerRows(ledger: CommandLedger, stepMs: number): Record<string
 }
 
 /** Mean `stepMs + probeMs` of a run's gradient events: the training step the latency is set against. */
-export function meanStepMs(gradients: readonly GradientEvent[]): number {
+export function meanStepMs(gradients: readonly StepStamp[]): number {
   return (
     gradients.reduce((sum, g) => sum + (g.stepMs ?? 0) + (g.probeMs ?? 0), 0) / Math.max(1, gradients.length)
   );

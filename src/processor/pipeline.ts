@@ -8,8 +8,10 @@ import {
   map,
   merge,
   Subject,
+  switchMap,
   takeUntil,
   tap,
+  timer,
 } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { Delivery } from '../transport/index.js';
@@ -22,7 +24,8 @@ import { publishGrouped } from '../stage/index.js';
 import { stateStore } from './state-store.js';
 import { bump } from './stats.js';
 
-type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' };
+/** A delivery; a sweep (`tick`); or the commit interval running out with offsets uncommitted (`commit`). */
+type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' } | { kind: 'commit' };
 
 /**
  * The processor as an RxJS pipeline over a `Bus`: batches of run, gradient and trajectory
@@ -61,12 +64,20 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       }),
       map((delivery): Work => ({ kind: 'batch', delivery })),
     );
+  const scheduler = options.scheduler ?? asyncScheduler;
   const ticks$ = eventTime
     ? EMPTY
-    : (options.ticks ?? interval(config.sweepIntervalMs, options.scheduler ?? asyncScheduler)).pipe(
+    : (options.ticks ?? interval(config.sweepIntervalMs, scheduler)).pipe(
         takeUntil(inputDone),
         map((): Work => ({ kind: 'tick' })),
       );
+  /** Arms (a delay, ms) or disarms (undefined) the commit timer. */
+  const commitTimer = new Subject<number | undefined>();
+  const commits$ = commitTimer.pipe(
+    switchMap((delayMs) => (delayMs === undefined ? EMPTY : timer(delayMs, scheduler))),
+    takeUntil(inputDone),
+    map((): Work => ({ kind: 'commit' })),
+  );
 
   const publish = (outputs: Output[]): Promise<void> => publishGrouped(bus, outputs);
 
@@ -77,12 +88,14 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   };
   const commitIntervalMs = options.commitIntervalMs ?? 1_000;
   let lastCommitMs = -Infinity;
+  /** The last delivery acknowledged without a commit since the last commit (its `commit` covers those before it). */
+  let uncommitted: Delivery | undefined;
   const acked = new Map<string, number>();
 
   const handle = async (work: Work): Promise<void> => {
     if (work.kind === 'tick') {
       engine.tick(now());
-    } else {
+    } else if (work.kind === 'batch') {
       const next = work.delivery.epoch;
       if (store !== undefined && next !== undefined && next !== epoch) {
         // (Re)joined the group: partitions may have moved; take over from the state topic.
@@ -96,16 +109,24 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       }
       for (const message of work.delivery.messages) engine.ingest(message, eventTime ? undefined : clock());
     }
+    // The delivery's estimates first: a snapshot never holds back what it is based on.
     await publish(engine.drain());
-    const commit = commitNow({
+    let commit = commitNow({
       stateStore: store !== undefined,
       work: work.kind,
-      lag: work.kind === 'batch' ? work.delivery.lag : undefined,
+      uncommitted: uncommitted !== undefined,
       nowMs: clock(),
       lastCommitMs,
       intervalMs: commitIntervalMs,
     });
+    if (commit && work.kind === 'commit' && uncommitted?.current?.() === false) {
+      // The consumer has rejoined its group since: those offsets are dropped, the partitions
+      // may be another's, and the next delivery takes over from the state topic.
+      commit = false;
+      uncommitted = undefined;
+    }
     if (commit && store !== undefined) {
+      // Snapshots, then offsets: the state topic is never behind the committed offsets.
       await publishSnapshots();
       lastCommitMs = clock();
     }
@@ -116,6 +137,16 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
       if (work.delivery.lag !== undefined && first !== undefined) {
         options.observer?.lag?.(first.topic, first.partition, work.delivery.lag);
       }
+    } else if (commit) {
+      uncommitted?.commit?.();
+    }
+    if (commit) {
+      if (uncommitted !== undefined) commitTimer.next(undefined);
+      uncommitted = undefined;
+    } else if (work.kind === 'batch' && store !== undefined) {
+      // Due when the interval since the last commit has passed, even if no delivery comes.
+      if (uncommitted === undefined) commitTimer.next(Math.max(0, lastCommitMs + commitIntervalMs - clock()));
+      uncommitted = work.delivery;
     }
   };
 
@@ -124,7 +155,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const done = new Promise<void>((resolve, reject) => {
     settle = resolve;
     subscription = concat(
-      merge(batches$, ticks$).pipe(concatMap((work) => defer(() => handle(work)))),
+      merge(batches$, ticks$, commits$).pipe(concatMap((work) => defer(() => handle(work)))),
       defer(async () => {
         engine.flush(now());
         await publish(engine.drain());

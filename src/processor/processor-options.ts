@@ -12,10 +12,12 @@ export interface ProcessorOptions {
   /**
    * `'wall'` (default): time is `clock()`, and a timer on `scheduler` releases steps whose
    * lateness ran out and expires silent runs. `'event'`: time is the largest event `ts`
-   * seen, no timer runs, and the output depends on the input alone (replay).
+   * seen, no sweep timer runs, and the output depends on the input alone (replay).
    */
   time?: 'wall' | 'event';
+  /** The wall clock: wall time, and the commit cadence in both modes (default Date.now). */
   clock?: () => number;
+  /** Where the sweep timer and the commit timer run (default RxJS's asyncScheduler). */
   scheduler?: SchedulerLike;
   /** Overrides the sweep timer (wall time only): each emission is one sweep at `clock()`. */
   ticks?: Observable<unknown>;
@@ -32,11 +34,11 @@ export interface ProcessorOptions {
    */
   state?: 'auto' | 'off' | StateStore;
   /**
-   * With a state store, while reading a backlog (the delivery's partition still behind its
-   * end): how often snapshots are written and offsets committed (together), default 1000 ms.
-   * Between, deliveries are acknowledged without committing, and each run's snapshot is
-   * written once per interval however many deliveries touched it. A caught-up delivery always
-   * commits. 0: after every delivery. A crash redoes at most this much work.
+   * With a state store: how often snapshots are written and offsets committed (together),
+   * default 1000 ms, caught up or reading a backlog. Between, deliveries are acknowledged
+   * without committing, and each run's snapshot is written once per interval however many
+   * deliveries touched it; a timer commits what is left when the interval runs out, also when
+   * the input goes quiet. 0: after every delivery. A crash redoes at most this much work.
    */
   commitIntervalMs?: number;
 }

@@ -25,11 +25,26 @@ export interface Delivery {
   readonly messages: readonly BusMessage[];
   /**
    * Done with the batch: the next one may come. `{ commit: false }` defers the commit: the
-   * batch's offsets are committed with the next plain `ack()` of the subscription (Kafka
-   * commits per partition, cumulatively), so a consumer that keeps state can commit only
-   * where its state is saved. Buses without commits to defer (MemoryBus) commit anyway.
+   * batch's offsets are committed with the next plain `ack()` of the subscription, or by a
+   * delivery's `commit()` (Kafka commits per partition, cumulatively), so a consumer that
+   * keeps state can commit only where its state is saved. Buses without commits to defer
+   * (MemoryBus) commit anyway.
    */
   ack(options?: { commit?: boolean }): void;
+  /**
+   * Commits now, without waiting for another delivery, the offsets acknowledged with
+   * `{ commit: false }` so far in this delivery's group generation (this delivery's once it
+   * is acked, and those before it). Nothing when the consumer has rejoined its group since
+   * (`current()` false: those offsets were dropped) or is leaving it. Set where commits can
+   * be deferred (Kafka); MemoryBus commits every ack.
+   */
+  readonly commit?: () => void;
+  /**
+   * Whether this delivery's group generation is still the consumer's: false once it has
+   * rejoined its group (its partitions may have changed hands) or started leaving it. Set
+   * with `commit`.
+   */
+  readonly current?: () => boolean;
   /**
    * The consumer's group generation as this consumer counts it: it changes when the
    * consumer (re)joins its group, i.e. when its partitions may have changed hands (Kafka).

@@ -46,6 +46,28 @@ export async function groupMembers(broker: TestBroker, groupId: string): Promise
   }
 }
 
+/**
+ * How far consumer group `groupId` has committed `topic`: the committed offsets and the end
+ * offsets, each summed over the partitions (a partition without a commit counts 0).
+ */
+export async function groupProgress(
+  broker: TestBroker,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: number; end: number }> {
+  const admin = testAdmin(broker);
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let sum = 0;
+    for (const p of committed?.partitions ?? []) sum += Math.max(0, Number(p.offset));
+    return { committed: sum, end: ends.reduce((total, p) => total + Number(p.high), 0) };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The events `topics` hold up to their end offsets now (`readToEnd`), decoded; what does not decode is left out. */
 export async function readEvents(bus: KafkaBus, topics: readonly string[]): Promise<LyapEvent[]> {
   const batches = await lastValueFrom(bus.readToEnd(topics).pipe(toArray()));

@@ -91,7 +91,7 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     let outstanding: Promise<void> | undefined;
     /** Counts this consumer's group joins: partitions may have moved since the last delivery. */
     let epoch = 0;
-    /** Offsets acknowledged with `commit: false`, committed with the next plain ack (`topic:partition`). */
+    /** Offsets acknowledged with `commit: false`, committed with the next plain ack or `commit()` (`topic:partition`). */
     const deferred = new Map<string, { topic: string; partition: number; offset: string }>();
     /** The commit request in flight, and whether offsets acked since wait for another. */
     let committing: Promise<void> | undefined;
@@ -117,13 +117,16 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       for (const [i, chunk] of chunks.entries()) {
         if (outstanding !== undefined && (await waitFor(outstanding, heartbeat)) === 'stopped') return;
         if (stopping || !payload.isRunning() || payload.isStale() || subscriber.closed) return;
-        const delivery = { acked: false, commit: true };
+        const delivery = { acked: false, commit: true, givenUp: false };
+        const generation = epoch;
         let ack!: () => void;
         const acked = new Promise<void>((resolve) => (ack = resolve));
         outstanding = acked;
-        const lastOfChunk =
+        // The last chunk commits past the batch's end, control records of transactions included.
+        const last =
           i === chunks.length - 1 ? batch.lastOffset() : (chunk.at(-1)?.offset ?? batch.lastOffset());
-        const lag = Number(BigInt(batch.highWatermark) - BigInt(nextOffset(lastOfChunk)));
+        const lag = Number(BigInt(batch.highWatermark) - BigInt(nextOffset(last)));
+        const current = (): boolean => generation === epoch && !leaving();
         subscriber.next({
           epoch,
           lag: Math.max(0, lag),
@@ -132,20 +135,28 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
             if (delivery.acked) return;
             delivery.acked = true;
             delivery.commit = ackOptions?.commit !== false;
+            // Recorded at the ack, so that a `commit()` called right after it covers the delivery;
+            // not once given up or in a later generation (the partition may be another's now).
+            if (!delivery.givenUp && generation === epoch) {
+              payload.resolveOffset(last);
+              deferred.set(`${batch.topic}:${batch.partition}`, {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: nextOffset(last),
+              });
+            }
             ack();
           },
+          commit: () => {
+            if (current()) commit(payload);
+          },
+          current,
         });
-        if ((await waitFor(acked, heartbeat)) === 'stopped' && !delivery.acked) return;
+        if ((await waitFor(acked, heartbeat)) === 'stopped' && !delivery.acked) {
+          delivery.givenUp = true;
+          return;
+        }
         outstanding = undefined;
-        // The last chunk commits past the batch's end, control records of transactions included.
-        const last =
-          i === chunks.length - 1 ? batch.lastOffset() : (chunk.at(-1)?.offset ?? batch.lastOffset());
-        payload.resolveOffset(last);
-        deferred.set(`${batch.topic}:${batch.partition}`, {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: nextOffset(last),
-        });
         if (!delivery.commit) continue;
         commit(payload);
         // Leaving the group: what was acked is committed before the member goes.

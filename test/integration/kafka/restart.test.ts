@@ -10,7 +10,7 @@ import {
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import { sameEstimate } from '../../helpers/estimates.js';
 import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
-import { readEventsOf, testKafkaBus } from '../../helpers/kafka-bus.js';
+import { groupProgress, readEventsOf, testKafkaBus } from '../../helpers/kafka-bus.js';
 import { spawnLyap } from '../../helpers/lyap-process.js';
 import { replayLines } from '../../helpers/replay.js';
 import { poll } from '../../helpers/wait.js';
@@ -42,12 +42,15 @@ withKafka(broker, 'kafka > processor restart', (broker) => {
       try {
         await first.waitFor(/"msg":"started"/);
         await publish(events.slice(0, half));
-        // Killed once it has estimated part of the first half: mid-run, window half full.
+        // Killed once it has estimated part of the first half and committed it (snapshots and
+        // offsets go together at most once per commit interval, 1 s): mid-run, window half full.
         let before: EstimateEvent[] = [];
         await poll(
           async () => {
             before = await readEventsOf(bus, [topics.estimates], 'estimate');
-            return before.length >= 25;
+            return (
+              before.length >= 25 && (await groupProgress(broker, group, topics.gradients)).committed >= 25
+            );
           },
           { timeoutMs: 60_000, intervalMs: 200 },
         );

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Subject } from 'rxjs';
+import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { encodeEvent, topicNames, type LyapEvent } from '../../../src/events/index.js';
 import { startProcessor, type ProcessorOptions, type StateStore } from '../../../src/processor/index.js';
 import type { Bus, BusMessage, Delivery, OutgoingMessage } from '../../../src/transport/index.js';
@@ -14,6 +14,8 @@ type AckOptions = { commit?: boolean } | undefined;
 /** A bus the test drives by hand: it hands the processor each delivery and hears its ack. */
 class HandBus implements Bus {
   readonly published: { topic: string; messages: readonly OutgoingMessage[] }[] = [];
+  /** What the processor did, in order: `publish <topic>` and `commit` (a delivery's `commit()`). */
+  readonly log: string[] = [];
   /** While set, publishing to the estimates topic waits for it. */
   estimatesGate: Promise<void> | undefined;
   private readonly deliveries = new Subject<Delivery>();
@@ -21,6 +23,7 @@ class HandBus implements Bus {
 
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     this.published.push({ topic, messages });
+    this.log.push(`publish ${topic}`);
     if (topic === topics.estimates) await this.estimatesGate;
   }
 
@@ -33,8 +36,15 @@ class HandBus implements Bus {
     return Promise.resolve();
   }
 
-  /** Hands over one batch; resolves with what the processor acknowledged it with. */
-  deliver(events: readonly LyapEvent[], lag?: number): Promise<AckOptions> {
+  /**
+   * Hands over one batch; resolves with what the processor acknowledged it with. Its
+   * `commit()` is logged; `current` says whether its generation is still the consumer's.
+   */
+  deliver(
+    events: readonly LyapEvent[],
+    lag?: number,
+    current: () => boolean = () => true,
+  ): Promise<AckOptions> {
     const messages: BusMessage[] = events.map((event) => ({
       topic:
         event.type === 'run' ? topics.runs : event.type === 'gradient' ? topics.gradients : topics.trajectory,
@@ -48,13 +58,22 @@ class HandBus implements Bus {
       const ack = (options?: { commit?: boolean }): void => {
         resolve(options);
       };
-      this.deliveries.next(lag === undefined ? { messages, ack } : { messages, ack, lag });
+      const commit = (): void => {
+        this.log.push('commit');
+      };
+      const delivery = { messages, ack, commit, current };
+      this.deliveries.next(lag === undefined ? delivery : { ...delivery, lag });
     });
   }
 
   snapshotsPublished(): number {
     return this.published.filter((p) => p.topic === store.topic).length;
   }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), 'within a second');
 }
 
 function start(bus: HandBus, clock: () => number, options: Partial<ProcessorOptions> = {}) {
@@ -81,12 +100,44 @@ describe('processor > pipeline commits with a state store', () => {
     });
   }
 
-  it('commits a caught-up delivery at once, even right after a commit', async () => {
+  it('defers a caught-up delivery too, within the interval since the last commit', async () => {
     const bus = new HandBus();
-    const processor = start(bus, () => 0, { state: store });
-    assert.equal(await bus.deliver([gradient('r', 0)], 5), undefined);
-    assert.deepEqual(await bus.deliver([gradient('r', 1)], 4), { commit: false });
+    let now = 0;
+    const processor = start(bus, () => now, { state: store });
+    assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
+    now += 999;
+    assert.deepEqual(await bus.deliver([gradient('r', 1)], 0), { commit: false });
+    now += 1;
     assert.equal(await bus.deliver([gradient('r', 2)], 0), undefined);
+    processor.stop();
+  });
+
+  it('commits what was left uncommitted when the interval runs out, snapshots first, also when no delivery comes', async () => {
+    const bus = new HandBus();
+    const scheduler = new VirtualTimeScheduler();
+    const processor = start(bus, () => scheduler.now(), { state: store, scheduler });
+    assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
+    assert.deepEqual(await bus.deliver([gradient('r', 1)], 0), { commit: false });
+    const before = bus.log.length;
+    scheduler.flush();
+    await until(() => bus.log.includes('commit'));
+    assert.equal(scheduler.now(), 1_000, 'at the end of the interval');
+    assert.deepEqual(bus.log.slice(before), [`publish ${store.topic}`, 'commit']);
+    processor.stop();
+  });
+
+  it('commits nothing on the timer once the consumer has rejoined its group since', async () => {
+    const bus = new HandBus();
+    const scheduler = new VirtualTimeScheduler();
+    const processor = start(bus, () => scheduler.now(), { state: store, scheduler });
+    let current = true;
+    assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
+    assert.deepEqual(await bus.deliver([gradient('r', 1)], 0, () => current), { commit: false });
+    current = false;
+    const before = bus.log.length;
+    scheduler.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(bus.log.slice(before), [], 'no snapshot, no commit');
     processor.stop();
   });
 
