@@ -1,7 +1,5 @@
 import { tf } from './tf.js';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
+import { wasmKernel, type KernelArgs } from './wasm-kernel-override.js';
 
 /**
  * tfjs-backend-wasm 4.22 registers no `Conv2DBackpropFilter` kernel, the gradient of conv2d with
@@ -13,8 +11,8 @@ type KernelArgs = Parameters<KernelFunc>[0];
  * wasm backend already has the kernel or lacks the 3-D one.
  */
 export function registerWasmConv2dFilterGradient(): void {
-  if ((tf.getKernel('Conv2DBackpropFilter', 'wasm') as tf.KernelConfig | undefined) !== undefined) return;
-  const conv3d = tf.getKernel('Conv3DBackpropFilterV2', 'wasm') as tf.KernelConfig | undefined;
+  if (wasmKernel('Conv2DBackpropFilter') !== undefined) return;
+  const conv3d = wasmKernel('Conv3DBackpropFilterV2');
   if (conv3d === undefined) return;
   tf.registerKernel({
     kernelName: 'Conv2DBackpropFilter',

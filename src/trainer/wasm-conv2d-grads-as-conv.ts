@@ -1,12 +1,11 @@
-import { tf } from './tf.js';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
-
-/** The part of the wasm backend (`KernelArgs.backend`, typed `{}`) these kernels use. */
-interface Disposer {
-  disposeData(dataId: object): boolean;
-}
+import type { tf } from './tf.js';
+import {
+  overrideWasmKernel,
+  wasmKernel,
+  withIntermediates,
+  type KernelArgs,
+  type RunKernel,
+} from './wasm-kernel-override.js';
 
 interface ConvGradAttrs {
   strides: number | [number, number];
@@ -14,8 +13,6 @@ interface ConvGradAttrs {
   dataFormat?: 'NHWC' | 'NCHW';
   dimRoundingMode?: string;
 }
-
-const replaced = new WeakSet<KernelFunc>();
 
 /**
  * tfjs-backend-wasm 4.22 computes conv2d's two gradients, with respect to its input
@@ -36,12 +33,11 @@ const replaced = new WeakSet<KernelFunc>();
  * kernel it needs. `wasm-conv-gradient.test.ts` holds the CNN's gradient to the cpu backend's.
  */
 export function registerWasmConv2dGradientsAsConvolutions(): void {
-  const get = (name: string): tf.KernelConfig | undefined => tf.getKernel(name, 'wasm');
-  const conv = get('Conv2D');
-  const transpose = get('Transpose');
-  const reverse = get('Reverse');
-  const input = get('Conv2DBackpropInput');
-  const filter = get('Conv2DBackpropFilter');
+  const conv = wasmKernel('Conv2D');
+  const transpose = wasmKernel('Transpose');
+  const reverse = wasmKernel('Reverse');
+  const input = wasmKernel('Conv2DBackpropInput');
+  const filter = wasmKernel('Conv2DBackpropFilter');
   if ([conv, transpose, reverse, input, filter].some((k) => k === undefined)) return;
   const kernels = {
     conv: (conv as tf.KernelConfig).kernelFunc,
@@ -75,37 +71,16 @@ function convAttrs(pad: unknown): Record<string, unknown> {
   return { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
 }
 
-type Run = (
-  kernel: KernelFunc,
-  inputs: Record<string, tf.TensorInfo>,
-  attrs: Record<string, unknown>,
-  result?: boolean,
-) => tf.TensorInfo;
-
 /**
  * Registers `body` for `original`'s kernel where the convolution is stride 1, 'same', NHWC with odd
- * filter sides, the original elsewhere. `run` calls a kernel and frees its output once the body
- * returns, unless it is the result.
+ * filter sides, the original elsewhere; `run`'s outputs not kept are freed once the body returns.
  */
-function replace(original: tf.KernelConfig, body: (args: KernelArgs, run: Run) => tf.TensorInfo): void {
-  if (replaced.has(original.kernelFunc)) return;
-  const kernelFunc: KernelFunc = (args: KernelArgs) => {
-    if (!supported(args)) return original.kernelFunc(args);
-    const made: tf.TensorInfo[] = [];
-    const run: Run = (kernel, inputs, attrs, result = false) => {
-      const out = kernel({ inputs, backend: args.backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
-      if (!result) made.push(out);
-      return out;
-    };
-    try {
-      return body(args, run);
-    } finally {
-      for (const t of made) (args.backend as Disposer).disposeData(t.dataId);
-    }
-  };
-  replaced.add(kernelFunc);
-  tf.unregisterKernel(original.kernelName, 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+function replace(original: tf.KernelConfig, body: (args: KernelArgs, run: RunKernel) => tf.TensorInfo): void {
+  overrideWasmKernel(
+    original,
+    (loops) => (args: KernelArgs) =>
+      supported(args) ? withIntermediates(args, (run) => body(args, run)) : loops(args),
+  );
 }
 
 function supported(args: KernelArgs): boolean {

@@ -1,15 +1,11 @@
 import { tf } from './tf.js';
-
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
+import { overrideWasmKernel, wasmKernel, type KernelArgs } from './wasm-kernel-override.js';
 
 /** The part of the wasm backend (`KernelArgs.backend`, typed `{}`) this kernel uses. */
 interface WasmHeap {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
-
-const replaced = new WeakSet<KernelFunc>();
 
 /**
  * tfjs-backend-wasm 4.22's `Slice` reads its whole input out of the wasm heap (`readSync`, a
@@ -20,14 +16,14 @@ const replaced = new WeakSet<KernelFunc>();
  * strings, go to the backend's own kernel. Idempotent; a no-op when the wasm backend lacks it.
  */
 export function registerWasmHeapSlice(): void {
-  const original = tf.getKernel('Slice', 'wasm') as tf.KernelConfig | undefined;
-  if (original === undefined || replaced.has(original.kernelFunc)) return;
-  const kernelFunc: KernelFunc = (args: KernelArgs) => {
+  const original = wasmKernel('Slice');
+  if (original === undefined) return;
+  overrideWasmKernel(original, (sliceKernel) => (args: KernelArgs) => {
     const x = args.inputs['x'] as tf.TensorInfo;
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [from, extent] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
     if (x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, from, extent)) {
-      return original.kernelFunc(args);
+      return sliceKernel(args);
     }
     const backend = args.backend as WasmHeap;
     const offset = tf.slice_util.computeFlatOffset(from, tf.util.computeStrides(x.shape));
@@ -41,8 +37,5 @@ export function registerWasmHeapSlice(): void {
     const start = source.byteOffset + offset * width;
     new Uint8Array(target.buffer).copyWithin(target.byteOffset, start, start + target.length * width);
     return out;
-  };
-  replaced.add(kernelFunc);
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc });
+  });
 }
