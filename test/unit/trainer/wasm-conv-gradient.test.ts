@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../../src/dynamics/index.js';
 import { createProblem, selectBackend, tf } from '../../../src/trainer/index.js';
+import { assertCloseToCpu } from './support/close-to-cpu.js';
 
 /** The CNN's loss gradient on one backend, at a fixed θ and minibatch of the first 16 MNIST digits. */
 async function cnnGradient(backend: 'cpu' | 'wasm'): Promise<Float32Array> {
@@ -30,15 +31,7 @@ describe('trainer > wasm backend > Conv2DBackpropFilter', () => {
   it('gives the CNN gradient the cpu backend gives (tfjs-backend-wasm 4.22 lacks the kernel)', async () => {
     const cpu = await cnnGradient('cpu');
     const wasm = await cnnGradient('wasm');
-    assert.equal(wasm.length, cpu.length);
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < cpu.length; i++) {
-      diff = Math.max(diff, Math.abs((wasm[i] ?? NaN) - (cpu[i] ?? NaN)));
-      scale = Math.max(scale, Math.abs(cpu[i] ?? 0));
-    }
-    assert.ok(scale > 0);
-    assert.ok(diff <= 1e-4 * scale, `max |wasm - cpu| = ${diff}, max |cpu| = ${scale}`);
+    assertCloseToCpu(wasm, cpu, 1e-4, 'CNN gradient');
   });
 
   it('gives conv2d gradients the cpu backend gives, for the shapes run as convolutions and the rest', async () => {
@@ -72,16 +65,11 @@ describe('trainer > wasm backend > Conv2DBackpropFilter', () => {
       const cpu = await gradients('cpu', c);
       const wasm = await gradients('wasm', c);
       cpu.forEach((expected, k) => {
-        const got = wasm[k] ?? new Float32Array();
-        let diff = 0;
-        let scale = 0;
-        expected.forEach((e, i) => {
-          diff = Math.max(diff, Math.abs((got[i] ?? NaN) - e));
-          scale = Math.max(scale, Math.abs(e));
-        });
-        assert.ok(
-          scale > 0 && diff <= 1e-5 * scale,
-          `${JSON.stringify(c)} ${k === 0 ? 'dx' : 'dW'}: ${diff} of ${scale}`,
+        assertCloseToCpu(
+          wasm[k] ?? new Float32Array(),
+          expected,
+          1e-5,
+          `${JSON.stringify(c)} ${k === 0 ? 'dx' : 'dW'}`,
         );
       });
     }

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../../src/dynamics/index.js';
 import { selectBackend, tf } from '../../../src/trainer/index.js';
+import { assertCloseToCpu } from './support/close-to-cpu.js';
 
 interface Case {
   a: number[];
@@ -45,14 +46,7 @@ describe('trainer > wasm backend > BatchMatMul with a transposed input', () => {
       const wasm = await product('wasm', c);
       const label = JSON.stringify(c);
       assert.deepEqual(wasm.shape, cpu.shape, label);
-      let diff = 0;
-      let scale = 0;
-      cpu.data.forEach((x, i) => {
-        diff = Math.max(diff, Math.abs((wasm.data[i] ?? NaN) - x));
-        scale = Math.max(scale, Math.abs(x));
-      });
-      assert.ok(scale > 0, label);
-      assert.ok(diff <= 1e-5 * scale, `${label}: max |wasm - cpu| = ${diff}, max |cpu| = ${scale}`);
+      assertCloseToCpu(wasm.data, cpu.data, 1e-5, label);
     }
   });
 
