@@ -2,6 +2,7 @@
 // `dot` and `norm` in matrix.ts take any ArrayLike (number[] rows too); a loop that sees both
 // kinds of array reads its elements through a polymorphic access, about twice as slow. These see
 // only Float64Array. Lengths are the callers' to check.
+import { normFromSumOfSquares } from './matrix.js';
 
 /** xᵀy. */
 export function dot64(x: Float64Array, y: Float64Array): number {
@@ -10,22 +11,9 @@ export function dot64(x: Float64Array, y: Float64Array): number {
   return sum;
 }
 
-// Below this the plain sum of squares may have lost entries to underflow.
-const SMALLEST_SAFE_SUM_OF_SQUARES = 1e-280;
-
 /** ‖x‖, rescaled by the largest |entry| when the plain sum of squares over- or underflows (as `norm`). */
 export function norm64(x: Float64Array): number {
-  const sumSquares = dot64(x, x);
-  if (sumSquares >= SMALLEST_SAFE_SUM_OF_SQUARES && sumSquares < Infinity) return Math.sqrt(sumSquares);
-  let scale = 0;
-  for (let i = 0; i < x.length; i++) scale = Math.max(scale, Math.abs(x[i] as number));
-  if (scale === 0 || !Number.isFinite(scale)) return scale;
-  let scaled = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = (x[i] as number) / scale;
-    scaled += v * v;
-  }
-  return scale * Math.sqrt(scaled);
+  return normFromSumOfSquares(x, dot64(x, x));
 }
 
 /** w ← w − c·b, in place. */
@@ -36,4 +24,11 @@ export function subtractScaled64(w: Float64Array, c: number, b: Float64Array): v
 /** w ← w / d, in place. */
 export function divideInPlace64(w: Float64Array, d: number): void {
   for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) / d;
+}
+
+/** Whether every entry is finite. */
+export function allFinite64(x: Float64Array): boolean {
+  // Indexed: for…of over 10⁵ doubles ran several times slower on Node 20.
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
 }

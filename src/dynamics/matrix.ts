@@ -112,6 +112,14 @@ export function norm(x: ArrayLike<number>): number {
     const v = x[i] ?? 0;
     sumSquares += v * v;
   }
+  return normFromSumOfSquares(x, sumSquares);
+}
+
+/**
+ * ‖x‖ given its plain sum of squares (however the caller summed it): its square root while it is
+ * safely inside float64 range, else the rescaled sum of `norm`.
+ */
+export function normFromSumOfSquares(x: ArrayLike<number>, sumSquares: number): number {
   if (sumSquares >= SMALLEST_SAFE_SUM_OF_SQUARES && sumSquares < Infinity) return Math.sqrt(sumSquares);
   let scale = 0;
   for (let i = 0; i < x.length; i++) scale = Math.max(scale, Math.abs(x[i] ?? 0));

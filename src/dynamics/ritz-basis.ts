@@ -1,6 +1,6 @@
 // Rayleigh–Ritz on a growing orthonormal basis whose Hessian products are known: the sharpness
 // probe's extreme eigenvalues from every product it has on one minibatch.
-import { divideInPlace64, dot64, norm64, subtractScaled64 } from './float64-vectors.js';
+import { allFinite64, divideInPlace64, dot64, norm64, subtractScaled64 } from './float64-vectors.js';
 import { MAX_EIGEN_ORDER, symmetricEigen } from './symmetric-eigen.js';
 import type { Matrix } from './matrix-type.js';
 
@@ -72,7 +72,7 @@ export class RitzBasis {
       throw new RangeError(`RitzBasis: a column of length ${x.length} (product ${hx.length}), not ${n}`);
     }
     const original = norm64(x);
-    if (!(original > 0) || !Number.isFinite(original) || !finite(hx)) return false;
+    if (!(original > 0) || !Number.isFinite(original) || !allFinite64(hx)) return false;
     const u = owned ? x : x.slice();
     const hu = owned ? hx : hx.slice();
     // Modified Gram–Schmidt, and a second pass only when the first cancelled most of the column
@@ -170,10 +170,4 @@ function combine(columns: readonly Float64Array[], y: readonly number[]): Float6
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + s * (c[i] as number);
   });
   return out;
-}
-
-function finite(x: Float64Array): boolean {
-  // Indexed: for…of over 10⁵ doubles took 0.86 ms against 0.12 ms indexed on Node 20 (measured).
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
-  return true;
 }

@@ -1,4 +1,4 @@
-import { dot64, gaussian, orthonormalizeColumns, type Matrix } from '../../dynamics/index.js';
+import { allFinite64, dot64, gaussian, orthonormalizeColumns, type Matrix } from '../../dynamics/index.js';
 
 // Plain indexed loops over equal-length Float64Arrays: these run on every probe over all n
 // parameters (n ≈ 10⁵–10⁶), where closures and `?? 0` per element cost more than the maths.
@@ -36,9 +36,5 @@ export function axpyOver(x: readonly Float64Array[], s: number, y: Float64Array[
 }
 
 export function allFinite(columns: readonly Float64Array[]): boolean {
-  return columns.every((c) => {
-    // Indexed: for…of over 10⁵ doubles took 0.86 ms against 0.12 ms indexed on Node 20 (measured).
-    for (let i = 0; i < c.length; i++) if (!Number.isFinite(c[i])) return false;
-    return true;
-  });
+  return columns.every(allFinite64);
 }
