@@ -2,31 +2,14 @@
 // bench/results/latest.json (and a dated copy). Figures are ratios against a baseline
 // measured in the same run wherever the claim is relative; absolute figures are printed
 // for the record, never asserted (shared, noisy machines).
-// Usage: npm run bench [-- --only replay | decode] [-- --events N --runs N --repeat N --keep events.jsonl]
-//        npm run bench -- --only kafka-scale [--events N --repeat N]   (default 400,000 events, 2 repeats)
-//        npm run bench -- --only alerts [--keep DIR | --from DIR]   (DIR/alert-traces.jsonl: the runs'
-//        traces; --from scores saved traces again instead of training)
+// Usage: npm run bench -- --help
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
+import { badArgs, scriptArgs } from '../scripts/script-args.js';
 import { replaySuite } from './suites/replay.js';
 import type { SuiteResult } from './suites/types.js';
 
-const { values } = parseArgs({
-  options: {
-    only: { type: 'string' },
-    events: { type: 'string', default: '1000000' },
-    runs: { type: 'string', default: '1000' },
-    repeat: { type: 'string', default: '3' },
-    keep: { type: 'string' },
-    from: { type: 'string' },
-  },
-});
-
-/** An option's value when the command line gave it (not its default). */
-const given = (name: 'events' | 'repeat'): string | undefined =>
-  process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
-
+// The suites read the parsed options below when they run, after parsing.
 const suites: Record<string, () => Promise<SuiteResult>> = {
   replay: () =>
     replaySuite({
@@ -94,6 +77,38 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       repeat: Number(given('repeat') ?? 2),
     }),
 };
+
+const USAGE = `Usage: npm run bench -- [--only <suite>] [options]
+
+Runs every suite (or one), prints each table and writes the run as JSON to bench/results/latest.json
+and a dated copy (docs/benchmarks.md says what each suite measures).
+
+  --only <suite>   one suite: SUITES
+  --events <n>     replay: events generated (default 1,000,000); kafka-scale: default 400,000
+  --runs <n>       replay: runs the events belong to (default 1,000)
+  --repeat <n>     replay: passes per configuration (default 3); kafka-scale: default 2
+  --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
+  --from <dir>     alerts: score the traces saved with --keep again instead of training`;
+
+const { values } = scriptArgs({
+  name: 'bench',
+  usage: USAGE.replace('SUITES', Object.keys(suites).join(', ')),
+  options: {
+    only: { type: 'string' },
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '1000' },
+    repeat: { type: 'string', default: '3' },
+    keep: { type: 'string' },
+    from: { type: 'string' },
+  },
+});
+
+/** An option's value when the command line gave it (not its default). */
+const given = (name: 'events' | 'repeat'): string | undefined =>
+  process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
+
+if (values.only !== undefined && !(values.only in suites))
+  badArgs('bench', `--only ${values.only}: no such suite (${Object.keys(suites).join(', ')})`);
 
 const results: SuiteResult[] = [];
 for (const [name, suite] of Object.entries(suites)) {

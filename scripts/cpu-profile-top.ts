@@ -1,9 +1,9 @@
 // The top self-time items of a V8 CPU profile (`node --cpu-prof`), as a markdown table:
 // the table in docs/benchmarks.md (## replay) comes from this.
-// Usage: tsx scripts/cpu-profile-top.ts <file.cpuprofile | dir> [--top N]
+// Usage: tsx scripts/cpu-profile-top.ts <file.cpuprofile | dir> [--top 15]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { positiveNumber, ScriptArgsError, scriptArgs } from './script-args.js';
 
 interface ProfileNode {
   id: number;
@@ -18,15 +18,23 @@ interface Profile {
   endTime: number;
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { top: { type: 'string', default: '15' } },
-});
-const target = positionals[0];
-if (target === undefined) {
-  console.error('usage: tsx scripts/cpu-profile-top.ts <file.cpuprofile | dir> [--top N]');
-  process.exit(2);
-}
+const { target, top } = scriptArgs(
+  {
+    name: 'cpu-profile-top',
+    usage: `Usage: tsx scripts/cpu-profile-top.ts <file.cpuprofile | dir> [--top 15]
+
+The top self-time items of a V8 CPU profile (node --cpu-prof; of a folder, its newest profile)
+as a markdown table.`,
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '15' } },
+  },
+  ({ values, positionals }) => {
+    const [target, extra] = positionals;
+    if (target === undefined || extra !== undefined)
+      throw new ScriptArgsError('expected one <file.cpuprofile | dir>');
+    return { target, top: positiveNumber('top', values.top) };
+  },
+);
 const file = statSync(target).isDirectory()
   ? join(
       target,
@@ -59,7 +67,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   selfUs.set(key, (selfUs.get(key) ?? 0) + dt);
   total += dt;
 }
-const rows = [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
+const rows = [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, top);
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
 console.log('| self ms | share | function |');
 console.log('| ------: | ----: | -------- |');

@@ -8,15 +8,23 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { stringify } from 'yaml';
 import { issueCertificate, makeCertificateAuthority, pkcs12Keystore } from './kafka/certificates.js';
 import { BROKER_COMMON_NAME } from './kafka/broker-security.js';
 import { REPO_ROOT } from './kafka/kafka-paths.js';
 import { ADMIN_USER, BROKER_USER, ROLES } from './kafka/roles.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs({
+  name: 'deploy:secrets',
+  usage: `Usage: npm run deploy:secrets -- [--out deploy/secrets]
+
+Makes the secrets deploy/docker-compose.yml and deploy/k8s read (docs/security.md): a CA, the
+broker's keystore, a SCRAM password per Kafka user, the metrics servers' certificate, scrape user
+and web.config, the control keys. Files that exist are kept.
+
+  --out <dir>  where to write them (default deploy/secrets)`,
   options: { out: { type: 'string', default: join(REPO_ROOT, 'deploy', 'secrets') } },
 });
 const dir = resolve(values.out);

@@ -4,11 +4,9 @@
 // controller command cost. Every run is in-process over a MemoryBus: trainer, processor and,
 // for the rules, the controller in control mode, the trainer taking its warm-up measurement
 // step and waiting for the first decision (as the demo does).
-// Usage: npm run lr-grid [-- --steps 600 --rules edge,gradient-newton,quasi-newton
-//        --starts 0.0125,0.5,20 --grid 0.0125,0.05,0.125,0.25,0.5,1,2 --out bench/results/lr-grid.json]
+// Usage: npm run lr-grid -- --help
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CONTROL_RULES, type ControlRule } from '../src/controller/index.js';
 import { trainingAccuracy } from '../src/demo/accuracy.js';
 import type { LrCommandEvent } from '../src/events/index.js';
@@ -19,34 +17,63 @@ import { median } from '../src/sweep/stats.js';
 import { SPIKE_FACTOR } from '../src/sweep/sweep-config.js';
 import { createProblem, selectBackend, type BackendName } from '../src/trainer/index.js';
 import { lyapunovBursts } from '../src/trainer/lyapunov-bursts.js';
+import { ScriptArgsError, scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
-  options: {
-    steps: { type: 'string', default: '600' },
-    backend: { type: 'string', default: 'auto' },
-    rules: { type: 'string', default: CONTROL_RULES.join(',') },
-    starts: { type: 'string', default: '0.0125,0.5,20' },
-    grid: { type: 'string', default: '0.0125,0.05,0.125,0.25,0.5,1,2' },
-    out: { type: 'string', default: 'bench/results/lr-grid.json' },
-  },
-});
+const USAGE = `Usage: npm run lr-grid -- [--steps 600] [--backend auto] [--rules ${CONTROL_RULES.join(',')}]
+       [--starts 0.0125,0.5,20] [--grid 0.0125,0.05,0.125,0.25,0.5,1,2] [--out bench/results/lr-grid.json]
+
+The controller's rules against a grid of constant rates on the demo's problem (MNIST MLP
+784-128-10, batch 64, probe every 5, seed 1), each run in-process over a MemoryBus; prints the
+table and writes it as JSON (docs/controller.md).
+
+  --steps <n>       steps per run (default 600)
+  --backend <name>  TensorFlow.js backend: auto, wasm, cpu, node, node-gpu (default auto)
+  --rules <list>    controller rules to run from each start, comma-separated, or none
+  --starts <list>   the controlled runs' starting rates
+  --grid <list>     the constant rates
+  --out <file>      the JSON report`;
+
 const numbers = (list: string, flag: string): number[] => {
   const xs = list.split(',').map(Number);
-  if (xs.some((x) => !(x > 0))) throw new Error(`${flag} must be positive numbers, got '${list}'`);
+  if (xs.some((x) => !(x > 0))) throw new ScriptArgsError(`${flag} must be positive numbers, got '${list}'`);
   return xs;
 };
-const steps = Number(values.steps);
-const grid = numbers(values.grid, '--grid');
-const starts = numbers(values.starts, '--starts');
-const rules = values.rules === 'none' ? [] : values.rules.split(',');
-for (const rule of rules) {
-  if (!(CONTROL_RULES as readonly string[]).includes(rule))
-    throw new Error(`--rules: unknown rule '${rule}' (${CONTROL_RULES.join(', ')})`);
-}
+const { steps, grid, starts, rules, backendName, out } = scriptArgs(
+  {
+    name: 'lr-grid',
+    usage: USAGE,
+    options: {
+      steps: { type: 'string', default: '600' },
+      backend: { type: 'string', default: 'auto' },
+      rules: { type: 'string', default: CONTROL_RULES.join(',') },
+      starts: { type: 'string', default: '0.0125,0.5,20' },
+      grid: { type: 'string', default: '0.0125,0.05,0.125,0.25,0.5,1,2' },
+      out: { type: 'string', default: 'bench/results/lr-grid.json' },
+    },
+  },
+  ({ values }) => {
+    const rules = values.rules === 'none' ? [] : values.rules.split(',');
+    for (const rule of rules) {
+      if (!(CONTROL_RULES as readonly string[]).includes(rule))
+        throw new ScriptArgsError(`--rules: unknown rule '${rule}' (${CONTROL_RULES.join(', ')})`);
+    }
+    const steps = Number(values.steps);
+    if (!(Number.isSafeInteger(steps) && steps > 0))
+      throw new ScriptArgsError(`--steps ${values.steps}: expected a positive integer`);
+    return {
+      steps,
+      grid: numbers(values.grid, '--grid'),
+      starts: numbers(values.starts, '--starts'),
+      rules: rules as ControlRule[],
+      backendName: values.backend,
+      out: values.out,
+    };
+  },
+);
 const LAST = 50;
 const PROBE_EVERY = 5;
 
-const backend = await selectBackend({ requested: values.backend as BackendName | 'auto' });
+const backend = await selectBackend({ requested: backendName as BackendName | 'auto' });
 const problem = createProblem({ dataset: 'mnist', model: 'mlp', hidden: [128], seed: 1 });
 
 interface Row {
@@ -125,7 +152,7 @@ function warmUpOf(c: LrCommandEvent | undefined): Row['warmUp'] {
 
 const rows: Row[] = [];
 for (const lr of grid) rows.push(await one(`constant-${lr}`, lr, undefined));
-for (const rule of rules as ControlRule[]) {
+for (const rule of rules) {
   for (const lr of starts) rows.push(await one(`${rule}-from-${lr}`, lr, rule));
 }
 
@@ -146,9 +173,9 @@ for (const r of rows) {
       `${r.guardUndos} | ${r.spikes} | ${r.seconds.toFixed(1)} |`,
   );
 }
-mkdirSync(dirname(values.out), { recursive: true });
+mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
-  values.out,
+  out,
   JSON.stringify({ date: new Date().toISOString(), steps, backend: backend.name, rows }, null, 2) + '\n',
 );
-console.log(`\nwrote ${values.out}`);
+console.log(`\nwrote ${out}`);

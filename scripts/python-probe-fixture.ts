@@ -6,7 +6,6 @@
 // The model is the dense-Hessian tests' 49-8-10 tanh MLP (490 parameters) on 7×7 MNIST, at its
 // initialisation (seed 3), on 64 images.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { mulberry32 } from '../src/dynamics/index.js';
 import {
   createMlp,
@@ -17,12 +16,22 @@ import {
   TangentProbe,
   tf,
 } from '../src/trainer/index.js';
+import { ScriptArgsError, scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({ options: { out: { type: 'string' } } });
-if (values.out === undefined) {
-  console.error('python-probe-fixture: --out FILE is required');
-  process.exit(2);
-}
+const out = scriptArgs(
+  {
+    name: 'python-probe-fixture',
+    usage: `Usage: npx tsx scripts/python-probe-fixture.ts --out fixture.json
+
+The TypeScript probe on the 490-parameter tanh MLP at its initialisation, as the JSON the Python
+client's tests compare with (clients/python/tests/test_probe_typescript.py).`,
+    options: { out: { type: 'string' } },
+  },
+  ({ values }) => {
+    if (values.out === undefined) throw new ScriptArgsError('--out FILE is required');
+    return values.out;
+  },
+);
 
 await selectBackend({ requested: 'cpu' });
 const widths = [49, 8, 10];
@@ -80,7 +89,7 @@ const fixture = {
     iterations: measured.sharpness?.iterations ?? 1,
   },
 };
-writeFileSync(values.out, JSON.stringify(fixture) + '\n');
+writeFileSync(out, JSON.stringify(fixture) + '\n');
 console.log(
-  `wrote ${values.out}: λ_max ${fixture.typescript.lambdaMax}, h_min ${fixture.typescript.hMin}, batch sharpness ${fixture.typescript.batchSharpness}`,
+  `wrote ${out}: λ_max ${fixture.typescript.lambdaMax}, h_min ${fixture.typescript.hMin}, batch sharpness ${fixture.typescript.batchSharpness}`,
 );

@@ -7,22 +7,28 @@
 //   the file comes from `npm run bench -- --only replay --events N --runs N --keep FILE`.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import type { replay as ReplayFn } from '../src/replay/replay.js';
 import type { readLineChunks as ReadFn } from '../src/cli/io.js';
+import { positiveNumber, ScriptArgsError, scriptArgs } from './script-args.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { rounds: { type: 'string', default: '5' } },
-});
-const [beforeDist, afterDist, file] = positionals;
-if (beforeDist === undefined || afterDist === undefined || file === undefined) {
-  console.error(
-    'usage: tsx scripts/replay-compare.ts <before-dist> <after-dist> <events.jsonl> [--rounds N]',
-  );
-  process.exit(2);
-}
+const { beforeDist, afterDist, file, rounds } = scriptArgs(
+  {
+    name: 'replay-compare',
+    usage: `Usage: tsx scripts/replay-compare.ts <before-dist> <after-dist> <events.jsonl> [--rounds 5]
+
+Replays the file with two compiled builds in turn, in one process, and prints events per second of
+wall and CPU time for each (a dist folder: npx tsc -p tsconfig.build.json in a checkout).`,
+    allowPositionals: true,
+    options: { rounds: { type: 'string', default: '5' } },
+  },
+  ({ values, positionals }) => {
+    const [beforeDist, afterDist, file, extra] = positionals;
+    if (beforeDist === undefined || afterDist === undefined || file === undefined || extra !== undefined)
+      throw new ScriptArgsError('expected <before-dist> <after-dist> <events.jsonl>');
+    return { beforeDist, afterDist, file, rounds: positiveNumber('rounds', values.rounds) };
+  },
+);
 
 interface Build {
   name: string;
@@ -40,7 +46,6 @@ async function load(name: string, dist: string): Promise<Build> {
 }
 
 const builds = [await load('before', beforeDist), await load('after', afterDist)];
-const rounds = Number(values.rounds);
 for (let r = 0; r < rounds; r++) {
   for (const build of r % 2 === 0 ? builds : [...builds].reverse()) {
     globalThis.gc?.();

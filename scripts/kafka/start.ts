@@ -15,17 +15,24 @@ import { RUN_DIR } from './kafka-paths.js';
 import { startLocalCluster } from './local-cluster.js';
 import { ROLES } from './roles.js';
 import { isKafkaProcess, readRunState, writeRunState } from './run-state.js';
+import { scriptArgs } from '../script-args.js';
 
 const log = (line: string): void => {
   process.stderr.write(`[kafka] ${line}\n`);
 };
 
-const secure = process.argv.slice(2).includes('--secure');
-const unknown = process.argv.slice(2).filter((a) => a !== '--secure');
-if (unknown.length > 0) {
-  log(`unknown argument ${unknown.join(' ')}: the only option is --secure`);
-  process.exit(2);
-}
+const { secure } = scriptArgs({
+  name: 'kafka:start',
+  usage: `Usage: npm run kafka:start [-- --secure]
+
+Starts a single-node KRaft broker in the background on a free loopback port (data, logs, pid and
+bootstrap address in .cache/kafka/run/) and prints the bootstrap address as its last line;
+KAFKA_VERSION picks another Kafka version. npm run kafka:stop stops it.
+
+  --secure  TLS, SASL/SCRAM-SHA-512 users per role and ACLs; prints what each role's client
+            needs and writes it to .cache/kafka/run/security/<role>.env (docs/security.md)`,
+  options: { secure: { type: 'boolean', default: false } },
+}).values;
 
 /** Topics and ACLs as the admin; then each role's KAFKA_* settings, printed and in <role>.env files. */
 async function secureSetup(security: BrokerSecurity, bootstrap: string): Promise<void> {
