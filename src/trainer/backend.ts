@@ -6,6 +6,7 @@ import { tf } from './tf.js';
 import { registerWasmConv2dFilterGradient } from './wasm-conv2d-filter-grad.js';
 import { registerWasmConv2dGradientsAsConvolutions } from './wasm-conv2d-grads-as-conv.js';
 import { registerWasmTransposedMatMul } from './wasm-matmul-transpose.js';
+import { registerWasmSharedIdentity } from './wasm-identity.js';
 import { registerWasmHeapSlice } from './wasm-slice.js';
 
 interface BackendSpec {
@@ -96,6 +97,7 @@ async function activate(
     registerWasmConv2dGradientsAsConvolutions();
     registerWasmTransposedMatMul();
     registerWasmHeapSlice();
+    registerWasmSharedIdentity();
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { tf } from './tf.js';
 
-// What the wasm kernel replacements (wasm-matmul-transpose.ts, wasm-slice.ts,
+// What the wasm kernel replacements (wasm-matmul-transpose.ts, wasm-slice.ts, wasm-identity.ts,
 // wasm-conv2d-grads-as-conv.ts) share: putting a kernel in place of the registered one once,
 // and running the backend's own kernels for intermediates that are freed afterwards.
 
