@@ -69,6 +69,15 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
       if (failFor(error)) return;
       log('warn', `publishing events failed: ${error instanceof Error ? error.message : String(error)}`);
     },
+    onRetry: (error, attempt) => {
+      // Once per outage: the attempts after it are the same story.
+      if (attempt !== 1) return;
+      log(
+        'warn',
+        `publishing events failed (${error instanceof Error ? error.message : String(error)}); ` +
+          'keeping them and publishing again',
+      );
+    },
   });
   const intake = new LrIntake({
     bus,

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEvent, topicNames, type LyapEvent } from '../../../src/events/index.js';
+import { LyapError } from '../../../src/errors.js';
 import { EventBuffer } from '../../../src/trainer/index.js';
 import { MemoryBus, type Delivery } from '../../../src/transport/index.js';
 import { gradient, runEvent, trajectory } from '../../helpers/events.js';
@@ -130,5 +131,110 @@ describe('trainer > event buffer > one round, one request', () => {
     assert.equal(buffer.published, 5);
     assert.equal(buffer.dropped, 1);
     assert.equal(errors.length, 1);
+  });
+});
+
+/** A bus whose publishes fail with `failure()` while it returns an error, and are recorded otherwise. */
+function flakyBus(failure: () => Error | undefined) {
+  const written: { topic: string; keys: string[]; values: string[] }[] = [];
+  let attempts = 0;
+  return {
+    written,
+    get attempts() {
+      return attempts;
+    },
+    bus: {
+      publish: (topic: string, messages: readonly { key: string; value: string }[]) => {
+        attempts++;
+        const error = failure();
+        if (error !== undefined) return Promise.reject(error);
+        written.push({ topic, keys: messages.map((m) => m.key), values: messages.map((m) => m.value) });
+        return Promise.resolve();
+      },
+      consume: () => {
+        throw new Error('not read here');
+      },
+      close: () => Promise.resolve(),
+    },
+  };
+}
+
+describe('trainer > event buffer > failures that may pass', () => {
+  it('keeps the events of a retriable failure (a broker restarting) and publishes them once it passes, losing none', async () => {
+    // Every call of the first round fails (as when the broker holding them restarts), then none.
+    let failures = 5;
+    const flaky = flakyBus(() =>
+      failures-- > 0
+        ? new LyapError('LYAP_E_KAFKA', 'creating topics lyap.runs: Connection error: read ECONNRESET')
+        : undefined,
+    );
+    const retries: [number, number][] = [];
+    const errors: unknown[] = [];
+    const buffer = new EventBuffer({
+      bus: flaky.bus,
+      topics,
+      onError: (e) => errors.push(e),
+      onRetry: (_e, attempt, delayMs) => retries.push([attempt, delayMs]),
+    });
+    const events = [runEvent('r', 'start'), ...steps(0, 2)];
+    for (const e of events) buffer.push(e);
+    await buffer.flush();
+    assert.deepEqual(errors, []);
+    assert.equal(buffer.dropped, 0);
+    assert.equal(buffer.published, events.length);
+    assert.deepEqual(retries, [[1, 100]]);
+    const seen = flaky.written
+      .flatMap((w) => w.values.map((v) => decodeEvent(v)))
+      .map((d) => (d.ok ? label(d.event) : '?'));
+    assert.deepEqual(seen, events.map(label), 'each once, in push order');
+  });
+
+  it('publishes again only the calls that failed: all arrive, the retried ones after the rest of their round', async () => {
+    let calls = 0;
+    const flaky = flakyBus(() =>
+      calls++ === 1 ? new LyapError('LYAP_E_KAFKA', 'leader moving') : undefined,
+    );
+    const buffer = new EventBuffer({ bus: flaky.bus, topics });
+    for (const e of steps(0, 2)) buffer.push(e);
+    await buffer.flush();
+    const seen = flaky.written
+      .flatMap((w) => w.values.map((v) => decodeEvent(v)))
+      .map((d) => (d.ok ? label(d.event) : '?'));
+    assert.deepEqual(seen, ['gradient:0', 'gradient:1', 'trajectory:1', 'trajectory:0']);
+    assert.equal(buffer.published, 4);
+    assert.equal(buffer.dropped, 0);
+  });
+
+  it('backs off, doubling, and after retryForMs drops the events, counts them and reports the error', async () => {
+    const flaky = flakyBus(() => new LyapError('LYAP_E_KAFKA', 'Connection error: connect ECONNREFUSED'));
+    const retries: number[] = [];
+    const errors: unknown[] = [];
+    const buffer = new EventBuffer({
+      bus: flaky.bus,
+      topics,
+      retryForMs: 500,
+      onError: (e) => errors.push(e),
+      onRetry: (_e, _attempt, delayMs) => retries.push(delayMs),
+    });
+    buffer.push(gradient('r', 0));
+    await buffer.flush();
+    assert.deepEqual(retries.slice(0, 3), [100, 200, 400]);
+    assert.equal(buffer.dropped, 1);
+    assert.equal(buffer.published, 0);
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /ECONNREFUSED/);
+  });
+
+  it('drops at once what retrying cannot fix (the ACLs refused it), without retrying', async () => {
+    const flaky = flakyBus(
+      () => new LyapError('LYAP_E_KAFKA_DENIED', 'publishing to lyap.runs: not authorized'),
+    );
+    const retries: number[] = [];
+    const buffer = new EventBuffer({ bus: flaky.bus, topics, onRetry: (_e, a) => retries.push(a) });
+    buffer.push(runEvent('r', 'start'));
+    await buffer.flush();
+    assert.equal(flaky.attempts, 1);
+    assert.deepEqual(retries, []);
+    assert.equal(buffer.dropped, 1);
   });
 });
