@@ -27,6 +27,27 @@ interface Measured {
   productsPerStep: number;
   /** Median products of the probes that measured the sharpness. */
   medianSharpnessProbeProducts: number;
+  /** Where the probe time went, by kind of probed step. */
+  kinds: Record<ProbeKind, KindCost>;
+}
+
+/**
+ * A probed step's kind: it measured λ_max (the sharpness's Rayleigh–Ritz rounds), only the batch
+ * sharpness (and the Lyapunov step when a burst starts there), or it is a burst step between
+ * probes (the Lyapunov step alone).
+ */
+type ProbeKind = 'lambda-max probe' | 'batch-sharpness probe' | 'burst step';
+const PROBE_KINDS: readonly ProbeKind[] = ['lambda-max probe', 'batch-sharpness probe', 'burst step'];
+
+interface KindCost {
+  count: number;
+  ms: number;
+  products: number;
+}
+
+function kindOf(probe: NonNullable<GradientEvent['probe']>): ProbeKind {
+  if (probe.sharpness !== undefined) return 'lambda-max probe';
+  return probe.batchSharpness === undefined ? 'burst step' : 'batch-sharpness probe';
 }
 
 const median = (xs: number[]): number => {
@@ -70,6 +91,18 @@ async function measure(
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   const warmupMs = probes.length === 0 ? 0 : Math.max(0, (probes[0] ?? 0) - median(probes));
+  const kinds = Object.fromEntries(PROBE_KINDS.map((k) => [k, { count: 0, ms: 0, products: 0 }])) as Record<
+    ProbeKind,
+    KindCost
+  >;
+  // The first probe converges the sharpness (20 rounds): left out, as in "steady".
+  for (const g of gradients.slice(1)) {
+    if (g.probe === undefined || g.probeMs === undefined) continue;
+    const cost = kinds[kindOf(g.probe)];
+    cost.count++;
+    cost.ms += g.probeMs;
+    cost.products += g.probe.hvps;
+  }
   return {
     wallMsPerStep: wallMs / steps,
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
@@ -82,7 +115,24 @@ async function measure(
     medianSharpnessProbeProducts: median(
       gradients.flatMap((g) => (g.probe?.sharpness === undefined ? [] : [g.probe.hvps])),
     ),
+    kinds,
   };
+}
+
+/** Per kind of probed step at one probe interval: each kind's time per training step, per step of its kind and per product, pooled over rounds. */
+function probeTimeByKind(ms: readonly Measured[], steps: number, unprobedStepMs: number): string {
+  return PROBE_KINDS.map((kind) => {
+    const count = ms.reduce((a, m) => a + m.kinds[kind].count, 0);
+    const total = ms.reduce((a, m) => a + m.kinds[kind].ms, 0);
+    const products = ms.reduce((a, m) => a + m.kinds[kind].products, 0);
+    if (count === 0) return `${kind}s: none`;
+    const perStep = total / (steps * ms.length);
+    return (
+      `${kind}s ${round(perStep / unprobedStepMs, 3)} unprobed steps per step ` +
+      `(${round((count / (steps * ms.length)) * 100, 1)} % of steps, ${round(total / count)} ms and ${round(products / count, 1)} products each, ` +
+      `${round(total / Math.max(1, products) / unprobedStepMs)} unprobed steps per product)`
+    );
+  }).join('; ');
 }
 
 /**
@@ -195,6 +245,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
         `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
       `probe (k_L = k_S = 1, batch sharpness, forward, Lyapunov bursts of lyapunovBursts(every)): median ${round(probeCost)} unprobed steps at every 1; ` +
         `a probe takes the sharpness's and the batch sharpness's products, one per further Rayleigh–Ritz round, plus 1 when a burst is under way (median ${round(median((runs.get(10) ?? []).map((m) => m.medianSharpnessProbeProducts)))} at every 10); a burst step between probes 1`,
+      `where the probe's time goes at every 10 (after the first probe, all rounds): ${probeTimeByKind(runs.get(10) ?? [], params.steps, unprobedStep)}`,
       `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,
     ],
   };
