@@ -59,6 +59,12 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     (await import('./suites/python-probe.js')).pythonProbeSuite({ steps: 150, rounds: 4 }),
   'kafka-throughput': async () =>
     (await import('./suites/kafka-throughput.js')).kafkaThroughputSuite({ events: 200_000, runs: 100 }),
+  'kafka-clients': async () =>
+    (await import('./suites/kafka-clients.js')).kafkaClientsSuite({
+      events: Number(given('events') ?? 200_000),
+      runs: 100,
+      rounds: Number(given('repeat') ?? 2),
+    }),
   memory: async () =>
     (await import('./suites/memory.js')).memorySuite({
       probes: [
@@ -84,9 +90,9 @@ Runs every suite (or one), prints each table and writes the run as JSON to bench
 and a dated copy (docs/benchmarks.md says what each suite measures).
 
   --only <suite>   one suite: SUITES
-  --events <n>     replay: events generated (default 1,000,000); kafka-scale: default 400,000
+  --events <n>     replay: events generated (default 1,000,000); kafka-scale: default 400,000; kafka-clients: 200,000
   --runs <n>       replay: runs the events belong to (default 1,000)
-  --repeat <n>     replay: passes per configuration (default 3); kafka-scale: default 2
+  --repeat <n>     replay: passes per configuration (default 3); kafka-scale and kafka-clients: default 2
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
   --from <dir>     alerts: score the traces saved with --keep again instead of training`;
 
