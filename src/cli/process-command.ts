@@ -60,6 +60,8 @@ export const processCommand = defineCommand<ServiceFlags & ProcessorFlags & { la
         return {
           // Whichever ends or fails first ends the service (and a failure of either is handled).
           done: Promise.race([processor.done, commands.done]),
+          // The last snapshots and offsets before leaving the group: the next owner redoes nothing.
+          finish: () => processor.finish(),
           stop: () => {
             processor.stop();
             commands.stop();

@@ -14,9 +14,16 @@ export interface ServiceOptions {
   webConfig?: string | undefined;
   /** Called once the service has stopped (releases what the command set up: file watches). */
   onStop?: () => void;
-  /** Starts the pipeline; `done` settles when its input ends, `stop` stops it. */
-  start: () => { done: Promise<void>; stop: () => void };
+  /**
+   * Starts the pipeline; `done` settles when its input ends, `stop` stops it. `finish`, when
+   * given, is awaited first on SIGINT/SIGTERM (at most `FINISH_TIMEOUT_MS`): the processor's
+   * last snapshots and offsets.
+   */
+  start: () => { done: Promise<void>; stop: () => void; finish?: () => Promise<void> };
 }
+
+/** How long a graceful stop waits for the pipeline's `finish` before it stops anyway. */
+export const FINISH_TIMEOUT_MS = 10_000;
 
 /**
  * A long-running role (processor, controller): its pipeline and its metrics endpoint, until
@@ -64,12 +71,38 @@ export async function runService(options: ServiceOptions): Promise<number> {
   }
   log(`stopping (${why})`);
   ready = false;
+  if (pipeline.finish !== undefined) await finishWithin(pipeline.finish(), options.name);
   pipeline.stop();
   await options.bus.close();
   await server?.close();
   options.onStop?.();
   log('stopped');
   return EXIT.ok;
+}
+
+/** Waits for a graceful stop's last writes, at most FINISH_TIMEOUT_MS; a failure or timeout is a warning. */
+async function finishWithin(finishing: Promise<void>, role: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>(
+    (resolve) => (timer = setTimeout(resolve, FINISH_TIMEOUT_MS, 'expired')),
+  );
+  const warn = (msg: string): void => {
+    process.stderr.write(`${JSON.stringify({ level: 'warn', role, msg })}\n`);
+  };
+  try {
+    const outcome = await Promise.race([finishing.then(() => 'finished' as const), expired]);
+    if (outcome === 'expired') {
+      warn(
+        `stopping: the last snapshots and offsets were not written within ${FINISH_TIMEOUT_MS / 1000} s; the next owner redoes what was not committed`,
+      );
+    }
+  } catch (error) {
+    warn(
+      `stopping: writing the last snapshots and offsets failed: ${error instanceof Error ? error.message : String(error)}; the next owner redoes what was not committed`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface MetricsEndpointOptions {

@@ -24,8 +24,12 @@ import { publishGrouped } from '../stage/index.js';
 import { stateStore } from './state-store.js';
 import { bump } from './stats.js';
 
-/** A delivery; a sweep (`tick`); or the commit interval running out with offsets uncommitted (`commit`). */
-type Work = { kind: 'batch'; delivery: Delivery } | { kind: 'tick' } | { kind: 'commit' };
+/**
+ * A delivery; a sweep (`tick`); the commit interval running out with offsets uncommitted
+ * (`commit`); or a graceful stop (`finish`): the last snapshots and offsets, then nothing more.
+ */
+type Work =
+  { kind: 'batch'; delivery: Delivery } | { kind: 'tick' } | { kind: 'commit' } | { kind: 'finish' };
 
 /**
  * The processor as an RxJS pipeline over a `Bus`: batches of run, gradient and trajectory
@@ -78,6 +82,16 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     takeUntil(inputDone),
     map((): Work => ({ kind: 'commit' })),
   );
+  /** `finish()` asks for a graceful stop: handled after the work already queued. */
+  const finishing = new Subject<void>();
+  const finish$ = finishing.pipe(
+    takeUntil(inputDone),
+    map((): Work => ({ kind: 'finish' })),
+  );
+  /** Set by the graceful stop: what comes after is left to the next owner (unacked). */
+  let halted = false;
+  let finished: (() => void) | undefined;
+  const whenFinished = new Promise<void>((resolve) => (finished = resolve));
 
   const publish = (outputs: Output[]): Promise<void> => publishGrouped(bus, outputs);
 
@@ -93,6 +107,21 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const acked = new Map<string, number>();
 
   const handle = async (work: Work): Promise<void> => {
+    // After a graceful stop, deliveries are not acked: the consumer gives them up when it stops,
+    // and the group's next owner reads them from the committed offsets.
+    if (halted) return;
+    if (work.kind === 'finish') {
+      halted = true;
+      commitTimer.next(undefined);
+      if (store !== undefined && uncommitted !== undefined && uncommitted.current?.() !== false) {
+        // Snapshots, then offsets, as at every commit: the acked deliveries are not redone.
+        await publishSnapshots();
+        uncommitted.commit?.();
+      }
+      uncommitted = undefined;
+      finished?.();
+      return;
+    }
     if (work.kind === 'tick') {
       engine.tick(now());
     } else if (work.kind === 'batch') {
@@ -155,7 +184,7 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
   const done = new Promise<void>((resolve, reject) => {
     settle = resolve;
     subscription = concat(
-      merge(batches$, ticks$, commits$).pipe(concatMap((work) => defer(() => handle(work)))),
+      merge(batches$, ticks$, commits$, finish$).pipe(concatMap((work) => defer(() => handle(work)))),
       defer(async () => {
         engine.flush(now());
         await publish(engine.drain());
@@ -168,6 +197,11 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     engine,
     stats: engine.stats,
     done,
+    finish: async () => {
+      finishing.next();
+      // A pipeline that has ended (or failed) has nothing left to finish.
+      await Promise.race([whenFinished, done.catch(() => undefined)]);
+    },
     stop: () => {
       subscription?.unsubscribe();
       inputDone.next();

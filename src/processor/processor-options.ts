@@ -48,6 +48,13 @@ export interface ProcessorHandle {
   readonly stats: ProcessorStats;
   /** Settles when the input completes (sealed or closed bus) and the last outputs are published. */
   readonly done: Promise<void>;
+  /**
+   * A graceful stop, before `stop()`: takes no delivery after the one in hand, and with a state
+   * store writes the runs' snapshots and commits every acknowledged offset (else the commit
+   * interval's last deliveries are read and redone by the next owner). Live runs are not
+   * finalised. Resolves when that is done, or at once when the pipeline has ended.
+   */
+  finish(): Promise<void>;
   /** Stops consuming without finalising live runs: their state is rebuilt by whoever consumes next. */
   stop(): void;
   /**

@@ -80,6 +80,16 @@ function start(bus: HandBus, clock: () => number, options: Partial<ProcessorOpti
   return startProcessor({ bus, clock, ticks: new Subject(), commitIntervalMs: 1_000, ...options });
 }
 
+/** A processor with a state store, on virtual time, that committed one delivery and deferred the next one's commit. */
+async function withOneDeferred(current: () => boolean = () => true) {
+  const bus = new HandBus();
+  const scheduler = new VirtualTimeScheduler();
+  const processor = start(bus, () => scheduler.now(), { state: store, scheduler });
+  assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
+  assert.deepEqual(await bus.deliver([gradient('r', 1)], 0, current), { commit: false });
+  return { bus, scheduler, processor, before: bus.log.length };
+}
+
 describe('processor > pipeline commits with a state store', () => {
   for (const time of ['wall', 'event'] as const) {
     it(`defers the commit of deliveries behind their partition end for the interval on the injected clock (${time} time)`, async () => {
@@ -113,12 +123,7 @@ describe('processor > pipeline commits with a state store', () => {
   });
 
   it('commits what was left uncommitted when the interval runs out, snapshots first, also when no delivery comes', async () => {
-    const bus = new HandBus();
-    const scheduler = new VirtualTimeScheduler();
-    const processor = start(bus, () => scheduler.now(), { state: store, scheduler });
-    assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
-    assert.deepEqual(await bus.deliver([gradient('r', 1)], 0), { commit: false });
-    const before = bus.log.length;
+    const { bus, scheduler, processor, before } = await withOneDeferred();
     scheduler.flush();
     await until(() => bus.log.includes('commit'));
     assert.equal(scheduler.now(), 1_000, 'at the end of the interval');
@@ -127,14 +132,9 @@ describe('processor > pipeline commits with a state store', () => {
   });
 
   it('commits nothing on the timer once the consumer has rejoined its group since', async () => {
-    const bus = new HandBus();
-    const scheduler = new VirtualTimeScheduler();
-    const processor = start(bus, () => scheduler.now(), { state: store, scheduler });
     let current = true;
-    assert.equal(await bus.deliver([gradient('r', 0)], 0), undefined);
-    assert.deepEqual(await bus.deliver([gradient('r', 1)], 0, () => current), { commit: false });
+    const { bus, scheduler, processor, before } = await withOneDeferred(() => current);
     current = false;
-    const before = bus.log.length;
     scheduler.flush();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(bus.log.slice(before), [], 'no snapshot, no commit');
@@ -147,6 +147,48 @@ describe('processor > pipeline commits with a state store', () => {
     assert.equal(await bus.deliver([gradient('r', 0)], 5), undefined);
     assert.equal(await bus.deliver([gradient('r', 1)], 4), undefined);
     processor.stop();
+  });
+});
+
+describe('processor > a graceful stop (ProcessorHandle.finish)', () => {
+  it('writes the snapshots and commits what was acked without a commit, then acks nothing more', async () => {
+    const { bus, scheduler, processor, before } = await withOneDeferred();
+    await processor.finish();
+    assert.equal(scheduler.now(), 0, 'at once, not at the end of the commit interval');
+    assert.deepEqual(bus.log.slice(before), [`publish ${store.topic}`, 'commit'], 'snapshots, then offsets');
+    let acked = false;
+    void bus.deliver([gradient('r', 2)], 0).then(() => (acked = true));
+    scheduler.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(acked, false, 'a later delivery is left to the next owner');
+    assert.equal(processor.acked(topics.gradients), 2);
+    assert.deepEqual(bus.log.slice(before + 2), [], 'and the commit timer does nothing more');
+    processor.stop();
+  });
+
+  it('has nothing to commit when every ack committed, or when the consumer has rejoined since', async () => {
+    const plain = new HandBus();
+    const off = start(plain, () => 0, { state: 'off' });
+    assert.equal(await plain.deliver([gradient('r', 0)], 0), undefined);
+    await off.finish();
+    assert.deepEqual(
+      plain.log.filter((l) => l === 'commit' || l === `publish ${store.topic}`),
+      [],
+    );
+    off.stop();
+
+    const { bus, processor, before } = await withOneDeferred(() => false);
+    await processor.finish();
+    assert.deepEqual(bus.log.slice(before), [], "the partitions may be another member's now");
+    processor.stop();
+  });
+
+  it('resolves at once when the pipeline has already ended', async () => {
+    const bus = new HandBus();
+    const processor = start(bus, () => 0, { state: store });
+    await bus.close();
+    await processor.done;
+    await processor.finish();
   });
 });
 
