@@ -5,8 +5,8 @@ export { PROCESS_METRIC, SCRAPE_METRIC } from './process-metrics.js';
 export { metricNamesIn } from './promql-names.js';
 export { dashboardQueries, parseLabelValues, type DashboardQuery } from './queries.js';
 export { RECORDING_RULE } from './recording-rules.js';
+export { DASHBOARD_TAG } from './dashboard-frame.js';
 export {
-  DASHBOARD_TAG,
   TRAINING_DYNAMICS_UID,
   regimeCode,
   regimeCodeQuery,

@@ -1,19 +1,12 @@
 /* eslint-disable @typescript-eslint/no-deprecated -- classic dashboard JSON, the format Grafana's file provisioning
    reads; the SDK's dashboardv2 needs Grafana 12's v2 APIs and feature flags (docs/observability.md). */
-import {
-  DashboardBuilder,
-  DashboardCursorSync,
-  DashboardLinkBuilder,
-  DashboardLinkType,
-  RowBuilder,
-  type Dashboard,
-} from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { METRIC } from '../metrics/names.js';
 import { stat, table, timeseries } from './panel-kit.js';
 import { PROCESS_METRIC, SCRAPE_METRIC } from './process-metrics.js';
 import { BY_JOB, histogramQuantile, rate, RATE_WINDOW, selector, sumBy } from './promql.js';
-import { DASHBOARD_TAG } from './training-dynamics.js';
-import { datasourceVariable, labelVariable } from './variables.js';
+import { projectDashboard } from './dashboard-frame.js';
+import { labelVariable } from './variables.js';
 
 export const PIPELINE_HEALTH_UID = 'lyap-pipeline-health';
 
@@ -32,31 +25,13 @@ function quantiles(histogram: string): { expr: string; legend: string }[] {
 export function pipelineHealthDashboard(): Dashboard {
   const job = (metric: string): string => selector(metric, BY_JOB);
   const perInstance = '{{job}} {{instance}}';
-  return new DashboardBuilder('Lyapunov pipeline / Pipeline health')
-    .uid(PIPELINE_HEALTH_UID)
-    .description(
+  return projectDashboard({
+    title: 'Lyapunov pipeline / Pipeline health',
+    uid: PIPELINE_HEALTH_UID,
+    description:
       'Health of the event pipeline: event rates, dead letters, event and consumer lag, closed-loop ' +
-        'latency of the learning-rate controller, trainer backends and the Node.js processes.',
-    )
-    .tags([DASHBOARD_TAG])
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .timezone('browser')
-    .time({ from: 'now-1h', to: 'now' })
-    .refresh('10s')
-    .link(
-      new DashboardLinkBuilder('Lyapunov pipeline')
-        .type(DashboardLinkType.Dashboards)
-        .tags([DASHBOARD_TAG])
-        .asDropdown(true)
-        .includeVars(false)
-        .keepTime(true)
-        .targetBlank(false)
-        .icon('external link')
-        .tooltip('')
-        .url(''),
-    )
-    .withVariable(datasourceVariable())
+      'latency of the learning-rate controller, trainer backends and the Node.js processes.',
+  })
     .withVariable(
       labelVariable({
         name: 'job',

@@ -1,24 +1,22 @@
 /* eslint-disable @typescript-eslint/no-deprecated -- classic dashboard JSON, the format Grafana's file provisioning
    reads; the SDK's dashboardv2 needs Grafana 12's v2 APIs and feature flags (docs/observability.md). */
-import { DashboardLinkType, MappingType, type ValueMapping } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   AnnotationPanelFilterBuilder,
   AnnotationQueryBuilder,
-  DashboardBuilder,
-  DashboardCursorSync,
-  DashboardLinkBuilder,
+  MappingType,
   RowBuilder,
   type Dashboard,
+  type ValueMapping,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { REGIMES, type Regime } from '../dynamics/index.js';
 import { METRIC } from '../metrics/names.js';
 import { DATASOURCE, stateTimeline, timeseries } from './panel-kit.js';
 import { BY_RUN, RATE_WINDOW, selector, sumBy } from './promql.js';
 import { RECORDING_RULE } from './recording-rules.js';
-import { datasourceVariable, labelVariable } from './variables.js';
+import { projectDashboard } from './dashboard-frame.js';
+import { labelVariable } from './variables.js';
 
 export const TRAINING_DYNAMICS_UID = 'lyap-training-dynamics';
-export const DASHBOARD_TAG = 'lyapunov-pipeline';
 
 const REGIME_COLOR: Record<Regime, string> = {
   converging: 'green',
@@ -76,31 +74,13 @@ const PANEL = {
 
 export function trainingDynamicsDashboard(): Dashboard {
   const run = (metric: string): string => selector(metric, BY_RUN);
-  return new DashboardBuilder('Lyapunov pipeline / Training dynamics')
-    .uid(TRAINING_DYNAMICS_UID)
-    .description(
+  return projectDashboard({
+    title: 'Lyapunov pipeline / Training dynamics',
+    uid: TRAINING_DYNAMICS_UID,
+    description:
       'Per-run stability of SGD as a dynamical system: loss, learning rate, sharpness against the ' +
-        '1/η and 2/η limits, Lyapunov exponents, curvature and regime, from the processor metrics.',
-    )
-    .tags([DASHBOARD_TAG])
-    .editable()
-    .tooltip(DashboardCursorSync.Crosshair)
-    .timezone('browser')
-    .time({ from: 'now-1h', to: 'now' })
-    .refresh('10s')
-    .link(
-      new DashboardLinkBuilder('Lyapunov pipeline')
-        .type(DashboardLinkType.Dashboards)
-        .tags([DASHBOARD_TAG])
-        .asDropdown(true)
-        .includeVars(false)
-        .keepTime(true)
-        .targetBlank(false)
-        .icon('external link')
-        .tooltip('')
-        .url(''),
-    )
-    .withVariable(datasourceVariable())
+      '1/η and 2/η limits, Lyapunov exponents, curvature and regime, from the processor metrics.',
+  })
     .withVariable(
       labelVariable({
         name: 'run_id',
