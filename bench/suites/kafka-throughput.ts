@@ -42,16 +42,24 @@ export async function kafkaThroughputSuite(params: { events: number; runs: numbe
       { measure: 'Kafka ConsumerPerformance, both topics', 'records/s': Math.round(tool.both) },
       {
         measure: 'processor end to end, state snapshots on (lyap process)',
-        'records/s': Math.round(withState),
+        'records/s': Math.round(withState.rate),
       },
-      { measure: 'processor end to end, state snapshots off', 'records/s': Math.round(withoutState) },
+      { measure: 'processor end to end, state snapshots off', 'records/s': Math.round(withoutState.rate) },
       {
         measure: 'ratio, snapshots on / broker tool (aim >= 0.5)',
-        'records/s': Number((withState / tool.both).toFixed(3)),
+        'records/s': Number((withState.rate / tool.both).toFixed(3)),
       },
       {
         measure: 'ratio, snapshots off / broker tool',
-        'records/s': Number((withoutState / tool.both).toFixed(3)),
+        'records/s': Number((withoutState.rate / tool.both).toFixed(3)),
+      },
+      {
+        measure: 'processor CPU time / wall time, snapshots on (below 1: waiting, not computing)',
+        'records/s': Number(withState.cpuShare.toFixed(3)),
+      },
+      {
+        measure: 'processor CPU time / wall time, snapshots off',
+        'records/s': Number(withoutState.cpuShare.toFixed(3)),
       },
     ];
     return {
@@ -81,9 +89,11 @@ async function pipelineRate(
   state: 'auto' | 'off',
   events: number,
   expected: number,
-): Promise<number> {
+): Promise<{ rate: number; cpuShare: number }> {
   let first: number | undefined;
   let last = 0;
+  let cpuFirst: NodeJS.CpuUsage | undefined;
+  let cpuLast: NodeJS.CpuUsage | undefined;
   const processor = startProcessor({
     bus,
     config: { topicPrefix: prefix, groupId: `bench-tp-${state}-${Date.now().toString(36)}` },
@@ -91,10 +101,13 @@ async function pipelineRate(
     state,
     observer: {
       consumed: () => {
-        first ??= performance.now();
+        if (first !== undefined) return;
+        first = performance.now();
+        cpuFirst = process.cpuUsage();
       },
       record: () => {
         last = performance.now();
+        cpuLast = process.cpuUsage();
       },
       invalid: () => undefined,
     },
@@ -107,5 +120,10 @@ async function pipelineRate(
   if (processor.stats.estimates < expected || first === undefined) {
     throw new Error(`the processor gave ${processor.stats.estimates} of ${expected} estimates in 10 minutes`);
   }
-  return events / ((last - first) / 1000);
+  const wallMs = last - first;
+  const cpuMs =
+    cpuFirst === undefined || cpuLast === undefined
+      ? Number.NaN
+      : (cpuLast.user + cpuLast.system - cpuFirst.user - cpuFirst.system) / 1000;
+  return { rate: events / (wallMs / 1000), cpuShare: cpuMs / wallMs };
 }
