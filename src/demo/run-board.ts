@@ -17,6 +17,12 @@ export interface BoardRun {
   readonly totalSteps: number;
   status: RunStatus | 'running';
   stepsDone: number;
+  /**
+   * The rate of the first step that updated θ (a rate above 0: the warm-up's measurement step
+   * has lr 0): the starting rate, or the controller's first command when the trainer waited for
+   * it before any update (`--first-command-wait`).
+   */
+  firstUpdateLr: number | undefined;
   lr: number;
   loss: number;
   /** The last FINAL_LOSS_STEPS minibatch losses, oldest first. */
@@ -51,6 +57,7 @@ export class RunBoard {
       totalSteps,
       status: 'running',
       stepsDone: 0,
+      firstUpdateLr: undefined,
       lr: initialLr,
       loss: Number.NaN,
       recentLosses: [],
@@ -79,6 +86,7 @@ export class RunBoard {
     const run = this.byId.get(g.runId);
     if (run === undefined) return;
     run.stepsDone = g.step + 1;
+    if (run.firstUpdateLr === undefined && g.lr > 0) run.firstUpdateLr = g.lr;
     run.lr = g.lr;
     run.loss = g.loss;
     run.recentLosses.push(g.loss);

@@ -7,6 +7,8 @@ export interface DemoRunSummary {
   status: RunStatus | 'running';
   steps: number;
   initialLr: number;
+  /** The rate of its first update (the warm-up command's when it came before any); undefined before one. */
+  firstUpdateLr: number | undefined;
   finalLr: number;
   /** Mean of the last FINAL_LOSS_STEPS minibatch losses (NaN if one of them was). */
   finalLoss: number;
@@ -33,6 +35,7 @@ export function summarizeRun(run: BoardRun): DemoRunSummary {
     status: run.status,
     steps: run.stepsDone,
     initialLr: run.initialLr,
+    firstUpdateLr: run.firstUpdateLr,
     finalLr: run.lr,
     finalLoss: mean(run.recentLosses),
     accuracy: run.accuracy,

@@ -46,6 +46,7 @@ describe('demo > run summary', () => {
         status: 'completed',
         steps: 30,
         initialLr: 20,
+        firstUpdateLr: 20,
         finalLr: 10,
         finalLoss: undefined,
         accuracy: undefined,
@@ -61,10 +62,21 @@ describe('demo > run summary', () => {
     );
   });
 
+  it('shows the rate of the first update: the warm-up command when it came before any, after the measurement step at lr 0', () => {
+    const b = new RunBoard();
+    b.add('r3-lr20', 20, 3);
+    for (let step = 0; step < 3; step++) b.gradient(gradient('r3-lr20', step, 2.3, step === 0 ? 0 : 0.394));
+    const s = summarizeRun(b.runs[0]!);
+    assert.equal(s.initialLr, 20);
+    assert.equal(s.firstUpdateLr, 0.394);
+    assert.match(formatDemoSummary([s]), /r3-lr20 +running +3 +20\.00 → 0\.3940 +0\.3940 +2\.300 /);
+  });
+
   it('leaves out what a run never measured', () => {
     const b = new RunBoard();
     b.add('quiet', 0.1, 10);
     const s = summarizeRun(b.runs[0]!);
+    assert.equal(s.firstUpdateLr, undefined);
     assert.equal(s.medianSharpness, undefined);
     assert.equal(s.stabilityRatio, undefined);
     assert.equal(s.topExponent, undefined);
@@ -86,7 +98,7 @@ describe('demo > run summary', () => {
     assert.deepEqual(s.regimes, ['diverged']);
     assert.match(
       formatDemoSummary([s]),
-      /blown +diverged +2 +50\.00 → 50\.00 +NaN +- +- +- +- +diverged +0\/0 +0/,
+      /blown +diverged +2 +50\.00 → 50\.00 +50\.00 +NaN +- +- +- +- +diverged +0\/0 +0/,
     );
   });
 
@@ -96,12 +108,12 @@ describe('demo > run summary', () => {
     assert.equal(end, '');
     assert.match(
       header ?? '',
-      /^run +status +steps +lr start → end +final loss +train acc +median λmax +η·λmax +lyapunov\[0\] +regimes seen +commands applied\/sent +alerts fired$/,
+      /^run +status +steps +lr start → end +first update lr +final loss +train acc +median λmax +η·λmax +lyapunov\[0\] +regimes seen +commands applied\/sent +alerts fired$/,
     );
     assert.match(rule ?? '', /^-+( +-+)+$/);
     assert.match(
       row ?? '',
-      /^r3-lr20 +completed +30 +20\.00 → 10\.00 +80\.50 +- +0\.4000 +4\.000 +0\.5000 +unknown, unstable, chaotic +1\/2 +2 \(1 critical\)$/,
+      /^r3-lr20 +completed +30 +20\.00 → 10\.00 +20\.00 +80\.50 +- +0\.4000 +4\.000 +0\.5000 +unknown, unstable, chaotic +1\/2 +2 \(1 critical\)$/,
     );
     assert.equal(header?.indexOf('final loss'), row?.indexOf('80.50'));
   });
