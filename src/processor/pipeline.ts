@@ -111,14 +111,10 @@ export function startProcessor(options: ProcessorOptions): ProcessorHandle {
     // and the group's next owner reads them from the committed offsets.
     if (halted) return;
     if (work.kind === 'finish') {
+      // What the commit timer would do now (snapshots, then the offsets acked without a commit,
+      // unless the consumer has rejoined since), then nothing more.
+      await handle({ kind: 'commit' });
       halted = true;
-      commitTimer.next(undefined);
-      if (store !== undefined && uncommitted !== undefined && uncommitted.current?.() !== false) {
-        // Snapshots, then offsets, as at every commit: the acked deliveries are not redone.
-        await publishSnapshots();
-        uncommitted.commit?.();
-      }
-      uncommitted = undefined;
       finished?.();
       return;
     }
