@@ -1,6 +1,7 @@
 import type { LyapMetrics } from '../metrics/index.js';
 import { listen, loadWebConfig, metricsApp, type ListeningServer } from '../metrics/index.js';
 import type { Bus } from '../transport/index.js';
+import { withTimeout } from '../with-timeout.js';
 import { EXIT } from './exit-codes.js';
 
 export interface ServiceOptions {
@@ -82,26 +83,12 @@ export async function runService(options: ServiceOptions): Promise<number> {
 
 /** Waits for a graceful stop's last writes, at most FINISH_TIMEOUT_MS; a failure or timeout is a warning. */
 async function finishWithin(finishing: Promise<void>, role: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>(
-    (resolve) => (timer = setTimeout(resolve, FINISH_TIMEOUT_MS, 'expired')),
-  );
-  const warn = (msg: string): void => {
-    process.stderr.write(`${JSON.stringify({ level: 'warn', role, msg })}\n`);
-  };
   try {
-    const outcome = await Promise.race([finishing.then(() => 'finished' as const), expired]);
-    if (outcome === 'expired') {
-      warn(
-        `stopping: the last snapshots and offsets were not written within ${FINISH_TIMEOUT_MS / 1000} s; the next owner redoes what was not committed`,
-      );
-    }
+    await withTimeout(finishing, FINISH_TIMEOUT_MS, 'writing the last snapshots and offsets');
   } catch (error) {
-    warn(
-      `stopping: writing the last snapshots and offsets failed: ${error instanceof Error ? error.message : String(error)}; the next owner redoes what was not committed`,
-    );
-  } finally {
-    clearTimeout(timer);
+    const why = error instanceof Error ? error.message : String(error);
+    const msg = `stopping: ${why}; the next owner redoes what was not committed`;
+    process.stderr.write(`${JSON.stringify({ level: 'warn', role, msg })}\n`);
   }
 }
 

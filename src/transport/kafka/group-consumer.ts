@@ -1,6 +1,7 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { Observable } from 'rxjs';
 import type { Delivery } from '../bus.js';
+import { withTimeout } from '../../with-timeout.js';
 import { kafkaError } from './kafka-errors.js';
 import { chunksOf, nextOffset, toBusMessage } from './kafka-message.js';
 import type { BusLogger } from './kafka-logger.js';
@@ -50,20 +51,6 @@ type Wait = 'acked' | 'stopped';
  * its session timeout instead.
  */
 const DISCONNECT_TIMEOUT_MS = 15_000;
-
-async function withTimeout(work: Promise<void>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${what} took longer than ${ms} ms; giving up`));
-    }, ms);
-  });
-  try {
-    await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * A consumer-group subscription as an Observable of deliveries. Each kafkajs batch (one
