@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import kafkajs from 'kafkajs';
-import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { topicNames, type LrCommandEvent } from '../../src/events/index.js';
 import {
   runTrainingSession,
@@ -10,12 +9,8 @@ import {
   type CommandRecord,
   type TrainingSessionOptions,
 } from '../../src/trainer/index.js';
-import {
-  KafkaBus,
-  kafkaClientOptions,
-  kafkaConfigFromEnv,
-  type KafkaConfig,
-} from '../../src/transport/kafka/index.js';
+import { KafkaBus, kafkaClientOptions, type KafkaConfig } from '../../src/transport/kafka/index.js';
+import { benchBroker } from './bench-broker.js';
 import {
   alertLatencies,
   commandLedger,
@@ -181,14 +176,12 @@ export async function controlLoopKafkaSuite(params: {
 }): Promise<SuiteResult> {
   const loadBefore = loadavg();
   const backend = await selectBackend({ requested: 'cpu' });
-  const named = process.env['KAFKA_BROKERS'];
-  const cluster = named === undefined || named === '' ? await startLocalCluster({ nodes: 1 }) : undefined;
-  const brokers = cluster?.bootstrap ?? named ?? '';
+  const broker = await benchBroker();
+  const brokers = broker.bootstrap;
   const prefix = `bench-loop-${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
   const key = `bench-${String(Math.random()).slice(2)}`;
-  const config = kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: brokers });
-  const bus = new KafkaBus({ config, logger: () => undefined });
+  const bus = new KafkaBus({ config: broker.config, logger: () => undefined });
   const common = ['--brokers', brokers, '--topic-prefix', prefix];
   // Groups of this run's own: a broker named by KAFKA_BROKERS may hold other runs' members.
   const groups = {
@@ -275,7 +268,7 @@ export async function controlLoopKafkaSuite(params: {
   const records: CommandRecord[] = [];
   try {
     // Warm-up: the services have joined their groups and command a run before the measured one.
-    await groupsJoined(config, Object.values(groups), 120_000);
+    await groupsJoined(broker.config, Object.values(groups), 120_000);
     await session('bench-warm-up', 30);
     await until(
       'no command for the warm-up run',
@@ -365,7 +358,7 @@ export async function controlLoopKafkaSuite(params: {
     for (const s of services) s.child.kill('SIGTERM');
     const codes = await Promise.all(services.map((s) => s.exited));
     await bus.close();
-    await cluster?.stop();
+    await broker.stop();
     for (const [i, code] of codes.entries()) {
       const s = services[i];
       if (code !== 0 && s !== undefined) process.stderr.write(`${s.name} exited ${code}:\n${s.stderr()}\n`);

@@ -1,7 +1,7 @@
-import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { runClosedLoop } from '../../src/loop/index.js';
-import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
+import { KafkaBus } from '../../src/transport/kafka/index.js';
 import { selectBackend, type CommandRecord } from '../../src/trainer/index.js';
+import { benchBroker } from './bench-broker.js';
 import { commandLedger, ledgerRows, loopTrainer, meanStepMs } from './loop-latency.js';
 import type { SuiteResult } from './types.js';
 
@@ -19,18 +19,9 @@ export async function controlLoopSuite(params: { steps: number; kafka?: boolean 
   const backend = await selectBackend({ requested: 'cpu' });
   // Over Kafka (the whole loop still in this process): the project's local single-node KRaft
   // broker on loopback (scripts/kafka), or the cluster named by KAFKA_BROKERS.
-  const named = process.env['KAFKA_BROKERS'];
-  const cluster =
-    params.kafka === true && (named === undefined || named === '')
-      ? await startLocalCluster({ nodes: 1 })
-      : undefined;
+  const broker = params.kafka === true ? await benchBroker() : undefined;
   const bus =
-    params.kafka === true
-      ? new KafkaBus({
-          config: kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: cluster?.bootstrap ?? named }),
-          logger: () => undefined,
-        })
-      : undefined;
+    broker === undefined ? undefined : new KafkaBus({ config: broker.config, logger: () => undefined });
   const records: CommandRecord[] = [];
   const r = await runClosedLoop({
     ...(bus === undefined ? {} : { bus, topicPrefix: `bench-${Date.now().toString(36)}.` }),
@@ -44,7 +35,7 @@ export async function controlLoopSuite(params: { steps: number; kafka?: boolean 
     controller: { mode: 'control', cooldownSteps: 5, deadbandLog: 0, minWindow: 3, convergenceEstimates: 3 },
   }).finally(async () => {
     await bus?.close();
-    await cluster?.stop();
+    await broker?.stop();
   });
   const ledger = commandLedger({ runId: 'bench-loop', records, ...r });
   return {

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 import { firstValueFrom, filter, take } from 'rxjs';
-import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { topicNames } from '../../src/events/index.js';
-import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
+import { KafkaBus } from '../../src/transport/kafka/index.js';
+import { withTimeout } from '../../src/with-timeout.js';
+import { benchBroker } from './bench-broker.js';
 import { consumerBaseline, produceEvents, trainerEvents } from './kafka-events.js';
 import type { SuiteResult } from './types.js';
 
@@ -28,13 +29,11 @@ export async function kafkaClientsSuite(params: {
   runs: number;
   rounds: number;
 }): Promise<SuiteResult> {
-  const named = process.env['KAFKA_BROKERS'];
-  const cluster = named === undefined || named === '' ? await startLocalCluster({ nodes: 1 }) : undefined;
-  const bootstrap = cluster?.bootstrap ?? named ?? '';
-  const config = kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: bootstrap });
+  const broker = await benchBroker();
+  const { bootstrap } = broker;
   const prefix = `bench-clients-${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
-  const bus = new KafkaBus({ config, topics: { partitions: 4, topicPrefix: prefix } });
+  const bus = new KafkaBus({ config: broker.config, topics: { partitions: 4, topicPrefix: prefix } });
   const read = [topics.gradients, topics.trajectory];
   try {
     const events = trainerEvents(params);
@@ -75,13 +74,13 @@ export async function kafkaClientsSuite(params: {
       },
       rows,
       notes: [
-        `${total} gradient and trajectory records (${(produced.bytes / 1e6).toFixed(1)} MB with the run events) on ${cluster === undefined ? `KAFKA_BROKERS=${bootstrap}` : `a local Kafka single node at ${bootstrap}`}; each reader a new group from the earliest offset, timed from its first message to its last`,
+        `${total} gradient and trajectory records (${(produced.bytes / 1e6).toFixed(1)} MB with the run events) on ${broker.description}; each reader a new group from the earliest offset, timed from its first message to its last`,
         `@platformatic/kafka ${platformaticVersion()} and kafkajs ${kafkajsVersion()}; rounds alternate the readers, the best of ${params.rounds} is compared`,
       ],
     };
   } finally {
     await bus.close();
-    await cluster?.stop();
+    await broker.stop();
   }
 }
 
@@ -104,18 +103,6 @@ function rateMeter(total: number): { count: (n: number) => boolean; rate: () => 
 }
 
 const READ_TIMEOUT_MS = 300_000;
-
-function withTimeout<T>(what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${what}: not all messages read within ${READ_TIMEOUT_MS / 1000} s`));
-    }, READ_TIMEOUT_MS);
-  });
-  return Promise.race([work, expired]).finally(() => {
-    clearTimeout(timer);
-  });
-}
 
 async function kafkajsRate(
   bootstrap: string,
@@ -143,7 +130,7 @@ async function kafkajsRate(
         await Promise.resolve();
       },
     });
-    await withTimeout('kafkajs', finished);
+    await withTimeout(finished, READ_TIMEOUT_MS, 'kafkajs reading every message');
     return meter.rate();
   } finally {
     await consumer.disconnect();
@@ -153,7 +140,6 @@ async function kafkajsRate(
 async function busRate(bus: KafkaBus, topics: string[], total: number, groupId: string): Promise<number> {
   const meter = rateMeter(total);
   await withTimeout(
-    'KafkaBus.consume',
     firstValueFrom(
       bus.consume(topics, { groupId, fromBeginning: true }).pipe(
         filter((delivery) => {
@@ -164,6 +150,8 @@ async function busRate(bus: KafkaBus, topics: string[], total: number, groupId: 
         take(1),
       ),
     ),
+    READ_TIMEOUT_MS,
+    'KafkaBus.consume reading every message',
   );
   return meter.rate();
 }
@@ -189,13 +177,14 @@ async function platformaticRate(
   try {
     const stream = await consumer.consume({ topics, mode: 'earliest', autocommit: false });
     await withTimeout(
-      '@platformatic/kafka',
       new Promise<void>((resolve, reject) => {
         stream.on('data', () => {
           if (meter.count(1)) resolve();
         });
         stream.once('error', reject);
       }),
+      READ_TIMEOUT_MS,
+      '@platformatic/kafka reading every message',
     );
     await new Promise<void>((resolve, reject) => {
       stream.close((error) => {

@@ -1,7 +1,7 @@
-import { startLocalCluster } from '../../scripts/kafka/local-cluster.js';
 import { topicNames } from '../../src/events/index.js';
 import { startProcessor } from '../../src/processor/index.js';
-import { KafkaBus, kafkaConfigFromEnv } from '../../src/transport/kafka/index.js';
+import { KafkaBus } from '../../src/transport/kafka/index.js';
+import { benchBroker } from './bench-broker.js';
 import { consumerBaseline, expectedEstimates, produceEvents, trainerEvents } from './kafka-events.js';
 import type { SuiteResult } from './types.js';
 
@@ -15,13 +15,11 @@ import type { SuiteResult } from './types.js';
  * its fetch rate (group join excluded, as for the pipeline).
  */
 export async function kafkaThroughputSuite(params: { events: number; runs: number }): Promise<SuiteResult> {
-  const named = process.env['KAFKA_BROKERS'];
-  const cluster = named === undefined || named === '' ? await startLocalCluster({ nodes: 1 }) : undefined;
-  const bootstrap = cluster?.bootstrap ?? named ?? '';
-  const config = kafkaConfigFromEnv({ ...process.env, KAFKA_BROKERS: bootstrap });
+  const broker = await benchBroker();
+  const { bootstrap } = broker;
   const prefix = `bench-tp-${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
-  const bus = new KafkaBus({ config, topics: { partitions: 4, topicPrefix: prefix } });
+  const bus = new KafkaBus({ config: broker.config, topics: { partitions: 4, topicPrefix: prefix } });
   try {
     const events = trainerEvents(params);
     const produced = await produceEvents(bus, topics, events);
@@ -74,12 +72,12 @@ export async function kafkaThroughputSuite(params: { events: number; runs: numbe
       rows,
       notes: [
         `${events.length} events (${(produced.bytes / 1e6).toFixed(1)} MB) produced in ${produced.seconds.toFixed(1)} s through KafkaBus (acks=all, idempotent)`,
-        `broker: ${cluster === undefined ? `KAFKA_BROKERS=${bootstrap}` : `local Kafka single node at ${bootstrap}`}; tool rates exclude its group join, the pipeline's are from its first event to its last estimate`,
+        `broker: ${broker.description}; tool rates exclude its group join, the pipeline's are from its first event to its last estimate`,
       ],
     };
   } finally {
     await bus.close();
-    await cluster?.stop();
+    await broker.stop();
   }
 }
 
