@@ -25,6 +25,7 @@ type ControlFlags = ServiceFlags &
     | 'mode'
     | 'rule'
     | 'targetRatio'
+    | 'warmupRatio'
     | 'alpha'
     | 'cooldownSteps'
     | 'deadbandLog'
@@ -49,16 +50,22 @@ export const controlCommand = defineCommand<ControlFlags>({
       .addOption(
         choiceOption(
           '--rule <rule>',
-          'how the rate is set: edge (eta*BS = r*(1-mu)), gradient-newton (eta = (1-mu)/BS) or quasi-newton (eta = alpha/lambda_max)',
+          'how the rate is set: edge (eta*BS = r*(1-mu^2)), gradient-newton (eta = (1-mu)/BS) or quasi-newton (eta = alpha/lambda_max)',
           CONTROL_RULES,
           D.rule,
         ),
       )
       .option(
         '--target-ratio <r>',
-        'edge rule: the eta * batch sharpness / (1 - momentum) it keeps',
+        'edge rule: the eta * batch sharpness / (1 - momentum^2) it keeps',
         positiveNumber('--target-ratio'),
         D.targetRatio,
+      )
+      .option(
+        '--warmup-ratio <r>',
+        'edge rule: the first rate, answering the warm-up, is r * (1 - momentum^2) / max(lambda_max, BS) at theta0 (past the edge 2 on purpose: the catapult)',
+        positiveNumber('--warmup-ratio'),
+        D.warmupRatio,
       )
       .option(
         '--alpha <a>',
@@ -115,6 +122,7 @@ export const controlCommand = defineCommand<ControlFlags>({
             mode: flags.mode,
             rule: flags.rule,
             targetRatio: flags.targetRatio,
+            warmupRatio: flags.warmupRatio,
             alpha: flags.alpha,
             guard: flags.guard,
             ...(flags.horizonSteps === undefined ? {} : { horizonSteps: flags.horizonSteps }),

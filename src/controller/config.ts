@@ -7,7 +7,7 @@ export type ControlMode = (typeof CONTROL_MODES)[number];
 
 /**
  * How a run's target rate is set (docs/controller.md gives each rule's mathematics):
- * `edge` keeps η·BS/(1 − μ) at `targetRatio`; `gradient-newton` takes the one-dimensional
+ * `edge` keeps η·BS/(1 − μ²) at `targetRatio`; `gradient-newton` takes the one-dimensional
  * Newton step along the gradient, η* = gᵀg/gᵀHg = 1/BS, smoothed; `quasi-newton` is the
  * paper's η = α/λ̂_max, kept as the baseline.
  */
@@ -23,6 +23,8 @@ export const ControllerConfig = z
     rule: z.enum(CONTROL_RULES).default('edge'),
     alpha: z.number().positive().default(1),
     targetRatio: z.number().positive().default(1.5),
+    /** `edge`: the first rate, answering the warm-up, is warmupRatio·(1 − μ²)/max(λ_max, BS) at θ0. */
+    warmupRatio: z.number().positive().default(3),
     emaDecay: z.number().min(0).lt(1).default(0.9),
     ruleProbes: z.int().positive().default(20),
     warmup: z.boolean().default(true),

@@ -19,13 +19,12 @@ export type RuleOutcome =
  * after a change of η both the sharpness and the batch sharpness move (they adapt to η), and
  * a target computed from curvature measured at the old rate is aimed at the wrong point.
  *
- * - `edge`: η* = r*·(1 − μ)/BS, r* = `targetRatio`, BS the mean of the probes' batch
+ * - `edge`: η* = r*·(1 − μ²)/BS, r* = `targetRatio`, BS the mean of the probes' batch
  *   sharpness gᵀHg/gᵀg since the last change (up to `ruleProbes` of them): batch sharpness
  *   is an expectation over minibatches, and the sharp minibatches, which a median would
  *   discount, are the ones whose step overshoots. With heavy-ball momentum μ the rule keeps
- *   the effective step η/(1 − μ) (the step along a steady gradient) at r* ÷ BS: the linear
- *   stability edge moves out to η·λ = 2(1 + μ), but on the sweep's MLP with μ = 0.9 the best
- *   constant rate sat at η·BS ≈ 0.2, and a target scaled by (1 + μ) collapsed the network. One probe's batch sharpness
+ *   the effective step η/(1 − μ) (the step along a steady gradient) at r*·(1 + μ) ÷ BS
+ *   (`edgeMomentumFactor`). One probe's batch sharpness
  *   scatters widely (a factor 2–50 between minibatches), so the rule also reports the
  *   standard error of log η*, and the controller does not act on a difference smaller than it.
  * - `gradient-newton`: the one-dimensional Newton step along the gradient, η* = gᵀg/gᵀHg =
@@ -80,7 +79,7 @@ export class RuleState {
         if (values.length < minProbes || values.length === 0) return wait('not-converged');
         const bs = mean(values);
         if (!(bs > 0)) return wait('no-curvature');
-        const lr = (c.targetRatio * (1 - mu)) / bs;
+        const lr = (c.targetRatio * edgeMomentumFactor(mu)) / bs;
         return { kind: 'target', lr, curvature: bs, logError: relativeError(values, bs) };
       }
       case 'gradient-newton': {
@@ -106,6 +105,17 @@ export class RuleState {
       .values()
       .every((s) => Math.abs(s - lambda) <= c.convergenceTolerance * lambda);
   }
+}
+
+/**
+ * The `edge` rule's momentum factor (1 − μ²) = (1 − μ)(1 + μ): heavy-ball's effective step
+ * η/(1 − μ) kept at the plain-SGD target, moved out by (1 + μ), the factor by which its
+ * stability edge 2(1 + μ)/λ moves. Chosen by measurement (docs/controller.md): on the sweep's MLP
+ * with μ = 0.9 the best constant rate ran at η·BS ≈ 0.2–0.4, where (1 − μ) alone aimed at
+ * 0.15·r* and halved the rate, and (1 + μ) alone raised it into a collapse.
+ */
+export function edgeMomentumFactor(mu: number): number {
+  return 1 - mu * mu;
 }
 
 function wait(why: 'not-converged' | 'no-curvature'): RuleOutcome {

@@ -2,7 +2,7 @@ import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
 import { judgedStabilityRatio, type EstimateEvent, type LrCommandReason } from '../events/index.js';
 import type { ControllerConfig } from './config.js';
 import { LossGuard } from './loss-guard.js';
-import { RuleState } from './rules.js';
+import { edgeMomentumFactor, RuleState } from './rules.js';
 
 export type Decision =
   | { kind: 'command'; lr: number; previousLr: number; reason: LrCommandReason; sharpness?: number }
@@ -23,8 +23,9 @@ export type NoCommandReason =
  * docs/controller.md gives the mathematics and the evidence; in order, per estimate:
  *
  * 1. Warm-up: an estimate with lr 0 is the trainer's measurement step at θ0 (no update
- *    yet). The first one is answered at once with the rule's target from that probe alone,
- *    against max(λ_max, BS) so that the start is on the safe side (reason `warm-up`).
+ *    yet). The first one is answered at once (reason `warm-up`) from that probe alone, against
+ *    max(λ_max, BS): `edge` with warmupRatio·(1 − μ²)/max, past the edge on purpose (the
+ *    catapult, below), the other rules with their own target.
  * 2. Brake: on `diverged`, or when for `brakeSustainEstimates` estimates in a row the top
  *    Lyapunov exponent was positive on the stability side with η·λ̂ past the edge 2(1 + μ),
  *    while the loss rose by more than `brakeLossRise` over them, η is cut by `brakeFactor` at
@@ -106,9 +107,19 @@ export class RunControl {
     if (!c.warmup || this.warmedUp) return { kind: 'none', why: 'not-converged' };
     const target = this.rule.target(estimate, 1);
     if (target.kind === 'wait') return { kind: 'none', why: target.why };
-    // Curvature grows fastest at the start of training: aim from the larger of the two measures.
+    // Aim from the larger of the two measures at θ0. The `edge` rule starts past the stability
+    // edge on purpose, at warmupRatio/λ (3: 1.5 times the edge 2/λ), in the catapult phase (Lewkowycz
+    // et al., 2020): the loss rises for a few steps, SGD leaves the sharp region it started in,
+    // and the curvature falls to where the run can keep that rate. Started under the edge, the
+    // curvature grows instead (progressive sharpening) and a rule that follows it stays at a low
+    // rate: the sweep's best constant rates all start at η·λ_max(θ0) between 2 and 7, and the
+    // rule's first rate at 1.5/λ lagged them by 1.2–1.3× in steps (docs/controller.md).
     const curvature = Math.max(target.curvature, estimate.probeSharpness ?? 0);
-    const lr = this.clamp((target.lr * target.curvature * this.horizon(estimate.step)) / curvature);
+    const first =
+      c.rule === 'edge'
+        ? (c.warmupRatio * edgeMomentumFactor(estimate.momentum ?? 0)) / curvature
+        : (target.lr * target.curvature) / curvature;
+    const lr = this.clamp(first * this.horizon(estimate.step));
     this.warmedUp = true;
     this.guard.raised(estimate.step, lr * c.brakeFactor, lr);
     return this.command(estimate.step, lr, 0, 'warm-up', curvature);

@@ -95,9 +95,10 @@ describe('controller > rules', () => {
     assert.ok(cut !== undefined && Math.abs(cut.lr - 0.375) < 1e-12, `${cut?.lr}`);
   });
 
-  it('edge: with momentum mu it keeps the effective step eta/(1 - mu) at r*/BS', () => {
+  it('edge: with momentum mu it keeps the effective step eta/(1 - mu) at r*(1 + mu)/BS', () => {
     const { lr } = drive(control({ rule: 'edge', targetRatio: 1 }), 400, 0.1, () => ({ momentum: 0.5 }));
-    assert.ok(Math.abs(lr - 0.5 / 4) / (0.5 / 4) < 0.06, `lr ${lr}`);
+    // eta = r*(1 - mu^2)/BS = 0.75/4
+    assert.ok(Math.abs(lr - 0.75 / 4) / (0.75 / 4) < 0.06, `lr ${lr}`);
   });
 
   it('edge: measures afresh after each rate change (probes at the old rate are forgotten)', () => {
@@ -146,7 +147,16 @@ describe('controller > rules', () => {
   it('warm-up: answers the first measurement step (lr 0) at once, from max(lambda_max, BS)', () => {
     const rc = control({ rule: 'edge', targetRatio: 1 });
     const d = rc.decide(estimate(0, { lr: 0, window: 1 }), T);
-    assert.deepEqual(d, { kind: 'command', lr: 1 / 8, previousLr: 0, reason: 'warm-up', sharpness: 8 });
+    // edge: warmupRatio (3) / max(8, 4), past the stability edge 2/lambda_max: the catapult.
+    assert.deepEqual(d, { kind: 'command', lr: 3 / 8, previousLr: 0, reason: 'warm-up', sharpness: 8 });
+    const heavy = control({ rule: 'edge', warmupRatio: 3 }).decide(
+      estimate(0, { lr: 0, window: 1, momentum: 0.9 }),
+      T,
+    );
+    assert.ok(heavy.kind === 'command' && Math.abs(heavy.lr - (3 * 0.19) / 8) < 1e-12, JSON.stringify(heavy));
+    // The other rules answer with their own target from that probe.
+    const newton = control({ rule: 'gradient-newton' }).decide(estimate(0, { lr: 0, window: 1 }), T);
+    assert.ok(newton.kind === 'command' && Math.abs(newton.lr - 1 / 8) < 1e-12, JSON.stringify(newton));
     assert.deepEqual(rc.decide(estimate(1, { lr: 0, window: 1 }), T + 1), {
       kind: 'none',
       why: 'not-converged',
