@@ -130,7 +130,6 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
       commands: intake.stats,
     };
   } finally {
-    intake.close();
-    await buffer.flush();
+    await Promise.all([intake.close(), buffer.flush()]);
   }
 }
