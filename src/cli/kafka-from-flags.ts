@@ -1,14 +1,31 @@
-import { jsonLinesLogger, KafkaBus, kafkaConfigFromEnv } from '../transport/kafka/index.js';
+import {
+  jsonLinesLogger,
+  KafkaBus,
+  kafkaConfigFromEnv,
+  type BusLogger,
+  type KafkaConfig,
+} from '../transport/kafka/index.js';
 
 /**
- * A KafkaBus from `--brokers` (or KAFKA_BROKERS) and the KAFKA_* environment (docs/kafka.md),
- * whose client logs are JSON lines like the process's own, under its `role`.
+ * How to reach Kafka from `--brokers` (or KAFKA_BROKERS) and the KAFKA_* environment
+ * (docs/kafka.md), and a logger that writes the client's records as JSON lines like the
+ * process's own, under its `role`: what a process's KafkaBus is built from, and the trainer's
+ * command intake thread too (its client's records come back to the same logger).
  */
+export function kafkaSettingsFromFlags(
+  brokers: string | undefined,
+  role: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: KafkaConfig; logger: BusLogger } {
+  const config = kafkaConfigFromEnv(brokers === undefined ? env : { ...env, KAFKA_BROKERS: brokers });
+  return { config, logger: jsonLinesLogger({ role }) };
+}
+
+/** A KafkaBus from `kafkaSettingsFromFlags`. */
 export function kafkaBusFromFlags(
   brokers: string | undefined,
   role: string,
   env: NodeJS.ProcessEnv = process.env,
 ): KafkaBus {
-  const config = kafkaConfigFromEnv(brokers === undefined ? env : { ...env, KAFKA_BROKERS: brokers });
-  return new KafkaBus({ config, logger: jsonLinesLogger({ role }) });
+  return new KafkaBus(kafkaSettingsFromFlags(brokers, role, env));
 }

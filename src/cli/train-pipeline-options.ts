@@ -22,7 +22,9 @@ export function pipelineOptions(command: Command): Command {
     },
   )
     .addOption(
-      brokersOption('publish to Kafka, host:port[,…] (KAFKA_* settings: docs/kafka.md); default in-process'),
+      brokersOption(
+        'publish to Kafka, and take lr-commands from it in a worker thread, host:port[,…] (KAFKA_* settings: docs/kafka.md); default in-process',
+      ),
     )
     .option(
       '--buffer-events <n>',

@@ -2,10 +2,11 @@ import { LyapError } from '../errors.js';
 import { LyapMetrics } from '../metrics/index.js';
 import { copyTopics } from '../recording/index.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
+import { KafkaBus } from '../transport/kafka/index.js';
 import { EXIT } from './exit-codes.js';
 import { controlKeysFromEnv } from './control-keys.js';
 import { lineSink } from './io.js';
-import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
 import { startMetricsEndpoint } from './service.js';
 import { checkTrainFlags, problemSettings, type TrainFlags } from './train-flags.js';
 
@@ -49,8 +50,9 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
   const runId = flags.runId ?? `${dataset.name}-${model.name}-s${flags.seed}-${Date.now().toString(36)}`;
 
   const controlKeys = controlKeysFromEnv(process.env, log);
-  const memory = flags.brokers === undefined ? new MemoryBus() : undefined;
-  const bus: Bus = memory ?? kafkaBusFromFlags(flags.brokers, 'trainer');
+  const kafka = flags.brokers === undefined ? undefined : kafkaSettingsFromFlags(flags.brokers, 'trainer');
+  const bus: Bus = kafka === undefined ? new MemoryBus() : new KafkaBus(kafka);
+  const memory = bus instanceof MemoryBus ? bus : undefined;
   const trainerTopics = [topics.runs, topics.gradients, topics.trajectory];
   const written =
     flags.out === undefined
@@ -123,6 +125,11 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       firstCommandWaitMs: flags.firstCommandWait,
       acceptUnsignedCommands: flags.acceptUnsignedCommands,
       signingKey: controlKeys.keys,
+      // Over Kafka, commands are read in a worker thread: the step loop holds this thread's
+      // event loop for a whole step (docs/trainer.md, "Learning-rate intake").
+      ...(kafka === undefined
+        ? {}
+        : { commandThread: { kafka: { config: kafka.config }, kafkaLogger: kafka.logger } }),
       log,
       signal: controller.signal,
       onStep: ({ gradient }) => {

@@ -56,6 +56,7 @@ export type CommandVerdict = 'valid' | 'unsigned' | 'unknown-key' | 'forged';
  */
 export class CommandKeyring {
   private current: readonly CommandKey[];
+  private readonly listeners = new Set<(keys: readonly CommandKey[]) => void>();
 
   constructor(
     keys: readonly CommandKey[],
@@ -84,5 +85,17 @@ export class CommandKeyring {
   /** A new set (a key file re-read): from now on, signing and verifying use it. */
   replace(keys: readonly CommandKey[]): void {
     this.current = [...keys];
+    for (const listener of this.listeners) listener(this.current);
+  }
+
+  /**
+   * Tells `listener` each new set from now on (a copy of the ring kept elsewhere, such as a
+   * worker thread's, follows a rotation); returns what stops it.
+   */
+  onReplace(listener: (keys: readonly CommandKey[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 }

@@ -9,6 +9,7 @@ export * from './lr-command-queue.js';
 export * from './lr-schedule.js';
 export * from './lr-jump.js';
 export * from './lr-intake.js';
+export * from './threaded-lr-intake.js';
 export * from './events/event-buffer.js';
 export * from './probe/hvp.js';
 export * from './probe/tangent-probe.js';

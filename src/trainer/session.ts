@@ -1,9 +1,11 @@
 import { isLyapError, type LyapError } from '../errors.js';
 import type { CommandKeyring, TopicNames } from '../events/index.js';
 import type { Bus } from '../transport/index.js';
+import type { BusLogger, KafkaBusOptions } from '../transport/kafka/index.js';
 import { EventBuffer } from './events/event-buffer.js';
 import type { LrBounds } from './lr-command-queue.js';
-import { LrIntake, type CommandRecord, type LrIntakeStats } from './lr-intake.js';
+import { LrIntake, type CommandRecord, type LrCommandIntake, type LrIntakeStats } from './lr-intake.js';
+import { ThreadedLrIntake } from './threaded-lr-intake.js';
 import { train, type TrainerOptions, type TrainResult } from './trainer.js';
 
 export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'commands' | 'flushEvents'> {
@@ -27,6 +29,14 @@ export interface TrainingSessionOptions extends Omit<TrainerOptions, 'emit' | 'c
   log: (level: 'info' | 'warn', message: string) => void;
   /** Told what became of each learning-rate command for this run (`LrIntake`'s `onCommand`). */
   onCommand?: (record: CommandRecord) => void;
+  /**
+   * Read the control topic in a worker thread over a Kafka client of its own, built from
+   * `kafka` (the settings `bus` was built from), instead of over `bus` on this thread
+   * (`ThreadedLrIntake`): a command is then in force at the first step boundary after it
+   * reaches the trainer, not after the step loop lets the event loop read it. `lyap train
+   * --brokers` does; a `MemoryBus` cannot be read from another thread.
+   */
+  commandThread?: { kafka: Omit<KafkaBusOptions, 'logger'>; kafkaLogger?: BusLogger };
 }
 
 export interface TrainingSessionResult extends TrainResult {
@@ -79,18 +89,26 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
       );
     },
   });
-  const intake = new LrIntake({
-    bus,
+  const intakeOptions = {
     topics,
     runId: options.runId,
     bounds: options.lrBounds,
     acceptUnsigned: options.acceptUnsignedCommands,
     signingKey: options.signingKey,
     ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }),
-    log: (message) => {
+    log: (message: string) => {
       log('warn', message);
     },
-  });
+  };
+  const thread = options.commandThread;
+  const intake: LrCommandIntake =
+    thread === undefined
+      ? new LrIntake({ bus, ...intakeOptions })
+      : new ThreadedLrIntake({
+          ...intakeOptions,
+          kafka: thread.kafka,
+          ...(thread.kafkaLogger === undefined ? {} : { kafkaLogger: thread.kafkaLogger }),
+        });
   intake.done.catch((error: unknown) => {
     if (!failFor(error)) log('warn', `the control consumer stopped: ${String(error)}`);
   });
@@ -130,6 +148,7 @@ export async function runTrainingSession(options: TrainingSessionOptions): Promi
       commands: intake.stats,
     };
   } finally {
+    // The threaded intake resolves once its thread has left the group and exited.
     await Promise.all([intake.close(), buffer.flush()]);
   }
 }
