@@ -7,7 +7,8 @@ import type { TestBroker } from './kafka-broker.js';
 /** kafkajs logs of the tests, kept in memory (printed only with LYAP_TEST_KAFKA_LOG=1). */
 export const kafkaLogs: LogRecord[] = [];
 
-const testLogger = (record: LogRecord): void => {
+/** Where the tests' Kafka clients log: `kafkaLogs`, and stderr with LYAP_TEST_KAFKA_LOG=1. */
+export const testKafkaLogger = (record: LogRecord): void => {
   if (kafkaLogs.length < 10_000) kafkaLogs.push(record);
   if (process.env['LYAP_TEST_KAFKA_LOG'] === '1') {
     process.stderr.write(
@@ -16,16 +17,22 @@ const testLogger = (record: LogRecord): void => {
   }
 };
 
-/** A KafkaBus on the test broker: few partitions, quick heartbeats and fetches, quiet logs. */
-export function testKafkaBus(broker: TestBroker, overrides: Partial<KafkaBusOptions> = {}): KafkaBus {
-  return new KafkaBus({
+/**
+ * The settings of a Kafka client on the test broker: few partitions, quick heartbeats and
+ * fetches, quiet logs; without the logger, so that they can be handed to another thread.
+ */
+export function testKafkaOptions(broker: TestBroker): Omit<KafkaBusOptions, 'logger'> {
+  return {
     config: { brokers: broker.brokers, clientId: 'lyap-test' },
-    logger: testLogger,
     logLevel: 'warn',
     topics: { partitions: 3 },
     consumer: { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, maxWaitTimeMs: 250, closeGraceMs: 5000 },
-    ...overrides,
-  });
+  };
+}
+
+/** A KafkaBus on the test broker (`testKafkaOptions`), logging to `testKafkaLogger`. */
+export function testKafkaBus(broker: TestBroker, overrides: Partial<KafkaBusOptions> = {}): KafkaBus {
+  return new KafkaBus({ ...testKafkaOptions(broker), logger: testKafkaLogger, ...overrides });
 }
 
 /** A kafkajs admin client on the test broker, silent; the caller connects and disconnects it. */

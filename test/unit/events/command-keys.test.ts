@@ -135,4 +135,15 @@ describe('events > command keys', () => {
       { id: 'c', secret: 'th:ree' },
     ]);
   });
+
+  it('tells the listeners of a keyring each new set, until they stop listening', () => {
+    const ring = new CommandKeyring(parseCommandKeys('a:one', 'test'));
+    const heard: string[][] = [];
+    const stop = ring.onReplace((keys) => heard.push(keys.map((k) => k.id)));
+    ring.replace(parseCommandKeys('a:one,b:two', 'test'));
+    stop();
+    ring.replace(parseCommandKeys('b:two', 'test'));
+    assert.deepEqual(heard, [['a', 'b']]);
+    assert.deepEqual(ring.ids, ['b']);
+  });
 });
