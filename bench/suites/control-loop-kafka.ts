@@ -161,7 +161,7 @@ function loopStamps(
  * its own process on the broker (the project's local single-node KRaft broker on loopback, or
  * KAFKA_BROKERS), and the trainer in this process (full-batch least squares on the cpu backend,
  * probe every step), so that its command intake can report when each command arrived and when
- * its rate came into force. Every command is counted by seq (sent, received, applied,
+ * its rate came into force; the intake reads in a worker thread, as `lyap train --brokers`'s does. Every command is counted by seq (sent, received, applied,
  * superseded, refused and why, not received); the latency of each applied command runs from the
  * estimate it was based on (its `ts`), and from the probed step's gradient event, to the step
  * boundary that applied it. Then `alertRuns` short runs that ignore commands jump their rate 50x
@@ -251,6 +251,8 @@ export async function controlLoopKafkaSuite(params: {
   );
   services.push(watch);
   const trainer = loopTrainer(backend.reportedName);
+  // As `lyap train --brokers` runs: the commands read in a worker thread over a client of its own.
+  const commandThread = { kafka: { config: broker.config }, kafkaLogger: () => undefined };
   const session = (runId: string, steps: number, extra: Partial<TrainingSessionOptions> = {}) =>
     runTrainingSession({
       ...trainer,
@@ -261,6 +263,7 @@ export async function controlLoopKafkaSuite(params: {
       acceptUnsignedCommands: false,
       signingKey: key,
       log: () => undefined,
+      commandThread,
       ...extra,
     });
   const seenEstimate = (runId: string, step: number | undefined): boolean =>
