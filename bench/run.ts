@@ -29,6 +29,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       steps: 3000,
       alertRuns: 20,
       alertSteps: 120,
+      intake: values.intake === 'event-loop' ? 'event-loop' : 'thread',
     }),
   alerts: async () =>
     (await import('./suites/alerts.js')).alertsSuite({
@@ -94,7 +95,9 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --runs <n>       replay: runs the events belong to (default 1,000)
   --repeat <n>     replay: passes per configuration (default 3); kafka-scale and kafka-clients: default 2
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
-  --from <dir>     alerts: score the traces saved with --keep again instead of training`;
+  --from <dir>     alerts: score the traces saved with --keep again instead of training
+  --intake <where> control-loop-kafka: the trainer reads commands in a worker thread (thread, the
+                   default, as lyap train --brokers does) or on its own event loop (event-loop)`;
 
 const { values } = scriptArgs({
   name: 'bench',
@@ -106,6 +109,7 @@ const { values } = scriptArgs({
     repeat: { type: 'string', default: '3' },
     keep: { type: 'string' },
     from: { type: 'string' },
+    intake: { type: 'string', default: 'thread' },
   },
 });
 
@@ -113,6 +117,8 @@ const { values } = scriptArgs({
 const given = (name: 'events' | 'repeat'): string | undefined =>
   process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
 
+if (values.intake !== 'thread' && values.intake !== 'event-loop')
+  badArgs('bench', `--intake ${values.intake}: thread or event-loop`);
 if (values.only !== undefined && !(values.only in suites))
   badArgs('bench', `--only ${values.only}: no such suite (${Object.keys(suites).join(', ')})`);
 

@@ -161,7 +161,8 @@ function loopStamps(
  * its own process on the broker (the project's local single-node KRaft broker on loopback, or
  * KAFKA_BROKERS), and the trainer in this process (full-batch least squares on the cpu backend,
  * probe every step), so that its command intake can report when each command arrived and when
- * its rate came into force; the intake reads in a worker thread, as `lyap train --brokers`'s does. Every command is counted by seq (sent, received, applied,
+ * its rate came into force; the intake reads in a worker thread, as `lyap train --brokers`'s does
+ * (`--intake event-loop`: on the trainer's own thread, to compare). Every command is counted by seq (sent, received, applied,
  * superseded, refused and why, not received); the latency of each applied command runs from the
  * estimate it was based on (its `ts`), and from the probed step's gradient event, to the step
  * boundary that applied it. Then `alertRuns` short runs that ignore commands jump their rate 50x
@@ -173,6 +174,11 @@ export async function controlLoopKafkaSuite(params: {
   steps: number;
   alertRuns: number;
   alertSteps: number;
+  /**
+   * Where the trainer reads its commands: `thread` (a worker thread, as `lyap train --brokers`
+   * does) or `event-loop` (the trainer's own thread, as before it), to compare the two.
+   */
+  intake: 'thread' | 'event-loop';
 }): Promise<SuiteResult> {
   const loadBefore = loadavg();
   const backend = await selectBackend({ requested: 'cpu' });
@@ -252,7 +258,10 @@ export async function controlLoopKafkaSuite(params: {
   services.push(watch);
   const trainer = loopTrainer(backend.reportedName);
   // As `lyap train --brokers` runs: the commands read in a worker thread over a client of its own.
-  const commandThread = { kafka: { config: broker.config }, kafkaLogger: () => undefined };
+  const commandThread =
+    params.intake === 'thread'
+      ? { kafka: { config: broker.config }, kafkaLogger: () => undefined }
+      : undefined;
   const session = (runId: string, steps: number, extra: Partial<TrainingSessionOptions> = {}) =>
     runTrainingSession({
       ...trainer,
@@ -263,7 +272,7 @@ export async function controlLoopKafkaSuite(params: {
       acceptUnsignedCommands: false,
       signingKey: key,
       log: () => undefined,
-      commandThread,
+      ...(commandThread === undefined ? {} : { commandThread }),
       ...extra,
     });
   const seenEstimate = (runId: string, step: number | undefined): boolean =>
@@ -342,6 +351,7 @@ export async function controlLoopKafkaSuite(params: {
         { measure: 'estimate -> alert p99, ms', value: q(alertLatency.fromEstimateMs, 0.99) },
       ],
       notes: [
+        `the trainer read its commands ${params.intake === 'thread' ? 'in a worker thread' : 'on its own event loop'} (--intake ${params.intake})`,
         `load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`,
         `log lines: ${services.map(logLevels).join('; ')}`,
       ],
