@@ -34,8 +34,13 @@ export const ControllerConfig = z
     ceilingRelaxSteps: z.number().positive().default(2000),
     horizonSteps: z.int().positive().optional(),
     maxLogStep: z.number().positive().default(Math.LN2),
-    /** Share of the way in log η a raise goes (at least deadbandLog); cuts go all the way. */
+    /** Share of the way in log η a raise goes (at least deadbandLog). */
     raiseGain: z.number().gt(0).max(1).default(0.5),
+    /**
+     * Share of the way in log η a cut goes (at least deadbandLog), while the window's η·BS is
+     * under the edge the regimes judge; past it a cut goes all the way.
+     */
+    cutGain: z.number().gt(0).max(1).default(0.5),
     lrMin: z.number().positive().default(1e-6),
     lrMax: z.number().positive().default(10),
     cooldownSteps: z.int().nonnegative().default(20),

@@ -34,6 +34,8 @@ export type NoCommandReason =
  * 3. Guard (`LossGuard`): a raise followed by a loss rise is undone (reason `guard`).
  * 4. The rule's target (`RuleState`), from probes measured at the current rate only; times
  *    (1 − step/`horizonSteps`) when a horizon is set; raises capped by the guard's ceiling.
+ *    A raise goes `raiseGain` of the way in log η, a cut `cutGain` of it while the window's
+ *    η·BS is under the edge (all of it past the edge).
  *    A command moves log η by at most `maxLogStep`, is clamped to [lrMin, lrMax], skipped when
  *    |Δ log η| < `deadbandLog`, and comes at least `cooldownSteps` after the previous one.
  */
@@ -78,24 +80,36 @@ export class RunControl {
     if (target.kind === 'wait') return { kind: 'none', why: target.why };
     if (estimate.step - this.lastCommandStep < c.cooldownSteps) return { kind: 'none', why: 'cooldown' };
     let goal = target.lr * this.horizon(estimate.step);
+    // The edge the regimes judge, on η·BS of the window (which holds the sharp minibatches the
+    // fresh mean may not yet).
+    const edge = DEFAULT_REGIME_THRESHOLDS.edgeRatio * (1 + (estimate.momentum ?? 0));
+    const bs = estimate.batchSharpness;
+    const edgeCap = bs !== undefined && bs > 0 ? edge / bs : Infinity;
     if (goal > current) {
       if (this.guard.judging) return { kind: 'none', why: 'judging-raise' };
-      // Never raise past the edge the regimes judge (η·BS of the window, which holds the sharp
-      // minibatches the fresh mean may not yet), and go `raiseGain` of the way in log η (below):
-      // after a raise the batch sharpness jumps before it settles, and full raises overshot
-      // η·BS past 2 in `npm start` (two critical alerts per run; none with half raises).
-      const edge = DEFAULT_REGIME_THRESHOLDS.edgeRatio * (1 + (estimate.momentum ?? 0));
-      const bs = estimate.batchSharpness;
-      const edgeCap = bs !== undefined && bs > 0 ? edge / bs : Infinity;
+      // Never raise past the edge, and go `raiseGain` of the way in log η (below): after a
+      // raise the batch sharpness jumps before it settles, and full raises overshot η·BS past
+      // 2 in `npm start` (two critical alerts per run; none with half raises).
       goal = Math.max(current, Math.min(goal, edgeCap, this.guard.ceiling(estimate.step)));
     }
     const full = Math.log(goal / current);
-    const damped = full > 0 ? Math.max(c.raiseGain * full, Math.min(full, c.deadbandLog)) : full;
+    // A cut under the edge goes `cutGain` of the way: one probe's batch sharpness scatters by a
+    // factor 2–50, and full cuts on such readings swung the MLP's rate between 0.43 and 0.9
+    // (half raises up, full cuts down) where the best constant rate holds 0.5
+    // (docs/controller.md). Past the edge a cut is a correction, and goes all the way.
+    const damped =
+      full > 0
+        ? Math.max(c.raiseGain * full, Math.min(full, c.deadbandLog))
+        : current >= edgeCap
+          ? full
+          : Math.min(c.cutGain * full, Math.max(full, -c.deadbandLog));
     const logStep = Math.max(-c.maxLogStep, Math.min(c.maxLogStep, damped));
     const lr = this.clamp(current * Math.exp(logStep));
     // Not on noise: a change smaller than the target's own standard error waits for more probes.
     const deadband = Math.max(c.deadbandLog, target.logError);
-    if (Math.abs(full) < deadband || Math.abs(Math.log(lr / current)) < c.deadbandLog)
+    // The second test catches a step that clamping shrank; a step of exactly deadbandLog (the
+    // least a command moves) can read a hair under it after exp and log, hence the tolerance.
+    if (Math.abs(full) < deadband || Math.abs(Math.log(lr / current)) < c.deadbandLog * (1 - 1e-9))
       return { kind: 'none', why: 'within-deadband' };
     if (lr > current) this.guard.raised(estimate.step, current, lr);
     return this.command(estimate.step, lr, current, c.rule, target.curvature);

@@ -72,7 +72,7 @@ describe('controller > rules', () => {
     assert.ok(Math.abs(Math.log(lr / fixed)) <= 0.05 / 0.4 + 1e-9, `lr ${lr}, fixed point ${fixed}`);
   });
 
-  it('edge: raises half the way in log eta, never past the edge eta·BS = 1.8 the regimes judge', () => {
+  it('edge: raises and cuts half the way in log eta; never raises past the edge eta·BS = 1.8 the regimes judge, and cuts all the way past it', () => {
     const rc = control({ rule: 'edge', targetRatio: 1.5, cooldownSteps: 0, maxLogStep: 10, guard: false });
     // Fresh probes ask for 1.5/4 = 0.375 from 0.1: half the way in log eta is sqrt(0.1·0.375).
     const half = commands(drive(rc, 3, 0.1, () => ({})).decisions)[0];
@@ -88,11 +88,20 @@ describe('controller > rules', () => {
     });
     const c = commands(drive(capped, 3, 0.1, () => ({ batchSharpness: 12 })).decisions)[0];
     assert.ok(c !== undefined && Math.abs(c.lr - Math.sqrt(0.1 * 0.15)) < 1e-12, `${c?.lr}`);
-    // Cuts go all the way: from 1 to 0.375 at once.
-    const cut = commands(
-      drive(control({ rule: 'edge', targetRatio: 1.5, maxLogStep: 10 }), 3, 1, () => ({})).decisions,
+    // Under the edge a cut goes half the way too (cutGain): from 1 towards 0.375, sqrt(0.375).
+    const cutBelow = commands(
+      drive(control({ rule: 'edge', targetRatio: 1.5, maxLogStep: 10 }), 3, 1, () => ({
+        batchSharpness: 1.5,
+      })).decisions,
     )[0];
-    assert.ok(cut !== undefined && Math.abs(cut.lr - 0.375) < 1e-12, `${cut?.lr}`);
+    assert.ok(cutBelow !== undefined && Math.abs(cutBelow.lr - Math.sqrt(0.375)) < 1e-12, `${cutBelow?.lr}`);
+    // Past the edge (the window's eta·BS = 1·4 >= 1.8) it goes all the way: from 1 to 0.375 at once.
+    const cutPast = commands(
+      drive(control({ rule: 'edge', targetRatio: 1.5, maxLogStep: 10 }), 3, 1, () => ({
+        batchSharpness: 4,
+      })).decisions,
+    )[0];
+    assert.ok(cutPast !== undefined && Math.abs(cutPast.lr - 0.375) < 1e-12, `${cutPast?.lr}`);
   });
 
   it('edge: with momentum mu it keeps the effective step eta/(1 - mu) at r*(1 + mu)/BS', () => {
@@ -201,7 +210,7 @@ describe('controller > rules', () => {
 
   it('horizon: the target decays as (1 - step/horizonSteps)', () => {
     const { decisions } = drive(
-      control({ rule: 'edge', targetRatio: 1, horizonSteps: 400 }),
+      control({ rule: 'edge', targetRatio: 1, horizonSteps: 400, cutGain: 1 }),
       300,
       0.25,
       () => ({}),
