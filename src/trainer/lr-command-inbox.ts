@@ -1,6 +1,6 @@
 import type { LrCommandEvent } from '../events/index.js';
 import { LrCommandQueue, type LrBounds } from './lr-command-queue.js';
-import type { BoundaryCounts, CommandOutcome } from './lr-command-record.js';
+import type { BoundaryCounts, CommandOutcome, CommandRecord } from './lr-command-record.js';
 
 export interface LrCommandInboxOptions {
   runId: string;
@@ -9,7 +9,7 @@ export interface LrCommandInboxOptions {
   silenceSteps?: number | undefined;
   log: (message: string) => void;
   /** Told what became of each command offered, when it did (`atMs`). */
-  tell: (seq: number, outcome: CommandOutcome, atMs: number, step?: number) => void;
+  onCommand?: ((record: CommandRecord) => void) | undefined;
   /** Stamps what happens at a step boundary (`applied`, `superseded`). */
   clock: () => number;
 }
@@ -37,10 +37,10 @@ export class LrCommandInbox {
   offer(command: LrCommandEvent, atMs: number): void {
     if (this.queue.offer(command) !== 'queued') {
       this.counts.ignoredStaleOrDuplicate++;
-      this.options.tell(command.seq, 'stale-or-duplicate', atMs);
+      this.tell(command.seq, 'stale-or-duplicate', atMs);
       return;
     }
-    this.options.tell(command.seq, 'queued', atMs);
+    this.tell(command.seq, 'queued', atMs);
     for (const settle of [...this.waiters]) settle(true);
   }
 
@@ -52,8 +52,8 @@ export class LrCommandInbox {
     }
     const atMs = this.options.clock();
     this.counts.applied += applied.applied;
-    for (const seq of applied.superseded) this.options.tell(seq, 'superseded', atMs, step);
-    this.options.tell(applied.seq, 'applied', atMs, step);
+    for (const seq of applied.superseded) this.tell(seq, 'superseded', atMs, step);
+    this.tell(applied.seq, 'applied', atMs, step);
     this.lastAppliedStep = step;
     this.silenceReported = false;
     if (applied.lr !== applied.requestedLr) {
@@ -92,6 +92,10 @@ export class LrCommandInbox {
   close(): void {
     this.closed = true;
     for (const settle of [...this.waiters]) settle(false);
+  }
+
+  private tell(seq: number, outcome: CommandOutcome, atMs: number, step?: number): void {
+    this.options.onCommand?.(step === undefined ? { seq, outcome, atMs } : { seq, outcome, atMs, step });
   }
 
   private noticeSilence(step: number): void {

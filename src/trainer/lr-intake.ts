@@ -108,15 +108,12 @@ export class LrIntake implements LrCommandIntake {
     const log = options.log ?? (() => undefined);
     const clock = options.clock ?? Date.now;
     const { onCommand } = options;
-    const tell = (seq: number, outcome: CommandRecord['outcome'], atMs: number, step?: number): void => {
-      onCommand?.(step === undefined ? { seq, outcome, atMs } : { seq, outcome, atMs, step });
-    };
     this.inbox = new LrCommandInbox({
       runId: options.runId,
       bounds: options.bounds,
       silenceSteps: options.silenceSteps,
       log,
-      tell,
+      onCommand,
       clock,
     });
     const screen = new LrCommandScreen({
@@ -125,7 +122,7 @@ export class LrIntake implements LrCommandIntake {
       acceptUnsigned: options.acceptUnsigned,
       log,
       refuse: (seq, outcome) => {
-        tell(seq, outcome, clock());
+        onCommand?.({ seq, outcome, atMs: clock() });
       },
     });
     let joined!: () => void;

@@ -5,13 +5,7 @@ import { LyapError } from '../errors.js';
 import { CommandKeyring } from '../events/index.js';
 import type { BusLogger, KafkaBusOptions } from '../transport/kafka/index.js';
 import { LrCommandInbox } from './lr-command-inbox.js';
-import {
-  intakeStats,
-  noArrivals,
-  type ArrivalCounts,
-  type CommandRecord,
-  type LrIntakeStats,
-} from './lr-command-record.js';
+import { intakeStats, noArrivals, type ArrivalCounts, type LrIntakeStats } from './lr-command-record.js';
 import type { LrCommandIntake, LrIntakeOptions } from './lr-intake.js';
 import {
   errorFromThread,
@@ -80,15 +74,12 @@ export class ThreadedLrIntake implements LrCommandIntake {
 
   constructor(private readonly options: ThreadedLrIntakeOptions) {
     this.log = options.log ?? (() => undefined);
-    const { onCommand } = options;
     this.inbox = new LrCommandInbox({
       runId: options.runId,
       bounds: options.bounds,
       silenceSteps: options.silenceSteps,
       log: this.log,
-      tell: (seq, outcome, atMs, step) => {
-        onCommand?.(step === undefined ? { seq, outcome, atMs } : { seq, outcome, atMs, step });
-      },
+      onCommand: options.onCommand,
       clock: Date.now,
     });
     this.view = intakeStats(
@@ -213,7 +204,7 @@ export class ThreadedLrIntake implements LrCommandIntake {
         this.inbox.offer(message.command, message.atMs);
         return;
       case 'refused':
-        this.tell({ seq: message.seq, outcome: message.outcome, atMs: message.atMs });
+        this.options.onCommand?.({ seq: message.seq, outcome: message.outcome, atMs: message.atMs });
         return;
       case 'log':
         this.log(message.message);
@@ -231,10 +222,6 @@ export class ThreadedLrIntake implements LrCommandIntake {
       case 'closed':
         return;
     }
-  }
-
-  private tell(record: CommandRecord): void {
-    this.options.onCommand?.(record);
   }
 }
 

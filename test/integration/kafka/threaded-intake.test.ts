@@ -48,6 +48,16 @@ const backend = await selectBackend({ requested: 'cpu' });
 const bounds = { minLr: 1e-3, maxLr: 1 };
 const KEY = 'threaded-intake-key';
 
+/** What every intake here is: run `run-a` on `topics`, a group of its own, signed commands only. */
+const intakeBase = (topics: TopicNames) => ({
+  topics,
+  runId: 'run-a',
+  groupId: uniqueName('trainer'),
+  bounds,
+  acceptUnsigned: false,
+  signingKey: KEY,
+});
+
 /** A ThreadedLrIntake of run `run-a` on fresh topics, its log lines, records and client records kept. */
 function threadedIntake(
   broker: TestBroker,
@@ -66,12 +76,7 @@ function threadedIntake(
   const intake = new ThreadedLrIntake({
     kafka: testKafkaOptions(broker),
     kafkaLogger: (record) => clientRecords.push(record),
-    topics,
-    runId: 'run-a',
-    groupId: uniqueName('trainer'),
-    bounds,
-    acceptUnsigned: false,
-    signingKey: KEY,
+    ...intakeBase(topics),
     log: (message) => log.push(message),
     onCommand: (record) => records.push(record),
     ...options,
@@ -268,15 +273,7 @@ withKafka(broker, 'trainer > threaded lr intake on Kafka', (broker) => {
     it('(what it fixes) the intake on the trainer’s thread gets no command while the step loop holds the event loop', async () => {
       const topics = topicNames(`${uniqueName('thr')}.`);
       const bus = testKafkaBus(broker);
-      const intake = new LrIntake({
-        bus,
-        topics,
-        runId: 'run-a',
-        groupId: uniqueName('trainer'),
-        bounds,
-        acceptUnsigned: false,
-        signingKey: KEY,
-      });
+      const intake = new LrIntake({ bus, ...intakeBase(topics) });
       try {
         await readingFromTheEnd(intake, topics, broker);
         publishFromAnotherProcess(broker, topics.control, encodeEvent(signed(7, 0.05)));
