@@ -12,6 +12,12 @@ export interface RegimeThresholds {
   unstableRatio: number;
   /** Top Lyapunov exponent (per step) above which nearby trajectories separate. */
   chaoticExponent: number;
+  /**
+   * With fewer than `minSamples` probes, a stability ratio above this is `unstable` already: a
+   * rate so far past the bound that one probe settles it (a run started at 40× its rate blows up
+   * at its first update, before a third probe). Absent: no early verdict, `unknown` as before.
+   */
+  earlyUnstableRatio?: number | undefined;
 }
 
 export const DEFAULT_REGIME_THRESHOLDS: Readonly<RegimeThresholds> = Object.freeze({
@@ -19,6 +25,7 @@ export const DEFAULT_REGIME_THRESHOLDS: Readonly<RegimeThresholds> = Object.free
   edgeRatio: 1.8,
   unstableRatio: 2,
   chaoticExponent: 1e-3,
+  earlyUnstableRatio: 4,
 });
 
 /** Non-finite topExponent / stabilityRatio count as unknown (absent), never as a comparison. */
@@ -44,14 +51,22 @@ export interface RegimeRule {
 
 const known = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x);
 
+/** Past `earlyUnstableRatio`: unstable on any number of probes. */
+const clearlyUnstable = (i: RegimeInput, t: Readonly<RegimeThresholds>): boolean =>
+  t.earlyUnstableRatio !== undefined &&
+  known(i.stabilityRatio) &&
+  i.stabilityRatio > t.earlyUnstableRatio * scale(i);
+
 /** Checked in order; the first rule that holds names the regime. */
 export const REGIME_RULES: readonly RegimeRule[] = Object.freeze([
   // A NaN/Infinity loss or gradient: nothing else is meaningful.
   { regime: 'diverged', when: (i) => i.diverged },
-  // Too few probes in the window, or nothing measured yet.
+  // Too few probes in the window (unless the rate is far past the bound), or nothing measured yet.
   {
     regime: 'unknown',
-    when: (i, t) => !(i.samples >= t.minSamples) || (!known(i.topExponent) && !known(i.stabilityRatio)),
+    when: (i, t) =>
+      (!(i.samples >= t.minSamples) && !clearlyUnstable(i, t)) ||
+      (!known(i.topExponent) && !known(i.stabilityRatio)),
   },
   // η·λ_max > 2: |1 − ηλ_max| > 1, the step overshoots and the sharpest direction expands
   // (with heavy-ball momentum μ, past 2(1 + μ)).
@@ -70,6 +85,10 @@ export function validateRegimeThresholds(t: Readonly<RegimeThresholds>): string[
   const problems: string[] = [];
   for (const key of ['minSamples', 'edgeRatio', 'unstableRatio', 'chaoticExponent'] as const) {
     if (!Number.isFinite(t[key])) problems.push(`${key} must be finite, got ${t[key]}`);
+  }
+  const early = t.earlyUnstableRatio;
+  if (early !== undefined && !(Number.isFinite(early) && early >= t.unstableRatio)) {
+    problems.push(`earlyUnstableRatio must be finite and ≥ unstableRatio (${t.unstableRatio}), got ${early}`);
   }
   if (!(Number.isSafeInteger(t.minSamples) && t.minSamples >= 1)) {
     problems.push(`minSamples must be a positive integer, got ${t.minSamples}`);

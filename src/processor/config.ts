@@ -27,6 +27,7 @@ export const ProcessorConfig = z
         edgeRatio: z.number(),
         unstableRatio: z.number(),
         chaoticExponent: z.number(),
+        earlyUnstableRatio: z.number().optional(),
       })
       .default({ ...DEFAULT_REGIME_THRESHOLDS }),
   })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EstimateEvent, LrCommandEvent } from '../../../src/events/index.js';
+import type { AlertEvent, EstimateEvent, GradientEvent, LrCommandEvent } from '../../../src/events/index.js';
 import { lyap } from '../../helpers/cli.js';
 import { cleanEnv, ensureBuilt, run, summaryRows } from './support.js';
 
@@ -17,6 +17,18 @@ const jsonLines = <T>(path: string): T[] =>
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as T);
 
+/** `npm start` with STEPS steps, writing into `out`, its cache there too; `env` adds options. */
+const npmStart = (out: string, env: Record<string, string> = {}) =>
+  run(npm, ['start'], {
+    env: cleanEnv({
+      LYAP_STEPS: String(STEPS),
+      LYAP_PORT: '0',
+      LYAP_OUT: out,
+      XDG_CACHE_HOME: join(out, 'cache'),
+      ...env,
+    }),
+  });
+
 // `npm start` itself, as a newcomer runs it, with its options from the environment
 // (LYAP_STEPS, LYAP_PORT, LYAP_OUT: the LYAP_* option sources of src/cli/option-sources.ts).
 describe('npm start (lyap demo)', () => {
@@ -27,14 +39,7 @@ describe('npm start (lyap demo)', () => {
   it('trains, measures, controls and alerts, prints a summary, and records events that replay to the same estimates', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lyap-npm-start-'));
     try {
-      const r = await run(npm, ['start'], {
-        env: cleanEnv({
-          LYAP_STEPS: String(STEPS),
-          LYAP_PORT: '0',
-          LYAP_OUT: out,
-          XDG_CACHE_HOME: join(out, 'cache'),
-        }),
-      });
+      const r = await npmStart(out);
       assert.equal(r.code, 0, r.stderr);
       // npm may warn about its own set-up on stderr; the demo itself has nothing to report there.
       assert.doesNotMatch(r.stderr, /^(lyap:|warning:)/m, r.stderr);
@@ -108,6 +113,37 @@ describe('npm start (lyap demo)', () => {
       // runs on event time, over the events in the order events.jsonl holds them).
       assert.deepEqual(replayed, recorded);
       assert.equal(readFileSync(output, 'utf8'), readFileSync(join(out, 'estimates.jsonl'), 'utf8'));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  // Monitoring alone (no controller): the run at 40× the rate blows up at its first update, and
+  // the alert must come before or with it, from the probe of step 0; the healthy runs raise none.
+  it('left alone (--controller observe), alerts on the run at 40x the rate before it blows up, and on no healthy run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lyap-npm-start-observe-'));
+    try {
+      const r = await npmStart(out, { LYAP_CONTROLLER: 'observe' });
+      assert.equal(r.code, 0, r.stderr);
+      const alerts = jsonLines<AlertEvent>(join(out, 'alerts.jsonl')).filter((a) => a.state === 'firing');
+      const gradients = jsonLines<GradientEvent>(join(out, 'events.jsonl')).filter(
+        (e) => e.type === 'gradient' && e.runId.endsWith('r3-lr20'),
+      );
+      const first = gradients.find((g) => g.step === 0)?.loss ?? Number.NaN;
+      // Blown up: the first step whose loss is not finite or above 3× the loss at θ0.
+      const blowUp = gradients.find((g) => !Number.isFinite(g.loss) || g.loss > 3 * first)?.step;
+      assert.ok(blowUp !== undefined, `r3-lr20 did not blow up: ${gradients.map((g) => g.loss).join(', ')}`);
+      const critical = alerts.filter((a) => a.runId.endsWith('r3-lr20') && a.severity === 'critical');
+      assert.ok(critical.length > 0, 'no critical alert on r3-lr20');
+      assert.ok(
+        Math.min(...critical.map((a) => a.step)) <= blowUp,
+        `first critical alert at step ${Math.min(...critical.map((a) => a.step))}, blown up at ${blowUp}`,
+      );
+      assert.deepEqual(
+        alerts.filter((a) => !a.runId.endsWith('r3-lr20')).map((a) => `${a.runId}: ${a.name} at ${a.step}`),
+        [],
+        'the healthy runs fire nothing',
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

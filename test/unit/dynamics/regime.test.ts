@@ -22,11 +22,30 @@ describe('dynamics > classifyRegime', () => {
 
   it('says unknown with fewer than minSamples probes or nothing measured', () => {
     assert.equal(
-      classifyRegime({ diverged: false, samples: 2, stabilityRatio: 5, topExponent: 1 }),
+      classifyRegime({ diverged: false, samples: 2, stabilityRatio: 3.5, topExponent: 1 }),
       'unknown',
     );
     assert.equal(classifyRegime(measured), 'unknown');
     assert.equal(classifyRegime({ ...measured, stabilityRatio: NaN, topExponent: undefined }), 'unknown');
+  });
+
+  it('says unstable on fewer than minSamples probes only past earlyUnstableRatio (2× the bound)', () => {
+    const early = { diverged: false, samples: 1 };
+    assert.equal(
+      classifyRegime({ ...early, stabilityRatio: 16.6 }),
+      'unstable',
+      'a run at 40× its rate, first probe',
+    );
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 4.01, topExponent: 0.5 }), 'unstable');
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 4 }), 'unknown', 'at the early bound: wait');
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 3 }), 'unknown', 'past 2, not clearly: wait');
+    assert.equal(classifyRegime({ ...early, samples: 0, stabilityRatio: NaN }), 'unknown');
+    // With momentum the early bound scales like the others: 4·1.9 = 7.6.
+    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 7 }), 'unknown');
+    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 7.7 }), 'unstable');
+    // Thresholds without it keep the old rule: unknown until minSamples.
+    const without = Object.freeze({ ...DEFAULT_REGIME_THRESHOLDS, earlyUnstableRatio: undefined });
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 16.6 }, without), 'unknown');
   });
 
   it('says unstable above gradient descent’s bound eta*lambda_max > 2, even if the exponent is positive', () => {
@@ -91,6 +110,7 @@ describe('dynamics > validateRegimeThresholds', () => {
       edgeRatio: 1.8,
       unstableRatio: 2,
       chaoticExponent: 1e-3,
+      earlyUnstableRatio: 4,
     });
   });
 
@@ -110,5 +130,8 @@ describe('dynamics > validateRegimeThresholds', () => {
       validateRegimeThresholds({ minSamples: 1, edgeRatio: 0, unstableRatio: 2, chaoticExponent: 0 }),
       ['edgeRatio must be > 0, got 0'],
     );
+    assert.deepEqual(validateRegimeThresholds({ ...DEFAULT_REGIME_THRESHOLDS, earlyUnstableRatio: 1.5 }), [
+      'earlyUnstableRatio must be finite and ≥ unstableRatio (2), got 1.5',
+    ]);
   });
 });
