@@ -19,13 +19,14 @@ import { lyapunovBursts } from '../trainer/lyapunov-bursts.js';
 import { sharpnessEvery } from '../trainer/sharpness-schedule.js';
 import { DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
+import { KafkaBus } from '../transport/kafka/index.js';
 import { defineCommand } from './define-command.js';
 import { startDemoServer, type DemoServer } from './demo-server.js';
 import { EXIT } from './exit-codes.js';
 import { interruptHandler } from './interrupt.js';
 import { lineSink } from './io.js';
 import { packageVersion } from './package-version.js';
-import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
 import { atMost, choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { brokersOption, webConfigOption } from './service-options.js';
 import { formatDemoSummary } from './summary-table.js';
@@ -154,7 +155,8 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
     runId: `r${i + 1}-lr${lr}${kafka ? `-${started.getTime().toString(36)}` : ''}`,
     lr,
   }));
-  const bus: Bus = kafka ? kafkaBusFromFlags(flags.brokers, 'demo') : new MemoryBus();
+  const kafkaSettings = kafka ? kafkaSettingsFromFlags(flags.brokers, 'demo') : undefined;
+  const bus: Bus = kafkaSettings === undefined ? new MemoryBus() : new KafkaBus(kafkaSettings);
   const topics = topicNames(topicPrefix);
   const metrics = new LyapMetrics();
   const board = new RunBoard();
@@ -238,6 +240,13 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
         lrBounds: LR_BOUNDS,
         // A run started at an absurd rate is corrected before its first update, not braked after it.
         ...(flags.controller === 'control' ? { firstCommandWaitMs: DEMO_DEFAULTS.firstCommandWaitMs } : {}),
+        // Over Kafka each run reads its commands in a worker thread, as lyap train --brokers does
+        // (docs/trainer.md, "Learning-rate intake").
+        ...(kafkaSettings === undefined
+          ? {}
+          : {
+              commandThread: { kafka: { config: kafkaSettings.config }, kafkaLogger: kafkaSettings.logger },
+            }),
       },
       controllerMode: flags.controller,
       signingKey: randomBytes(32).toString('hex'),

@@ -3,7 +3,8 @@
 // summary was written (diverged and failed runs included), 1 if not even that worked.
 import { readFileSync } from 'node:fs';
 import type { ChildJob } from '../sweep/child-run.js';
-import { kafkaBusFromFlags } from './kafka-from-flags.js';
+import { KafkaBus } from '../transport/kafka/index.js';
+import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
 
 const path = process.argv[2];
 if (path === undefined) {
@@ -13,10 +14,15 @@ if (path === undefined) {
 try {
   const job = JSON.parse(readFileSync(path, 'utf8')) as ChildJob;
   const { runChildJob } = await import('../sweep/child-run.js');
-  const bus = job.config.brokers === undefined ? undefined : kafkaBusFromFlags(job.config.brokers, 'sweep');
+  const kafka =
+    job.config.brokers === undefined ? undefined : kafkaSettingsFromFlags(job.config.brokers, 'sweep');
+  const bus = kafka === undefined ? undefined : new KafkaBus(kafka);
   try {
     const record = await runChildJob(job, {
-      ...(bus === undefined ? {} : { bus }),
+      // Over Kafka the trainer reads its commands in a worker thread, as lyap train --brokers does.
+      ...(kafka === undefined || bus === undefined
+        ? {}
+        : { bus, commandThread: { kafka: { config: kafka.config }, kafkaLogger: kafka.logger } }),
       progress: (step) => {
         process.stdout.write(`${JSON.stringify({ step })}\n`);
       },

@@ -15,6 +15,7 @@ import {
   type Dataset,
   type Model,
   type ProbeSettings,
+  type TrainingSessionOptions,
 } from '../trainer/index.js';
 import type { Bus } from '../transport/index.js';
 import { appliedCommands } from './command-effects.js';
@@ -38,6 +39,8 @@ export interface ChildJob {
 export interface ChildIo {
   /** A bus to the broker when the sweep has `--brokers`; undefined: in-process MemoryBus. */
   bus?: Bus;
+  /** With `bus` on Kafka: read the learning-rate commands in a worker thread (TrainingSessionOptions). */
+  commandThread?: TrainingSessionOptions['commandThread'];
   /** Called every few steps; the parent kills a child that stays silent too long. */
   progress: (step: number) => void;
 }
@@ -173,6 +176,7 @@ export async function runChildJob(job: ChildJob, io: ChildIo): Promise<RunRecord
         lrBounds: { minLr: 1e-6, maxLr: 10 },
         // Controller arms start as `lyap demo` does: a measurement step at θ0, then the first decision.
         ...(spec.arm === 'controller' ? { firstCommandWaitMs: FIRST_COMMAND_WAIT_MS } : {}),
+        ...(io.commandThread === undefined ? {} : { commandThread: io.commandThread }),
         onStep: ({ gradient, theta }) => {
           gradients.push(gradient);
           losses[gradient.step] = Number.isFinite(gradient.loss) ? gradient.loss : NaN;
