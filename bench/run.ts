@@ -34,7 +34,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
   alerts: async () =>
     (await import('./suites/alerts.js')).alertsSuite({
       steps: 300,
-      seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      seeds: seedList(given('seeds') ?? '1,2,3,4,5,6,7,8,9,10'),
       jumpAt: 150,
       horizon: 50,
       keep: values.keep,
@@ -98,7 +98,8 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
   --from <dir>     alerts: score the traces saved with --keep again instead of training
   --seeds <list>   lyapunov: training seeds, comma-separated (default 3); with several, the error
-                   of each scheme over them (RMS, mean, within 5 %, against its standard error)
+                   of each scheme over them (RMS, mean, within 5 %, against its standard error);
+                   alerts: the runs' seeds (default 1-10)
   --intake <where> control-loop-kafka: the trainer reads commands in a worker thread (thread, the
                    default, as lyap train --brokers does) or on its own event loop (event-loop)`;
 
@@ -127,7 +128,7 @@ function seedList(text: string): number[] {
 }
 
 /** An option's value when the command line gave it (not its default). */
-const given = (name: 'events' | 'repeat'): string | undefined =>
+const given = (name: 'events' | 'repeat' | 'seeds'): string | undefined =>
   process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
 
 if (values.intake !== 'thread' && values.intake !== 'event-loop')

@@ -20,6 +20,11 @@ export interface RegimeAlertRule {
    * not one per crossing.
    */
   readonly keepFiringEstimates?: number;
+  /**
+   * Fires on the first estimate in the regime, whatever `forEstimates` says, when this holds
+   * (a regime far past its bound needs no second look).
+   */
+  readonly firesAtOnce?: (estimate: EstimateEvent) => boolean;
   /** The alert's `value`: the number the regime was judged by. */
   readonly value: (estimate: EstimateEvent) => number;
   /** What the firing alert says, after "run <id>: ". */
@@ -27,6 +32,14 @@ export interface RegimeAlertRule {
 }
 
 const ratio = (e: EstimateEvent): number => judgedStabilityRatio(e);
+
+/**
+ * `unstable` fires on its first estimate when the ratio is this far past the bound (2.5 for plain
+ * SGD), else on its second in a row: the best constant rate's window median stood at 2.05–2.25
+ * for one estimate on healthy runs of the alert benchmark, and a jump in the rate that blows the
+ * run up puts it past 2.5 at once (docs/results/alerts.md).
+ */
+export const AT_ONCE_FACTOR = 1.25;
 /** η·BS when the probes measure it (what the regimes judge), else η·λ_max. */
 const ratioName = (e: EstimateEvent): string => (e.batchStabilityRatio === undefined ? 'η·λ_max' : 'η·BS');
 const shown = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
@@ -37,10 +50,10 @@ const shown = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : St
  * `chaotic` (a positive top exponent on a stable step) is exploration along negative curvature,
  * normal in neural-network training (Herrmann et al., NeurIPS 2022; the paper's claim (1)): it is
  * shown, never alerted: on labelled runs (docs/results/alerts.md) it fired on every healthy run.
- * `unstable` fires at its first estimate too: the sharpness is already a window median, no
- * healthy run of those came near η·λ_max = 2 (at most 1.69), and a blow-up follows a jump in the
- * rate within 1–4 steps, less than the probe interval, so waiting for a second estimate was
- * waiting for the loss to have exploded already. `edge` (η·λ_max from 1.8 up to 2) is below the
+ * `unstable` is instability sustained: two estimates in a row, or one far past the bound
+ * (`AT_ONCE_FACTOR`), since a blow-up follows a jump in the rate within 1–4 steps, less than the
+ * probe interval, and waiting for a second estimate there is waiting for the loss to have
+ * exploded already. `edge` (η·λ_max from 1.8 up to 2) is below the
  * bound: shown, not alerted; on those runs its warning detected nothing in 13 firings.
  * `EDGE_WARNING` is that rule, for a deployment that wants it (`RegimeAlerts({ rules })`).
  */
@@ -57,8 +70,10 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     regime: 'unstable',
     name: 'LyapStabilityRatioAboveTwo',
     severity: 'critical',
-    forEstimates: 1,
+    forEstimates: 2,
     keepFiringEstimates: 4,
+    firesAtOnce: (e) =>
+      ratio(e) > AT_ONCE_FACTOR * DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0)),
     value: ratio,
     describe: (e) =>
       `unstable: ${ratioName(e)} = ${shown(ratio(e))} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}${e.batchSharpness === undefined ? '' : `, BS ${shown(e.batchSharpness)}`}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,

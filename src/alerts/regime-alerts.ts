@@ -61,7 +61,11 @@ export class RegimeAlerts {
         run.firing = undefined;
       }
     }
-    if (rule !== undefined && run.firing === undefined && run.streak >= rule.forEstimates) {
+    if (
+      rule !== undefined &&
+      run.firing === undefined &&
+      (run.streak >= rule.forEstimates || (run.streak === 1 && rule.firesAtOnce?.(estimate) === true))
+    ) {
       out.push(alert(rule, estimate, 'firing', rule.describe(estimate)));
       run.firing = rule;
       run.away = 0;

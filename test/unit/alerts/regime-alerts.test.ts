@@ -32,7 +32,7 @@ function estimate(step: number, regime: Regime, extra: Partial<EstimateEvent> = 
     lyapunov: [0.05],
     curvature: [1],
     sharpness: 5,
-    stabilityRatio: 2.5,
+    stabilityRatio: 3,
     regime,
     samples: step + 1,
     ...extra,
@@ -51,7 +51,7 @@ function run(regimes: readonly Regime[], rules: readonly RegimeAlertRule[] = WIT
 }
 
 describe('alerts > RegimeAlerts', () => {
-  it('fires at the first unstable estimate, once while the run stays unstable, and resolves 4 estimates after it left', () => {
+  it('fires at the first unstable estimate far past the bound, once while the run stays unstable, and resolves 4 estimates after it left', () => {
     assert.deepEqual(
       run([
         'unknown',
@@ -66,6 +66,32 @@ describe('alerts > RegimeAlerts', () => {
       ]),
       ['firing LyapStabilityRatioAboveTwo @2', 'resolved LyapStabilityRatioAboveTwo @8'],
     );
+  });
+
+  it('fires on instability sustained: two unstable estimates in a row, or one far past the bound (2.5, 2.5(1 + mu))', () => {
+    const fired = (ratios: readonly number[], extra: Partial<EstimateEvent> = {}): string[] => {
+      const alerts = new RegimeAlerts();
+      return ratios.flatMap((r, step) =>
+        alerts
+          .observe(
+            estimate(step, r > 2 * (1 + (extra.momentum ?? 0)) ? 'unstable' : 'converging', {
+              stabilityRatio: r,
+              ...extra,
+            }),
+          )
+          .map((a) => `${a.state} @${a.step}`),
+      );
+    };
+    // A best constant rate's blip just past the bound: one estimate, then back under. Nothing.
+    assert.deepEqual(fired([1.8, 2.25, 1.9, 1.7]), []);
+    // Past the bound twice in a row: fires at the second.
+    assert.deepEqual(fired([1.8, 2.25, 2.3, 1.7]), ['firing @2']);
+    // A jump in the rate far past it: fires at once.
+    assert.deepEqual(fired([1.8, 2.6, 1.7]), ['firing @1']);
+    // Judged on eta*BS when the probes measure it, and the bound moves with momentum.
+    assert.deepEqual(fired([1.8, 2.6], { batchStabilityRatio: 2.2 }), []);
+    assert.deepEqual(fired([3, 4.7, 3], { momentum: 0.9 }), []);
+    assert.deepEqual(fired([3, 4.8], { momentum: 0.9 }), ['firing @1']);
   });
 
   it('keeps firing while a run hovers about the bound: one alert per episode, not one per crossing', () => {
