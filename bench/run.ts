@@ -45,14 +45,8 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       seeds: seedList(values.seeds),
       steps: 3000,
       warmup: 200,
-      rates: [0.5, 2, 4, 8],
-      schemes: [
-        { every: 1, burst: 1, discard: 0 },
-        { every: 10, burst: 1, discard: 0 },
-        { every: 20, burst: 8, discard: 4 },
-        { every: 40, burst: 8, discard: 4 },
-        { every: 80, burst: 8, discard: 4 },
-      ],
+      rates: numberList('rates', given('rates') ?? '0.5,2,4,8'),
+      schemes: schemeList(given('schemes') ?? '1/1/0,1/10/0,8/20/4,8/40/4,8/80/4'),
     }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'tracking-relu': async () =>
@@ -100,6 +94,9 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --seeds <list>   lyapunov: training seeds, comma-separated (default 3); with several, the error
                    of each scheme over them (RMS, mean, within 5 %, against its standard error);
                    alerts: the runs' seeds (default 1-10)
+  --rates <list>   lyapunov: constant learning rates (default 0.5,2,4,8)
+  --schemes <list> lyapunov: Lyapunov sampling schemes as burst/every/discard, comma-separated
+                   (default 1/1/0,1/10/0,8/20/4,8/40/4,8/80/4; 8/40/4 is the product's default)
   --intake <where> control-loop-kafka: the trainer reads commands in a worker thread (thread, the
                    default, as lyap train --brokers does) or on its own event loop (event-loop)`;
 
@@ -115,8 +112,41 @@ const { values } = scriptArgs({
     from: { type: 'string' },
     intake: { type: 'string', default: 'thread' },
     seeds: { type: 'string', default: '3' },
+    rates: { type: 'string' },
+    schemes: { type: 'string' },
   },
 });
+
+/** `--rates 4,8`: positive numbers, at least one. */
+function numberList(flag: string, text: string): number[] {
+  const xs = text.split(',').map((s) => Number(s.trim()));
+  if (!xs.every((x) => Number.isFinite(x) && x > 0)) {
+    badArgs('bench', `--${flag} ${text}: comma-separated positive numbers, e.g. 4,8`);
+  }
+  return xs;
+}
+
+/** `--schemes 8/40/4,1/10/0`: a burst of K steps every N, the first D discarded. */
+function schemeList(text: string): { burst: number; every: number; discard: number }[] {
+  return text.split(',').map((part) => {
+    const [burst, every, discard] = part.trim().split('/').map(Number);
+    if (!(
+      Number.isSafeInteger(burst) &&
+      Number.isSafeInteger(every) &&
+      Number.isSafeInteger(discard) &&
+      (burst ?? 0) >= 1 &&
+      (every ?? 0) >= (burst ?? 0) &&
+      (discard ?? -1) >= 0 &&
+      (discard ?? 0) < (burst ?? 0)
+    )) {
+      badArgs(
+        'bench',
+        `--schemes ${part}: burst/every/discard with 1 ≤ burst ≤ every and 0 ≤ discard < burst, e.g. 8/40/4`,
+      );
+    }
+    return { burst: burst as number, every: every as number, discard: discard as number };
+  });
+}
 
 /** `--seeds 1,2,3`: safe integers, at least one. */
 function seedList(text: string): number[] {
@@ -128,9 +158,13 @@ function seedList(text: string): number[] {
 }
 
 /** An option's value when the command line gave it (not its default). */
-const given = (name: 'events' | 'repeat' | 'seeds'): string | undefined =>
+const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): string | undefined =>
   process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
 
+// Bad lists fail before any suite runs.
+seedList(values.seeds);
+if (values.rates !== undefined) numberList('rates', values.rates);
+if (values.schemes !== undefined) schemeList(values.schemes);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')
   badArgs('bench', `--intake ${values.intake}: thread or event-loop`);
 if (values.only !== undefined && !(values.only in suites))
