@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { sleep } from './wait.js';
 
@@ -44,4 +45,13 @@ export function spawnLyap(args: readonly string[], env: NodeJS.ProcessEnv = {}):
     }
   };
   return { child, stderr: () => stderr, stdout: () => stdout, exited, waitFor };
+}
+
+/**
+ * Stops lyap processes as an operator does, SIGTERM to all of them first (they shut down side by
+ * side), and asserts that each one exited 0 (its stderr in the message when not).
+ */
+export async function stopGracefully(...processes: readonly LyapProcess[]): Promise<void> {
+  for (const p of processes) p.child.kill('SIGTERM');
+  for (const p of processes) assert.equal(await p.exited, 0, p.stderr());
 }

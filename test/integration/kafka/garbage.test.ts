@@ -7,7 +7,7 @@ import type { OutgoingMessage } from '../../../src/transport/index.js';
 import { sameEstimate } from '../../helpers/estimates.js';
 import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
 import { readEvents, testKafkaBus } from '../../helpers/kafka-bus.js';
-import { spawnLyap } from '../../helpers/lyap-process.js';
+import { spawnLyap, stopGracefully } from '../../helpers/lyap-process.js';
 import { replayLines } from '../../helpers/replay.js';
 import { poll } from '../../helpers/wait.js';
 
@@ -111,8 +111,7 @@ withKafka(broker, 'kafka > garbage producer', (broker) => {
         const live = new Map(estimates.map((e) => [e.step, e]));
         for (const e of clean.estimates) sameEstimate(live.get(e.step), e);
       } finally {
-        processor.child.kill('SIGTERM');
-        assert.equal(await processor.exited, 0, processor.stderr());
+        await stopGracefully(processor);
         await bus.close();
       }
     });

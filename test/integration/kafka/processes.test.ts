@@ -10,7 +10,7 @@ import {
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
 import { testKafkaBus } from '../../helpers/kafka-bus.js';
-import { spawnLyap } from '../../helpers/lyap-process.js';
+import { spawnLyap, stopGracefully } from '../../helpers/lyap-process.js';
 import { poll } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
@@ -88,10 +88,7 @@ withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
         assert.match(body, /lyap_consumer_lag\{topic="[^"]+\.gradients",partition="\d+"\} 0$/m);
         assert.match(body, /lyap_lr_commands_total\{run_id="kafka-run",reason="quasi-newton"\} [1-9]/);
       } finally {
-        processor.child.kill('SIGTERM');
-        controller.child.kill('SIGTERM');
-        assert.equal(await processor.exited, 0, processor.stderr());
-        assert.equal(await controller.exited, 0, controller.stderr());
+        await stopGracefully(processor, controller);
         await bus.close();
       }
       assert.match(processor.stderr(), /stopping \(SIGTERM\)/);
@@ -127,8 +124,7 @@ withKafka(broker, 'cli > lyap process and lyap control on Kafka', (broker) => {
         await poll(() => steps.size >= 10, { timeoutMs: PATIENCE_MS, intervalMs: 100 });
         sub.unsubscribe();
       } finally {
-        processor.child.kill('SIGTERM');
-        assert.equal(await processor.exited, 0, processor.stderr());
+        await stopGracefully(processor);
         await bus.close();
       }
       readableLog(processor.stderr(), 'processor');

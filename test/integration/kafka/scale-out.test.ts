@@ -15,7 +15,7 @@ import type { OutgoingMessage } from '../../../src/transport/index.js';
 import { lyap } from '../../helpers/cli.js';
 import { kafkaBroker, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
 import { groupMembers, readEventsOf, testKafkaBus } from '../../helpers/kafka-bus.js';
-import { spawnLyap, type LyapProcess } from '../../helpers/lyap-process.js';
+import { spawnLyap, type LyapProcess, stopGracefully } from '../../helpers/lyap-process.js';
 import { sameEstimate } from '../../helpers/estimates.js';
 import { replayLines } from '../../helpers/replay.js';
 import { poll, sleep } from '../../helpers/wait.js';
@@ -120,8 +120,7 @@ withKafka(broker, 'kafka > scale-out', (broker) => {
           for (const e of replayed) sameEstimate(live.get(e.step), e);
         }
       } finally {
-        for (const p of processors) p.child.kill('SIGTERM');
-        for (const p of processors) assert.equal(await p.exited, 0, p.stderr());
+        await stopGracefully(...processors);
         await bus.close();
       }
     });

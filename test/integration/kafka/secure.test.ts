@@ -29,7 +29,7 @@ import { KafkaBus, kafkaConfigFromEnv } from '../../../src/transport/kafka/index
 import { sameEstimate } from '../../helpers/estimates.js';
 import { localKafkaCluster, uniqueName, withKafka } from '../../helpers/kafka-broker.js';
 import { readEvents } from '../../helpers/kafka-bus.js';
-import { spawnLyap, type LyapProcess } from '../../helpers/lyap-process.js';
+import { spawnLyap, type LyapProcess, stopGracefully } from '../../helpers/lyap-process.js';
 import { replayLines } from '../../helpers/replay.js';
 import { poll } from '../../helpers/wait.js';
 
@@ -259,8 +259,7 @@ withKafka(cluster, 'kafka > secured broker (SASL_SSL, ACLs)', (cluster: LocalClu
           );
         for (const p of [processor, controller, alerter]) assert.equal(p.child.exitCode, null, p.stderr());
       } finally {
-        for (const p of [processor, controller, alerter]) p.child.kill('SIGTERM');
-        for (const p of [processor, controller, alerter]) assert.equal(await p.exited, 0, p.stderr());
+        await stopGracefully(processor, controller, alerter);
         await viewer.close();
       }
     });

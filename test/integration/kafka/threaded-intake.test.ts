@@ -40,7 +40,7 @@ import {
   testKafkaLogger,
   testKafkaOptions,
 } from '../../helpers/kafka-bus.js';
-import { spawnLyap } from '../../helpers/lyap-process.js';
+import { spawnLyap, stopGracefully } from '../../helpers/lyap-process.js';
 import { poll, until } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
@@ -516,10 +516,7 @@ withKafka(broker, 'cli > lyap train --brokers: commands through the intake threa
           'the intake thread left its group',
         );
       } finally {
-        processor.child.kill('SIGTERM');
-        controller.child.kill('SIGTERM');
-        assert.equal(await processor.exited, 0, processor.stderr());
-        assert.equal(await controller.exited, 0, controller.stderr());
+        await stopGracefully(processor, controller);
         await bus.close();
       }
     });
