@@ -45,7 +45,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       seeds: seedList(values.seeds),
       steps: 3000,
       warmup: 200,
-      rates: numberList('rates', given('rates') ?? '0.5,2,4,8'),
+      rates: rateList(given('rates') ?? '0.5,2,4,8'),
       schemes: schemeList(given('schemes') ?? '1/1/0,1/10/0,8/20/4,8/40/4,8/80/4'),
     }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
@@ -117,13 +117,19 @@ const { values } = scriptArgs({
   },
 });
 
-/** `--rates 4,8`: positive numbers, at least one. */
-function numberList(flag: string, text: string): number[] {
-  const xs = text.split(',').map((s) => Number(s.trim()));
-  if (!xs.every((x) => Number.isFinite(x) && x > 0)) {
-    badArgs('bench', `--${flag} ${text}: comma-separated positive numbers, e.g. 4,8`);
+/** A comma-separated list of numbers, each one that `accept`s; else a bad-flag exit naming `what` it takes. */
+function numberList(flag: string, text: string, accept: (x: number) => boolean, what: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const xs = parts.map(Number);
+  if (parts.some((p) => p === '') || !xs.every(accept)) {
+    badArgs('bench', `--${flag} ${text}: comma-separated ${what}`);
   }
   return xs;
+}
+
+/** `--rates 4,8`: positive numbers, at least one. */
+function rateList(text: string): number[] {
+  return numberList('rates', text, (x) => Number.isFinite(x) && x > 0, 'positive numbers, e.g. 4,8');
 }
 
 /** `--schemes 8/40/4,1/10/0`: a burst of K steps every N, the first D discarded. */
@@ -148,13 +154,14 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
   });
 }
 
-/** `--seeds 1,2,3`: safe integers, at least one. */
+/** `--seeds 1,2,3`: non-negative integers, at least one. */
 function seedList(text: string): number[] {
-  const seeds = text.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || !seeds.every((s) => Number.isSafeInteger(s) && s >= 0)) {
-    badArgs('bench', `--seeds ${text}: comma-separated non-negative integers, e.g. 1,2,3`);
-  }
-  return seeds;
+  return numberList(
+    'seeds',
+    text,
+    (x) => Number.isSafeInteger(x) && x >= 0,
+    'non-negative integers, e.g. 1,2,3',
+  );
 }
 
 /** An option's value when the command line gave it (not its default). */
@@ -163,7 +170,7 @@ const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): strin
 
 // Bad lists fail before any suite runs.
 seedList(values.seeds);
-if (values.rates !== undefined) numberList('rates', values.rates);
+if (values.rates !== undefined) rateList(values.rates);
 if (values.schemes !== undefined) schemeList(values.schemes);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')
   badArgs('bench', `--intake ${values.intake}: thread or event-loop`);

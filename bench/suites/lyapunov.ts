@@ -1,3 +1,4 @@
+import { median } from '../../src/sweep/stats.js';
 import { loadMnist, selectBackend } from '../../src/trainer/index.js';
 import {
   estimatedExponent,
@@ -31,15 +32,11 @@ function overSeeds(list: readonly { error: number; stdError: number | undefined 
   return (
     `relative error over ${list.length} seeds: RMS ${percent(rms)}, mean ${percent(mean(list.map((e) => e.error)))}, ` +
     `within 5 % ${list.filter((e) => Math.abs(e.error) <= 0.05).length}/${list.length}, median std error ` +
-    `${percent(median(list.flatMap((e) => (e.stdError === undefined ? [] : [e.stdError]))))}, largest |error| ` +
+    `${percent(median(list.flatMap((e) => (e.stdError === undefined ? [] : [e.stdError]))) ?? Number.NaN)}, largest |error| ` +
     (z.length === 0 ? '-' : `${Math.max(...z).toFixed(2)} std errors`)
   );
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
-}
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**

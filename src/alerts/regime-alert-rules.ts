@@ -32,6 +32,8 @@ export interface RegimeAlertRule {
 }
 
 const ratio = (e: EstimateEvent): number => judgedStabilityRatio(e);
+/** The stability bound the ratio is judged against: 2, or 2(1 + μ) with heavy-ball momentum μ. */
+const bound = (e: EstimateEvent): number => DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0));
 
 /**
  * `unstable` fires on its first estimate when the ratio is this far past the bound (2.5 for plain
@@ -72,11 +74,10 @@ export const REGIME_ALERT_RULES: readonly RegimeAlertRule[] = Object.freeze([
     severity: 'critical',
     forEstimates: 2,
     keepFiringEstimates: 4,
-    firesAtOnce: (e) =>
-      ratio(e) > AT_ONCE_FACTOR * DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0)),
+    firesAtOnce: (e) => ratio(e) > AT_ONCE_FACTOR * bound(e),
     value: ratio,
     describe: (e) =>
-      `unstable: ${ratioName(e)} = ${shown(ratio(e))} > ${Number((DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0))).toPrecision(3))} (η ${shown(e.lr)}${e.batchSharpness === undefined ? '' : `, BS ${shown(e.batchSharpness)}`}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,
+      `unstable: ${ratioName(e)} = ${shown(ratio(e))} > ${Number(bound(e).toPrecision(3))} (η ${shown(e.lr)}${e.batchSharpness === undefined ? '' : `, BS ${shown(e.batchSharpness)}`}, λ_max ${shown(e.sharpness)}${e.momentum === undefined ? '' : `, momentum ${shown(e.momentum)}`})`,
   },
 ]);
 

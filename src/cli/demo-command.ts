@@ -26,7 +26,7 @@ import { EXIT } from './exit-codes.js';
 import { interruptHandler } from './interrupt.js';
 import { lineSink } from './io.js';
 import { packageVersion } from './package-version.js';
-import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
+import { commandThreadFrom, kafkaSettingsFromFlags } from './kafka-from-flags.js';
 import { atMost, choiceOption, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
 import { brokersOption, webConfigOption } from './service-options.js';
 import { formatDemoSummary } from './summary-table.js';
@@ -242,11 +242,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
         ...(flags.controller === 'control' ? { firstCommandWaitMs: DEMO_DEFAULTS.firstCommandWaitMs } : {}),
         // Over Kafka each run reads its commands in a worker thread, as lyap train --brokers does
         // (docs/trainer.md, "Learning-rate intake").
-        ...(kafkaSettings === undefined
-          ? {}
-          : {
-              commandThread: { kafka: { config: kafkaSettings.config }, kafkaLogger: kafkaSettings.logger },
-            }),
+        ...(kafkaSettings === undefined ? {} : { commandThread: commandThreadFrom(kafkaSettings) }),
       },
       controllerMode: flags.controller,
       signingKey: randomBytes(32).toString('hex'),

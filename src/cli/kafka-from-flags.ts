@@ -5,6 +5,7 @@ import {
   type BusLogger,
   type KafkaConfig,
 } from '../transport/kafka/index.js';
+import type { TrainingSessionOptions } from '../trainer/index.js';
 
 /**
  * How to reach Kafka from `--brokers` (or KAFKA_BROKERS) and the KAFKA_* environment
@@ -28,4 +29,15 @@ export function kafkaBusFromFlags(
   env: NodeJS.ProcessEnv = process.env,
 ): KafkaBus {
   return new KafkaBus(kafkaSettingsFromFlags(brokers, role, env));
+}
+
+/**
+ * The trainer's command intake thread over the same settings (`TrainingSessionOptions.
+ * commandThread`): a Kafka client of its own, its records back through the same logger.
+ */
+export function commandThreadFrom(settings: {
+  config: KafkaConfig;
+  logger: BusLogger;
+}): NonNullable<TrainingSessionOptions['commandThread']> {
+  return { kafka: { config: settings.config }, kafkaLogger: settings.logger };
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { ChildJob } from '../sweep/child-run.js';
 import { KafkaBus } from '../transport/kafka/index.js';
-import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
+import { commandThreadFrom, kafkaSettingsFromFlags } from './kafka-from-flags.js';
 
 const path = process.argv[2];
 if (path === undefined) {
@@ -20,9 +20,7 @@ try {
   try {
     const record = await runChildJob(job, {
       // Over Kafka the trainer reads its commands in a worker thread, as lyap train --brokers does.
-      ...(kafka === undefined || bus === undefined
-        ? {}
-        : { bus, commandThread: { kafka: { config: kafka.config }, kafkaLogger: kafka.logger } }),
+      ...(kafka === undefined || bus === undefined ? {} : { bus, commandThread: commandThreadFrom(kafka) }),
       progress: (step) => {
         process.stdout.write(`${JSON.stringify({ step })}\n`);
       },

@@ -6,7 +6,7 @@ import { KafkaBus } from '../transport/kafka/index.js';
 import { EXIT } from './exit-codes.js';
 import { controlKeysFromEnv } from './control-keys.js';
 import { lineSink } from './io.js';
-import { kafkaSettingsFromFlags } from './kafka-from-flags.js';
+import { commandThreadFrom, kafkaSettingsFromFlags } from './kafka-from-flags.js';
 import { startMetricsEndpoint } from './service.js';
 import { checkTrainFlags, problemSettings, type TrainFlags } from './train-flags.js';
 
@@ -127,9 +127,7 @@ export async function runTrain(flags: TrainFlags, options: { backendFromConfig: 
       signingKey: controlKeys.keys,
       // Over Kafka, commands are read in a worker thread: the step loop holds this thread's
       // event loop for a whole step (docs/trainer.md, "Learning-rate intake").
-      ...(kafka === undefined
-        ? {}
-        : { commandThread: { kafka: { config: kafka.config }, kafkaLogger: kafka.logger } }),
+      ...(kafka === undefined ? {} : { commandThread: commandThreadFrom(kafka) }),
       log,
       signal: controller.signal,
       onStep: ({ gradient }) => {
