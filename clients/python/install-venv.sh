@@ -18,6 +18,18 @@ if ! command -v python3 >/dev/null; then
 fi
 export UV_CACHE_DIR=${UV_CACHE_DIR:-.cache/uv}
 started=$(date +%s)
+# A full disk otherwise fails minutes in, inside a CUDA wheel ("No space left on device"):
+# check first, unless torch is already there. 7 GB: 5.5 installed and room to unpack the
+# largest wheel (cuDNN, about 1 GB) beside it. LYAP_VENV_MIN_FREE_GB changes the bar.
+need_gb=${LYAP_VENV_MIN_FREE_GB:-7}
+if ! { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import torch' 2>/dev/null; }; then
+  mkdir -p "$(dirname "$venv")" "$UV_CACHE_DIR"
+  free_kb=$(df -Pk "$UV_CACHE_DIR" | awk 'NR == 2 { print $4 }')
+  if [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
+    echo "install-venv: $((free_kb / 1024 / 1024)) GB free on the file system of $UV_CACHE_DIR; torch and its CUDA libraries need about ${need_gb} GB. Free some space (or set LYAP_VENV_MIN_FREE_GB) and run again." >&2
+    exit 1
+  fi
+fi
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --disable-pip-version-check --no-cache-dir -q -c clients/python/constraints.txt uv
 "$venv/bin/uv" pip install --python "$venv/bin/python" -q -c clients/python/constraints.txt \
