@@ -1,4 +1,4 @@
-import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
+import { stabilityBound } from '../dynamics/index.js';
 import {
   judgedStabilityRatio,
   type AlertSeverity,
@@ -33,7 +33,7 @@ export interface RegimeAlertRule {
 
 const ratio = (e: EstimateEvent): number => judgedStabilityRatio(e);
 /** The stability bound the ratio is judged against: 2, or 2(1 + μ) with heavy-ball momentum μ. */
-const bound = (e: EstimateEvent): number => DEFAULT_REGIME_THRESHOLDS.unstableRatio * (1 + (e.momentum ?? 0));
+const bound = (e: EstimateEvent): number => stabilityBound(e.momentum);
 
 /**
  * `unstable` fires on its first estimate when the ratio is this far past the bound (2.5 for plain

@@ -211,14 +211,17 @@ export function trainingDynamicsDashboard(): Dashboard {
         description:
           'Learning rate times sharpness. Around 1: edge of stability, where SGD tends to hover; above 2: ' +
           'gradient descent is unstable along the sharpest direction (alert LyapStabilityRatioAboveTwo). ' +
-          "η·BS, along the step's own gradient, is SGD's own edge: it settles near 2.",
+          "η·BS, along the step's own gradient, is SGD's own edge: it settles near 2. The dashed bound is " +
+          'what the alert judges by: 2, or 2(1 + μ) with heavy-ball momentum μ.',
         unit: 'none',
         thresholds: ['green', [1, 'yellow'], [2, 'red']],
         thresholdLines: true,
         queries: [
           { expr: run(METRIC.stabilityRatio), legend: 'η·λ_max {{run_id}}' },
           { expr: run(METRIC.batchStabilityRatio), legend: 'η·BS {{run_id}}' },
+          { expr: run(METRIC.stabilityBound), legend: 'bound {{run_id}}' },
         ],
+        dashedSeries: '^bound .*',
         softMin: 0,
         softMax: 2.5,
         width: 12,

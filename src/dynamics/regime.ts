@@ -44,6 +44,18 @@ export interface RegimeInput {
 /** The edge of a run with momentum μ, in units of the plain-SGD thresholds. */
 const scale = (i: RegimeInput): number => 1 + (i.momentum ?? 0);
 
+/**
+ * The stability bound a run's ratio is judged against: `unstableRatio` (2), or 2(1 + μ) with
+ * heavy-ball momentum μ. The in-process instability alert and the `lyap_stability_bound` gauge
+ * (which the Prometheus rules compare with) both take it from here.
+ */
+export function stabilityBound(
+  momentum: number | undefined,
+  thresholds: Readonly<RegimeThresholds> = DEFAULT_REGIME_THRESHOLDS,
+): number {
+  return thresholds.unstableRatio * scale({ diverged: false, samples: 0, momentum });
+}
+
 export interface RegimeRule {
   readonly regime: Regime;
   readonly when: (input: RegimeInput, t: Readonly<RegimeThresholds>) => boolean;

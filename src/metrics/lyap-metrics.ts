@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { REGIMES } from '../dynamics/index.js';
+import { REGIMES, stabilityBound } from '../dynamics/index.js';
 import { isKnownLrCommandReason, type LyapEvent, type RunConfig } from '../events/index.js';
 import { ControlLoop } from './control-loop.js';
 import { METRIC } from './names.js';
@@ -42,6 +42,7 @@ export class LyapMetrics {
   readonly stabilityRatio: Gauge<'run_id'>;
   readonly batchSharpness: Gauge<'run_id'>;
   readonly batchStabilityRatio: Gauge<'run_id'>;
+  readonly stabilityBound: Gauge<'run_id'>;
   readonly regime: Gauge<'run_id' | 'regime'>;
   readonly lrCommandsTotal: Counter<'run_id' | 'reason'>;
   readonly eventsTotal: Counter<'topic'>;
@@ -104,6 +105,11 @@ export class LyapMetrics {
     this.batchStabilityRatio = new Gauge({
       name: METRIC.batchStabilityRatio,
       help: "Learning rate times batch sharpness; SGD's own stability edge is near 2.",
+      ...perRun,
+    });
+    this.stabilityBound = new Gauge({
+      name: METRIC.stabilityBound,
+      help: 'The bound the stability ratios are judged against: 2, or 2(1 + momentum) with heavy-ball momentum.',
       ...perRun,
     });
     this.regime = new Gauge({
@@ -228,6 +234,7 @@ export class LyapMetrics {
             event.batchStabilityRatio,
           );
         }
+        this.set(METRIC.stabilityBound, this.stabilityBound, { run_id }, stabilityBound(event.momentum));
         for (const regime of REGIMES)
           this.set(METRIC.regime, this.regime, { run_id, regime }, regime === event.regime ? 1 : 0);
         this.loop.estimate(event);

@@ -13,6 +13,7 @@ export const METRIC = {
   stabilityRatio: 'lyap_stability_ratio',
   batchSharpness: 'lyap_batch_sharpness',
   batchStabilityRatio: 'lyap_batch_stability_ratio',
+  stabilityBound: 'lyap_stability_bound',
   regime: 'lyap_regime',
   lrCommandsTotal: 'lyap_lr_commands_total',
   eventsTotal: 'lyap_events_total',

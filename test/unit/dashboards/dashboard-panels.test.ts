@@ -155,11 +155,12 @@ describe('dashboards > training dynamics', () => {
     ]);
   });
 
-  it('draws the stability ratios η·λ_max and η·BS with threshold lines at 1 and 2', () => {
+  it('draws the stability ratios η·λ_max and η·BS with threshold lines at 1 and 2, and the bound of each run', () => {
     const p = panel(training, /^Stability ratios/);
     assert.deepEqual(exprs(p), [
       `${METRIC.stabilityRatio}{run_id=~"$run_id"}`,
       `${METRIC.batchStabilityRatio}{run_id=~"$run_id"}`,
+      `${METRIC.stabilityBound}{run_id=~"$run_id"}`,
     ]);
     assert.deepEqual(thresholdValues(p), [null, 1, 2]);
     assert.notEqual(p.fieldConfig?.defaults.custom?.thresholdsStyle?.mode, 'off');

@@ -2,8 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REGIME_ALERT_RULES } from '../../../src/alerts/index.js';
-import { DEFAULT_REGIME_THRESHOLDS } from '../../../src/dynamics/index.js';
+import { AT_ONCE_FACTOR, REGIME_ALERT_RULES } from '../../../src/alerts/index.js';
 import { METRIC } from '../../../src/metrics/index.js';
 import { alertRules, readYaml, recordingRules, ruleGroups, type RuleGroupJson } from './support.js';
 
@@ -46,7 +45,10 @@ describe('deploy/prometheus > alert rules', () => {
     ]) {
       assert.ok(names.includes(required), required);
     }
-    assert.equal(new Set(names).size, names.length, 'alert names are unique');
+    // An alert may have two rules (as LyapStabilityRatioAboveTwo: sustained and at once), told
+    // apart by their severity: one name and severity, one rule.
+    const keys = alertRules().map((r) => `${r.alert}/${r.labels?.['severity'] ?? ''}`);
+    assert.equal(new Set(keys).size, keys.length, 'one rule per alert name and severity');
   });
 
   for (const rule of alertRules()) {
@@ -82,9 +84,7 @@ describe('deploy/prometheus > alert rules', () => {
   }
 
   it('has one runbook per alert and no runbook without an alert', () => {
-    const expected = alertRules()
-      .map((r) => `${kebab(r.alert)}.md`)
-      .sort();
+    const expected = [...new Set(alertRules().map((r) => `${kebab(r.alert)}.md`))].sort();
     assert.deepEqual(readdirSync(RUNBOOKS).sort(), expected);
   });
 
@@ -97,17 +97,35 @@ describe('deploy/prometheus > alert rules', () => {
     }
   });
 
-  it("judge instability by the same thresholds as the in-process alerts: one table, src/dynamics' regime thresholds", () => {
-    const byName = new Map(alertRules().map((r) => [r.alert, r.expr.trim()]));
+  it("judge instability as the in-process alerts do: the processor's regime, the bound it judged by, the same at-once factor", () => {
+    const rules = alertRules();
     // The in-process alerts that have a Prometheus counterpart of the same name.
-    const counterparts = REGIME_ALERT_RULES.filter((r) => byName.has(r.name)).map((r) => r.name);
+    const names = new Set(rules.map((r) => r.alert));
+    const counterparts = REGIME_ALERT_RULES.filter((r) => names.has(r.name)).map((r) => r.name);
     assert.deepEqual(counterparts.sort(), ['LyapStabilityRatioAboveTwo', 'LyapTrainingDiverged']);
+    const unstable = REGIME_ALERT_RULES.find((r) => r.name === 'LyapStabilityRatioAboveTwo');
+    const expr = (severity: string): string | undefined =>
+      rules
+        .find((r) => r.alert === 'LyapStabilityRatioAboveTwo' && r.labels?.['severity'] === severity)
+        ?.expr.replace(/\s+/g, ' ')
+        .trim();
+    const regime = `and on (job, instance, run_id) ${METRIC.regime}{regime="${unstable?.regime}"} == 1`;
+    const ratio = `${METRIC.batchStabilityRatio} or (${METRIC.stabilityRatio} unless ${METRIC.batchStabilityRatio})`;
     assert.equal(
-      byName.get('LyapStabilityRatioAboveTwo'),
-      `${METRIC.batchStabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} or (${METRIC.stabilityRatio} > ${DEFAULT_REGIME_THRESHOLDS.unstableRatio} unless ${METRIC.batchStabilityRatio})`,
-      'the regime unstable is η·BS above unstableRatio, η·λ_max without the batch sharpness',
+      expr('warning'),
+      `(${ratio}) ${regime}`,
+      'sustained: the ratio while the regime is unstable',
     );
-    assert.match(byName.get('LyapTrainingDiverged') ?? '', /lyap_regime\{regime="diverged"\} == 1/);
+    const past = `${AT_ONCE_FACTOR} * ${METRIC.stabilityBound}`;
+    assert.equal(
+      expr('critical'),
+      `( ${METRIC.batchStabilityRatio} > ${past} or (${METRIC.stabilityRatio} > ${past} unless ${METRIC.batchStabilityRatio}) ) ${regime}`,
+      'at once: AT_ONCE_FACTOR times past the bound',
+    );
+    assert.match(
+      rules.find((r) => r.alert === 'LyapTrainingDiverged')?.expr ?? '',
+      /lyap_regime\{regime="diverged"\} == 1/,
+    );
   });
 
   it('are the same groups in the PrometheusRule of deploy/k8s as in deploy/prometheus/rules', () => {

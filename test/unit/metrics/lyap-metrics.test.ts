@@ -5,7 +5,7 @@ import { encodeEvent, type LrCommandEvent } from '../../../src/events/index.js';
 import { listen, LyapMetrics, metricsApp, METRIC } from '../../../src/metrics/index.js';
 import { ProcessorEngine, resolveProcessorConfig } from '../../../src/processor/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
-import { gradient, runEvent } from '../../helpers/events.js';
+import { estimateAt, gradient, runEvent } from '../../helpers/events.js';
 
 const TOPIC = 'lyap.gradients';
 
@@ -50,6 +50,13 @@ async function scrape(metrics: LyapMetrics): Promise<Map<string, ParsedMetric>> 
   }
 }
 
+/** The samples of one per-run metric, by run. */
+function scraped(metrics: Map<string, ParsedMetric>, name: string): Record<string, number> {
+  return Object.fromEntries(
+    (metrics.get(name)?.metrics ?? []).map((s) => [s.labels?.['run_id'] ?? '', Number(s.value)]),
+  );
+}
+
 const EXPECTED: [string, ParsedMetric['type'], string[]][] = [
   [METRIC.loss, 'GAUGE', ['run_id']],
   [METRIC.learningRate, 'GAUGE', ['run_id']],
@@ -61,6 +68,7 @@ const EXPECTED: [string, ParsedMetric['type'], string[]][] = [
   [METRIC.stabilityRatio, 'GAUGE', ['run_id']],
   [METRIC.batchSharpness, 'GAUGE', ['run_id']],
   [METRIC.batchStabilityRatio, 'GAUGE', ['run_id']],
+  [METRIC.stabilityBound, 'GAUGE', ['run_id']],
   [METRIC.regime, 'GAUGE', ['regime', 'run_id']],
   [METRIC.lrCommandsTotal, 'COUNTER', ['reason', 'run_id']],
   [METRIC.eventsTotal, 'COUNTER', ['topic']],
@@ -111,6 +119,7 @@ describe('metrics > LyapMetrics', () => {
     assert.equal(value(METRIC.trainingStep, { run_id: 'short' }), 60);
     assert.equal(value(METRIC.regime, { run_id: 'short', regime: 'chaotic' }), 1);
     assert.equal(value(METRIC.regime, { run_id: 'short', regime: 'edge' }), 0);
+    assert.equal(value(METRIC.stabilityBound, { run_id: 'short' }), 2, 'plain SGD: the bound is 2');
     assert.equal(value(METRIC.eventsInvalidTotal, { topic: TOPIC, reason: 'invalid-json' }), 1);
     assert.equal(
       value(METRIC.trainerInfo, { backend: 'simulated-float64', model: 'quadratic(h=3,1,-0.5)' }),
@@ -129,6 +138,14 @@ describe('metrics > LyapMetrics', () => {
       Math.abs(Number(loop?.sum) - 0.4) < 1e-9,
       'from the estimate of step 11 (stamped …500 by the processor) to the step applying it (…900)',
     );
+  });
+
+  it('exports the stability bound the regimes judge by: 2(1 + μ) with heavy-ball momentum μ', async () => {
+    const metrics = new LyapMetrics({ runTtlMs: 60_000 });
+    metrics.consumed(estimateAt(40, { runId: 'heavy-ball', momentum: 0.9 }), 'lyap.estimates');
+    metrics.consumed(estimateAt(40, { runId: 'plain' }), 'lyap.estimates');
+    const bounds = scraped(await scrape(metrics), METRIC.stabilityBound);
+    assert.deepEqual(bounds, { 'heavy-ball': 3.8, plain: 2 });
   });
 
   it('removes the series of a run once it ended more than the TTL ago', async () => {
