@@ -144,10 +144,14 @@ export class RunState {
     const { gradient, trajectory } = record;
     const probe = gradient?.probe;
     let probed = false;
+    let accepted = false;
     if (probe !== undefined) {
       const outcome = this.estimator.addProbe(probe);
       // A burst's later steps are folded into the state; the estimate comes with the next probe.
-      probed = outcome === 'accepted' || outcome === 'non-finite';
+      // A non-finite one (a run blowing up: Infinity in its Rayleigh matrix) makes an estimate
+      // too, of the regime diverged, without the probe's own values.
+      accepted = outcome === 'accepted';
+      probed = accepted || outcome === 'non-finite';
     }
     if (showsDivergence(gradient, trajectory)) this.estimator.diverged = true;
     const firstDivergence = this.estimator.diverged && !this.divergenceReported;
@@ -163,7 +167,7 @@ export class RunState {
       lr,
       ...this.estimator.snapshot(lr, this.#config?.momentum),
     };
-    if (probed && probe !== undefined) {
+    if (accepted && probe !== undefined) {
       const top = probe.sharpness === undefined ? undefined : ritzValues(probe.sharpness.rayleigh)[0];
       if (top !== undefined && Number.isFinite(top)) estimate.probeSharpness = top;
       if (probe.batchSharpness !== undefined && Number.isFinite(probe.batchSharpness))

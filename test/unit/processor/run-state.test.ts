@@ -112,3 +112,27 @@ describe('processor > RunState release', () => {
     assert.ok(last.regime !== 'unstable' && last.regime !== 'edge', last.regime);
   });
 });
+
+describe('processor > RunState > a probe that overflowed', () => {
+  it('makes an estimate of the regime diverged, without the probe values, and does not throw', () => {
+    // A run blowing up: its loss still finite (1e36), its probe's Rayleigh matrix past float32.
+    // The processor threw here (ritzValues: non-finite Rayleigh matrix) and its stage failed.
+    const run = new RunState('r', 0, options);
+    run.start(config, 0);
+    joined(run, 0, 0);
+    run.offer(
+      gradient('r', 1, {
+        loss: 1e36,
+        probe: { ...probe(2, 0.1), sharpness: { rayleigh: [[Number.POSITIVE_INFINITY]] } },
+      }),
+      0,
+    );
+    run.offer(trajectory('r', 1), 0);
+    const estimates = run.release({ nowMs: 0, force: true, estimateTs: 0 });
+    const last = estimates.at(-1);
+    assert.equal(last?.step, 1);
+    assert.equal(last?.regime, 'diverged');
+    assert.equal(last?.probeSharpness, undefined);
+    assert.equal(last?.loss, 1e36);
+  });
+});
