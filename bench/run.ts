@@ -8,6 +8,7 @@ import { arch, cpus, totalmem } from 'node:os';
 import { badArgs, scriptArgs } from '../scripts/script-args.js';
 import { replaySuite } from './suites/replay.js';
 import type { SuiteResult } from './suites/types.js';
+import { LOSS_NAMES, type LossName } from '../src/trainer/names.js';
 
 // The suites read the parsed options below when they run, after parsing.
 const suites: Record<string, () => Promise<SuiteResult>> = {
@@ -37,6 +38,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       seeds: seedList(given('seeds') ?? '1,2,3,4,5,6,7,8,9,10'),
       jumpAt: 150,
       horizon: 50,
+      loss: lossName(values.loss),
       keep: values.keep,
       from: values.from,
     }),
@@ -91,6 +93,8 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --repeat <n>     replay: passes per configuration (default 3); kafka-scale and kafka-clients: default 2
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
   --from <dir>     alerts: score the traces saved with --keep again instead of training
+  --loss <name>    alerts: the runs' loss, cross-entropy (the default) or mse (on one-hot labels,
+                   where a rate far past the edge diverges instead of stalling near ln 10)
   --seeds <list>   lyapunov: training seeds, comma-separated (default 3); with several, the error
                    of each scheme over them (RMS, mean, within 5 %, against its standard error);
                    alerts: the runs' seeds (default 1-10)
@@ -114,6 +118,7 @@ const { values } = scriptArgs({
     seeds: { type: 'string', default: '3' },
     rates: { type: 'string' },
     schemes: { type: 'string' },
+    loss: { type: 'string', default: 'cross-entropy' },
   },
 });
 
@@ -154,6 +159,13 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
   });
 }
 
+/** `--loss mse`: one of the trainer's losses. */
+function lossName(text: string | undefined): LossName {
+  const loss = LOSS_NAMES.find((name) => name === text);
+  if (loss === undefined) badArgs('bench', `--loss ${text}: one of ${LOSS_NAMES.join(', ')}`);
+  return loss;
+}
+
 /** `--seeds 1,2,3`: non-negative integers, at least one. */
 function seedList(text: string): number[] {
   return numberList(
@@ -170,6 +182,7 @@ const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): strin
 
 // Bad lists fail before any suite runs.
 seedList(values.seeds);
+lossName(values.loss);
 if (values.rates !== undefined) rateList(values.rates);
 if (values.schemes !== undefined) schemeList(values.schemes);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')

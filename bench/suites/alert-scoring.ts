@@ -1,6 +1,7 @@
 // The alert benchmark's scoring, pure: instability events from a run's losses, and the
 // precision, recall, lead time and false-alarm rate of alert firings against them. The
 // alerts suite (alerts.ts) feeds it live runs; saved traces (--keep) can be scored again.
+import { mean } from '../../src/sweep/stats.js';
 
 /** When a run counts as blown up: see `instabilityEvent`. */
 export interface EventLabelOptions {
@@ -182,4 +183,28 @@ export interface ScoredAlert {
 /** The steps at which the alerts `keep` selects fired (firing transitions only). */
 export function firingSteps(alerts: readonly ScoredAlert[], keep: (alert: ScoredAlert) => boolean): number[] {
   return alerts.filter((a) => a.state === 'firing' && keep(a)).map((a) => a.step);
+}
+
+/** One rate of the scan: the mean loss of the last 20 steps, per seed, and each seed's event. */
+export interface ScanRow {
+  lr: number;
+  finals: number[];
+  events: (number | undefined)[];
+}
+
+/**
+ * The arms' reference: the scanned rate with the lowest mean final loss over the scan's seeds,
+ * among those without an event on any seed (1 for cross-entropy, as the scan of 2026-12-06 found).
+ */
+export function bestRate(rows: readonly ScanRow[]): number {
+  const meanOf = (r: ScanRow): number => mean(r.finals) ?? Number.POSITIVE_INFINITY;
+  const candidates = rows.filter(
+    (r) => r.events.every((e) => e === undefined) && r.finals.every(Number.isFinite),
+  );
+  const best = candidates.reduce<ScanRow | undefined>(
+    (b, r) => (b === undefined || meanOf(r) < meanOf(b) ? r : b),
+    undefined,
+  );
+  if (best === undefined) throw new Error('alerts: no scanned rate trained without an event');
+  return best.lr;
 }

@@ -3,37 +3,37 @@ import { join } from 'node:path';
 import { REGIME_ALERT_RULES, RegimeAlerts } from '../../src/alerts/index.js';
 import type { AlertEvent, EstimateEvent } from '../../src/events/index.js';
 import { runClosedLoop } from '../../src/loop/index.js';
-import { createProblem, selectBackend, train, type LrJump } from '../../src/trainer/index.js';
+import { createProblem, selectBackend, train, type LossName, type LrJump } from '../../src/trainer/index.js';
 import {
+  bestRate,
   DEFAULT_EVENT_LABEL,
   failedToTrain,
   firingSteps,
   instabilityEvent,
   scoreAlerts,
   type ScoredAlert,
+  type ScanRow,
   type ScoredRun,
 } from './alert-scoring.js';
 import type { SuiteResult } from './types.js';
 
-/** The rate the scan (SCAN_LRS) finds best on this model: the lowest final loss. */
-const GOOD_LR = 1;
 const SCAN_LRS = [0.1, 0.3, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12] as const;
 const SCAN_SEEDS = [1, 2] as const;
 
-const problemFor = (seed: number) =>
-  createProblem({ dataset: 'mnist', model: 'mlp', hidden: [32], samples: 2000, downsample: 2, seed });
+const problemFor = (seed: number, loss: LossName) =>
+  createProblem({ dataset: 'mnist', model: 'mlp', hidden: [32], samples: 2000, downsample: 2, seed, loss });
 
 /**
  * The constant-rate scan the arms' rates come from: each rate of SCAN_LRS for `steps` steps,
  * probe off, trainer only; per rate and seed the mean loss of the last 20 steps and the
  * event step (or -). One line per rate.
  */
-async function scanRates(steps: number, backend: string): Promise<string[]> {
-  const lines: string[] = [];
+async function scanRates(steps: number, backend: string, loss: LossName): Promise<ScanRow[]> {
+  const rows: ScanRow[] = [];
   for (const lr of SCAN_LRS) {
-    const cells: string[] = [];
+    const row: ScanRow = { lr, finals: [], events: [] };
     for (const seed of SCAN_SEEDS) {
-      const { dataset, model } = problemFor(seed);
+      const { dataset, model } = problemFor(seed, loss);
       const losses: number[] = [];
       await train({
         runId: 'alerts-scan',
@@ -48,14 +48,18 @@ async function scanRates(steps: number, backend: string): Promise<string[]> {
         emit: (e) => e.type === 'gradient' && losses.push(e.loss),
       }).finally(() => model.dispose?.());
       const last = losses.slice(-20);
-      const final = last.reduce((a, b) => a + b, 0) / last.length;
-      cells.push(`${round(final, 3)} (event ${instabilityEvent(losses) ?? '-'})`);
+      row.finals.push(last.reduce((a, b) => a + b, 0) / last.length);
+      row.events.push(instabilityEvent(losses));
     }
-    lines.push(`lr ${lr}: ${cells.join(', ')}`);
-    console.log(`scan: lr ${lr}: final loss (seeds ${SCAN_SEEDS.join(', ')}) ${cells.join(', ')}`);
+    rows.push(row);
+    console.log(`scan: ${scanLine(row)}`);
   }
-  return lines;
+  return rows;
 }
+
+const scanLine = (row: ScanRow): string =>
+  `lr ${row.lr}: ${row.finals.map((f, i) => `${round(f, 3)} (event ${row.events[i] ?? '-'})`).join(', ')}`;
+
 const ARMS = ['healthy', 'high', 'jump'] as const;
 type Arm = (typeof ARMS)[number];
 
@@ -73,6 +77,8 @@ export interface AlertTrace {
   lr: number;
   jump: LrJump | null;
   seed: number;
+  /** The training loss (traces saved before it was recorded: cross-entropy). */
+  loss?: LossName;
   status: string;
   steps: number;
   /** Loss of each step; null where it was not finite. */
@@ -83,17 +89,21 @@ export interface AlertTrace {
   alerts: AlertEvent[];
 }
 
-function specs(seeds: readonly number[], jumpAt: number): RunSpec[] {
+/** k·x without the float noise that would show in run ids (0.3 × 0.1 = 0.030000000000000002). */
+const times = (k: number, x: number): number => Number((k * x).toPrecision(12));
+
+/** The arms' runs, their rates relative to `good`, the scan's best rate. */
+function specs(seeds: readonly number[], jumpAt: number, good: number): RunSpec[] {
   const out: RunSpec[] = [];
   for (const seed of seeds) {
-    for (const lr of [0.3, 0.5, GOOD_LR]) out.push({ arm: 'healthy', lr, seed });
-    for (const k of [2, 3, 4]) out.push({ arm: 'high', lr: k * GOOD_LR, seed });
+    for (const k of [0.3, 0.5, 1]) out.push({ arm: 'healthy', lr: times(k, good), seed });
+    for (const k of [2, 3, 4]) out.push({ arm: 'high', lr: times(k, good), seed });
     for (const [lr, factor] of [
-      [GOOD_LR, 2],
-      [GOOD_LR, 4],
-      [GOOD_LR, 10],
-      [GOOD_LR / 2, 4],
-      [GOOD_LR / 2, 10],
+      [good, 2],
+      [good, 4],
+      [good, 10],
+      [times(0.5, good), 4],
+      [times(0.5, good), 10],
     ] as const) {
       out.push({ arm: 'jump', lr, jump: { atStep: jumpAt, factor }, seed });
     }
@@ -156,11 +166,12 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
 
 /**
  * The in-process alerts (RegimeAlerts, src/alerts) scored against labelled instabilities.
- * MNIST (2,000 samples, 14×14) MLP 196-32-10, batch 64, plain SGD, probe every 5 steps
- * (k_L = k_S = 1), `steps` steps, through runClosedLoop without a controller (processor
- * defaults), on wasm. Arms, each over `seeds`: healthy constant rates (0.3, 0.5, 1: 1 is
- * the best of the scan), high constant rates (2×, 3×, 4× it), and rate jumps at `jumpAt`
- * (1 ×2, ×4, ×10; 0.5 ×4, ×10). Events: DEFAULT_EVENT_LABEL (alert-scoring.ts). Absolute
+ * MNIST (2,000 samples, 14×14) MLP 196-32-10 trained on `loss` (cross-entropy, or MSE on the
+ * one-hot labels), batch 64, plain SGD, probe every 5 steps (k_L = k_S = 1), `steps` steps,
+ * through runClosedLoop without a controller (processor defaults), on wasm. Arms, each over
+ * `seeds`, relative to the scan's best rate b (bestRate: 1 with cross-entropy): healthy constant
+ * rates (0.3b, 0.5b, b), high constant rates (2b, 3b, 4b), and rate jumps at `jumpAt` (b ×2, ×4,
+ * ×10; b/2 ×4, ×10). Events: DEFAULT_EVENT_LABEL (alert-scoring.ts). Absolute
  * numbers, printed for the record. `keep` saves every run's trace (losses, estimates, event,
  * alerts) as a JSON line; `from` scores such a file again with today's labels and alert rules,
  * without training.
@@ -170,6 +181,7 @@ export async function alertsSuite(params: {
   seeds: readonly number[];
   jumpAt: number;
   horizon: number;
+  loss: LossName;
   keep?: string | undefined;
   /** A folder written by `keep`: score its traces again (today's rules) instead of training. */
   from?: string | undefined;
@@ -181,13 +193,15 @@ export async function alertsSuite(params: {
     return result(traces, { ...params, source: params.from }, (performance.now() - started) / 1000);
   }
   const backend = await selectBackend({ requested: 'wasm' });
-  const scan = await scanRates(params.steps, backend.reportedName);
-  const runs = specs(params.seeds, params.jumpAt);
+  const scan = await scanRates(params.steps, backend.reportedName, params.loss);
+  const good = bestRate(scan);
+  console.log(`scan: the best rate, ${good}, sets the arms`);
+  const runs = specs(params.seeds, params.jumpAt, good);
   const traces: AlertTrace[] = [];
   for (const [i, spec] of runs.entries()) {
     const runStarted = performance.now();
-    const { dataset, model } = problemFor(spec.seed);
-    const runId = `alerts-${spec.arm}-lr${spec.lr}${spec.jump === undefined ? '' : `-x${spec.jump.factor}at${spec.jump.atStep}`}-s${spec.seed}`;
+    const { dataset, model } = problemFor(spec.seed, params.loss);
+    const runId = `alerts-${params.loss === 'mse' ? 'mse-' : ''}${spec.arm}-lr${spec.lr}${spec.jump === undefined ? '' : `-x${spec.jump.factor}at${spec.jump.atStep}`}-s${spec.seed}`;
     const r = await runClosedLoop({
       trainer: {
         runId,
@@ -204,7 +218,9 @@ export async function alertsSuite(params: {
       },
     }).finally(() => model.dispose?.());
     const losses = [...r.gradients].sort((a, b) => a.step - b.step).map((g) => g.loss);
-    if (losses.length !== (r.session.lastStep ?? -1) + 1 || !r.drained) {
+    if (!r.drained)
+      throw new Error(`${runId}: the pipeline did not finish its events (a stage failed or timed out)`);
+    if (losses.length !== (r.session.lastStep ?? -1) + 1) {
       throw new Error(
         `${runId}: ${losses.length} gradient events collected for ${(r.session.lastStep ?? -1) + 1} steps`,
       );
@@ -217,6 +233,7 @@ export async function alertsSuite(params: {
       lr: spec.lr,
       jump: spec.jump ?? null,
       seed: spec.seed,
+      loss: params.loss,
       status: r.session.status,
       steps: losses.length,
       losses: losses.map((l) => (Number.isFinite(l) ? l : null)),
@@ -239,7 +256,11 @@ export async function alertsSuite(params: {
     writeFileSync(file, traces.map((t) => JSON.stringify(t)).join('\n') + '\n');
     console.log(`wrote ${traces.length} run traces to ${file}`);
   }
-  return result(traces, { ...params, source: `trained on ${backend.name}`, scan }, seconds);
+  return result(
+    traces,
+    { ...params, source: `trained on ${backend.name}`, scan: scan.map(scanLine), best: good },
+    seconds,
+  );
 }
 
 const TRACES_FILE = 'alert-traces.jsonl';
@@ -263,7 +284,7 @@ function rescored(traces: readonly AlertTrace[]): AlertTrace[] {
 
 function result(
   traces: readonly AlertTrace[],
-  params: { steps: number; jumpAt: number; horizon: number; source: string; scan?: string[] },
+  params: { steps: number; jumpAt: number; horizon: number; source: string; scan?: string[]; best?: number },
   seconds: number,
 ): SuiteResult {
   const byArm = ARMS.map((arm) => {
@@ -313,6 +334,7 @@ function result(
     suite: 'alerts',
     params: {
       model: 'mlp 196-32-10',
+      loss: [...new Set(traces.map((t) => t.loss ?? 'cross-entropy'))].join(','),
       dataset: 'mnist 2000 samples, downsample 2',
       batch: 64,
       steps: params.steps,
@@ -339,7 +361,7 @@ function result(
       ...(params.scan === undefined
         ? []
         : [
-            `rate scan, constant rates, probe off, mean loss of the last 20 of ${params.steps} steps (seeds ${SCAN_SEEDS.join(', ')}): ${params.scan.join('; ')}`,
+            `rate scan, constant rates, probe off, mean loss of the last 20 of ${params.steps} steps (seeds ${SCAN_SEEDS.join(', ')}): ${params.scan.join('; ')}; the best rate (lowest mean, no event), ${params.best}, sets the arms`,
           ]),
       `${traces.length} runs (${params.source}); the suite took ${Math.round(seconds)} s`,
     ],

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  bestRate,
   failedToTrain,
   firingSteps,
   instabilityEvent,
@@ -139,5 +140,22 @@ describe('bench > alert-scoring > helpers', () => {
       firingSteps(alerts, (a) => a.severity === 'critical'),
       [9],
     );
+  });
+});
+
+describe('bench > alert-scoring > bestRate', () => {
+  it('takes the lowest mean final loss among the rates with no event on any seed', () => {
+    const rows = [
+      { lr: 0.5, finals: [0.3, 0.31], events: [undefined, undefined] },
+      { lr: 1, finals: [0.12, 0.15], events: [undefined, undefined] },
+      // Lower on one seed, an event on the other: not a candidate.
+      { lr: 2, finals: [0.05, Number.NaN], events: [undefined, 12] },
+      { lr: 1.5, finals: [0.14, 0.16], events: [undefined, undefined] },
+    ];
+    assert.equal(bestRate(rows), 1);
+  });
+
+  it('says so when no rate trained without an event', () => {
+    assert.throws(() => bestRate([{ lr: 4, finals: [2.3], events: [60] }]), /no scanned rate/);
   });
 });
