@@ -15,7 +15,10 @@ export interface RegimeThresholds {
   /**
    * With fewer than `minSamples` probes, a stability ratio above this is `unstable` already: a
    * rate so far past the bound that one probe settles it (a run started at 40× its rate blows up
-   * at its first update, before a third probe). Absent: no early verdict, `unknown` as before.
+   * at its first update, before a third probe). The default, 8 (four times the bound), leaves
+   * room for a catapult start: a run started a few times past the edge leaves the sharp region
+   * within a few tens of steps and trains (Lewkowycz et al., 2020), as the best rate of the alert
+   * benchmark's MSE runs does from η·BS 2–6.5. Absent: no early verdict, `unknown` as before.
    */
   earlyUnstableRatio?: number | undefined;
 }
@@ -25,7 +28,7 @@ export const DEFAULT_REGIME_THRESHOLDS: Readonly<RegimeThresholds> = Object.free
   edgeRatio: 1.8,
   unstableRatio: 2,
   chaoticExponent: 1e-3,
-  earlyUnstableRatio: 4,
+  earlyUnstableRatio: 8,
 });
 
 /** Non-finite topExponent / stabilityRatio count as unknown (absent), never as a comparison. */

@@ -29,20 +29,24 @@ describe('dynamics > classifyRegime', () => {
     assert.equal(classifyRegime({ ...measured, stabilityRatio: NaN, topExponent: undefined }), 'unknown');
   });
 
-  it('says unstable on fewer than minSamples probes only past earlyUnstableRatio (2× the bound)', () => {
+  it('says unstable on fewer than minSamples probes only past earlyUnstableRatio (4× the bound)', () => {
     const early = { diverged: false, samples: 1 };
     assert.equal(
       classifyRegime({ ...early, stabilityRatio: 16.6 }),
       'unstable',
       'a run at 40× its rate, first probe',
     );
-    assert.equal(classifyRegime({ ...early, stabilityRatio: 4.01, topExponent: 0.5 }), 'unstable');
-    assert.equal(classifyRegime({ ...early, stabilityRatio: 4 }), 'unknown', 'at the early bound: wait');
-    assert.equal(classifyRegime({ ...early, stabilityRatio: 3 }), 'unknown', 'past 2, not clearly: wait');
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 8.01, topExponent: 0.5 }), 'unstable');
+    assert.equal(classifyRegime({ ...early, stabilityRatio: 8 }), 'unknown', 'at the early bound: wait');
+    assert.equal(
+      classifyRegime({ ...early, stabilityRatio: 6.5 }),
+      'unknown',
+      'a catapult start (the MSE best rate of the alert benchmark): wait',
+    );
     assert.equal(classifyRegime({ ...early, samples: 0, stabilityRatio: NaN }), 'unknown');
-    // With momentum the early bound scales like the others: 4·1.9 = 7.6.
-    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 7 }), 'unknown');
-    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 7.7 }), 'unstable');
+    // With momentum the early bound scales like the others: 8·1.9 = 15.2.
+    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 15 }), 'unknown');
+    assert.equal(classifyRegime({ ...early, momentum: 0.9, stabilityRatio: 15.3 }), 'unstable');
     // Thresholds without it keep the old rule: unknown until minSamples.
     const without = Object.freeze({ ...DEFAULT_REGIME_THRESHOLDS, earlyUnstableRatio: undefined });
     assert.equal(classifyRegime({ ...early, stabilityRatio: 16.6 }, without), 'unknown');
@@ -110,7 +114,7 @@ describe('dynamics > validateRegimeThresholds', () => {
       edgeRatio: 1.8,
       unstableRatio: 2,
       chaoticExponent: 1e-3,
-      earlyUnstableRatio: 4,
+      earlyUnstableRatio: 8,
     });
   });
 
