@@ -60,7 +60,7 @@ async function scanRates(steps: number, backend: string, loss: LossName): Promis
 const scanLine = (row: ScanRow): string =>
   `lr ${row.lr}: ${row.finals.map((f, i) => `${round(f, 3)} (event ${row.events[i] ?? '-'})`).join(', ')}`;
 
-const ARMS = ['healthy', 'high', 'jump'] as const;
+const ARMS = ['healthy', 'high', 'jump', 'ramp'] as const;
 type Arm = (typeof ARMS)[number];
 
 interface RunSpec {
@@ -107,9 +107,21 @@ function specs(seeds: readonly number[], jumpAt: number, good: number): RunSpec[
     ] as const) {
       out.push({ arm: 'jump', lr, jump: { atStep: jumpAt, factor }, seed });
     }
+    // Rates that cross the edge gradually, as an overshooting warm-up does: a blow-up an alert
+    // can see coming, where a jump blows a run up within a few steps of the jump.
+    for (const [lr, factor, rampSteps] of [
+      [good, 4, 50],
+      [times(0.5, good), 8, 100],
+    ] as const) {
+      out.push({ arm: 'ramp', lr, jump: { atStep: jumpAt, factor, rampSteps }, seed });
+    }
   }
   return out;
 }
+
+/** A jump's label: ×factor, and /ramp steps for a ramp. */
+const jumpLabel = (jump: LrJump): string =>
+  `x${jump.factor}${jump.rampSteps === undefined ? '' : `r${jump.rampSteps}`}`;
 
 /** The alerts RegimeAlerts raises over a run's estimates in step order. */
 export function alertsOf(estimates: readonly EstimateEvent[]): AlertEvent[] {
@@ -170,8 +182,8 @@ export function alertRows(traces: readonly AlertTrace[], horizon: number): Recor
  * one-hot labels), batch 64, plain SGD, probe every 5 steps (k_L = k_S = 1), `steps` steps,
  * through runClosedLoop without a controller (processor defaults), on wasm. Arms, each over
  * `seeds`, relative to the scan's best rate b (bestRate: 1 with cross-entropy): healthy constant
- * rates (0.3b, 0.5b, b), high constant rates (2b, 3b, 4b), and rate jumps at `jumpAt` (b ×2, ×4,
- * ×10; b/2 ×4, ×10). Events: DEFAULT_EVENT_LABEL (alert-scoring.ts). Absolute
+ * rates (0.3b, 0.5b, b), high constant rates (2b, 3b, 4b), rate jumps at `jumpAt` (b ×2, ×4,
+ * ×10; b/2 ×4, ×10) and ramps from `jumpAt` (b to 4b over 50 steps, b/2 to 4b over 100). Events: DEFAULT_EVENT_LABEL (alert-scoring.ts). Absolute
  * numbers, printed for the record. `keep` saves every run's trace (losses, estimates, event,
  * alerts) as a JSON line; `from` scores such a file again with today's labels and alert rules,
  * without training.
@@ -201,7 +213,7 @@ export async function alertsSuite(params: {
   for (const [i, spec] of runs.entries()) {
     const runStarted = performance.now();
     const { dataset, model } = problemFor(spec.seed, params.loss);
-    const runId = `alerts-${params.loss === 'mse' ? 'mse-' : ''}${spec.arm}-lr${spec.lr}${spec.jump === undefined ? '' : `-x${spec.jump.factor}at${spec.jump.atStep}`}-s${spec.seed}`;
+    const runId = `alerts-${params.loss === 'mse' ? 'mse-' : ''}${spec.arm}-lr${spec.lr}${spec.jump === undefined ? '' : `-${jumpLabel(spec.jump)}at${spec.jump.atStep}`}-s${spec.seed}`;
     const r = await runClosedLoop({
       trainer: {
         runId,
@@ -287,7 +299,7 @@ function result(
   params: { steps: number; jumpAt: number; horizon: number; source: string; scan?: string[]; best?: number },
   seconds: number,
 ): SuiteResult {
-  const byArm = ARMS.map((arm) => {
+  const runsByArm = ARMS.map((arm) => {
     const of = traces.filter((t) => t.arm === arm);
     return `${arm}: ${of.length} runs, ${of.filter((t) => t.event !== null).length} with an event`;
   });
@@ -307,17 +319,18 @@ function result(
   const unstableAtJump = jumps.filter(
     (t) => t.estimates.find((e) => e.step === t.jump?.atStep)?.regime === 'unstable',
   );
-  const factors = [...new Set(jumps.map((t) => t.jump?.factor))];
-  const leads = factors.map(
-    (f) =>
-      `x${f}: ${jumps
-        .filter((t) => t.jump?.factor === f)
+  const labelOf = (t: AlertTrace): string => (t.jump === null ? '' : jumpLabel(t.jump));
+  const labels = [...new Set(jumps.map(labelOf))];
+  const leads = labels.map(
+    (l) =>
+      `${l}: ${jumps
+        .filter((t) => labelOf(t) === l)
         .map((t) => (t.event === null || t.jump === null ? '-' : `${t.event - t.jump.atStep}`))
         .join(',')}`,
   );
-  const byFactor = factors.map(
-    (f) =>
-      `x${f} ${unstableAtJump.filter((t) => t.jump?.factor === f).length}/${jumps.filter((t) => t.jump?.factor === f).length}`,
+  const byFactor = labels.map(
+    (l) =>
+      `${l} ${unstableAtJump.filter((t) => labelOf(t) === l).length}/${jumps.filter((t) => labelOf(t) === l).length}`,
   );
   const healthy = traces
     .filter((t) => t.arm === 'healthy')
@@ -330,6 +343,25 @@ function result(
     return `${arm}: ${[...counts].map(([r, n]) => `${r} ${n}`).join(', ')}`;
   });
   const maxOf = (xs: number[]): number | string => (xs.length === 0 ? '-' : round(Math.max(...xs)));
+  // The critical alerts' lead and recall on each arm's events: a jump blows a run up within a few
+  // steps of it, a ramp crosses the edge over tens of steps.
+  const byArm = ARMS.flatMap((arm) => {
+    const of = traces.filter((t) => t.arm === arm);
+    if (!of.some((t) => t.event !== null)) return [];
+    const score = scoreAlerts(
+      of.map((t) => ({
+        steps: t.steps,
+        event: t.event ?? undefined,
+        firings: firingSteps(t.alerts, (a) => a.severity === 'critical'),
+      })),
+      params.horizon,
+    );
+    const lead =
+      score.detected === 0
+        ? '-'
+        : `${round(score.leadMedian, 1)} (${round(score.leadQ1, 1)}-${round(score.leadQ3, 1)})`;
+    return [`${arm}: recall ${round(score.recall)} (${score.detected}/${score.events}), lead ${lead}`];
+  });
   return {
     suite: 'alerts',
     params: {
@@ -352,10 +384,11 @@ function result(
       `precision@H: firings followed by their run's event within H = ${params.horizon} steps / all firings ("after event": firings after their run's event, counted as false); recall@H: events with a firing in [event - H, event]; lead: event - first such firing`,
       `FA/1k: firings per 1,000 steps of the runs without an event (all of them, and those of the healthy arm)`,
       `failed to train: no event, and the loss's EMA at the last step above ${failedShare} of the first loss; "precision@H excl. failed" scores without those runs; by arm: ${failedByArm.join(', ')}`,
-      `runs: ${byArm.join('; ')}`,
+      `runs: ${runsByArm.join('; ')}`,
       `firings by arm: ${firedByArm.join('; ')}`,
-      `jump runs, event step - jump step: ${leads.join('; ') || '-'}`,
-      `jump runs whose estimate at the jump step is already unstable: ${byFactor.join(', ')}`,
+      `jump and ramp runs (xFACTOR, rRAMP steps), event step - first changed step: ${leads.join('; ') || '-'}`,
+      `critical alerts by arm, on the arm's events: ${byArm.join('; ')}`,
+      `jump and ramp runs whose estimate at the first changed step is already unstable: ${byFactor.join(', ')}`,
       `estimates by arm and regime: ${regimesByArm.join('; ')}`,
       `healthy arm, estimates past unknown (3+ probes): max η·λ_max ${maxOf(healthy.map((e) => e.stabilityRatio))}, max batch η·BS ${maxOf(healthy.flatMap((e) => (e.batchStabilityRatio === undefined ? [] : [e.batchStabilityRatio])))}`,
       ...(params.scan === undefined

@@ -73,8 +73,8 @@ function optimiserOptions(command: Command): Command {
       ),
     )
     .option(
-      '--lr-jump <step:factor>',
-      'multiply the rate by factor from that step on, e.g. 150:4 (a learning-rate command still overrides)',
+      '--lr-jump <step:factor[:ramp]>',
+      'multiply the rate by factor from that step on, e.g. 150:4, or reach it geometrically over ramp steps, e.g. 150:4:50 (a learning-rate command still overrides)',
       lrJumpValue('--lr-jump'),
     )
     .option(
@@ -196,17 +196,23 @@ function dataOptions(command: Command): Command {
     );
 }
 
-/** `STEP:FACTOR`: a non-negative integer step and a positive factor. */
+/** `STEP:FACTOR[:RAMP]`: a non-negative integer step, a positive factor, a ramp of RAMP steps. */
 export function lrJumpValue(name: string): (value: string) => LrJump {
   return (value) => {
-    const match = /^\s*(\d+)\s*:\s*(\S+)\s*$/.exec(value);
+    const match = /^\s*(\d+)\s*:\s*([^:\s]+)\s*(?::\s*(\d+)\s*)?$/.exec(value);
     const atStep = Number(match?.[1]);
     const factor = Number(match?.[2]);
-    if (!Number.isSafeInteger(atStep) || !(factor > 0) || !Number.isFinite(factor)) {
+    const rampSteps = match?.[3] === undefined ? undefined : Number(match[3]);
+    if (
+      !Number.isSafeInteger(atStep) ||
+      !(factor > 0) ||
+      !Number.isFinite(factor) ||
+      (rampSteps !== undefined && !Number.isSafeInteger(rampSteps))
+    ) {
       throw new InvalidArgumentError(
-        `${name} must be STEP:FACTOR, a non-negative integer step and a positive factor, got '${value}'`,
+        `${name} must be STEP:FACTOR or STEP:FACTOR:RAMP, a non-negative integer step, a positive factor and a ramp of a non-negative integer number of steps, got '${value}'`,
       );
     }
-    return { atStep, factor };
+    return rampSteps === undefined || rampSteps === 0 ? { atStep, factor } : { atStep, factor, rampSteps };
   };
 }

@@ -45,7 +45,10 @@ export const TrainerConfig = z
     lr: positive.default(0.1),
     schedule: z.enum(SCHEDULE_NAMES).default('constant'),
     /** Multiplies the rate by `factor` from step `atStep` on; undefined: no jump. */
-    lrJump: z.object({ atStep: nonNegativeInt, factor: positive }).strict().optional(),
+    lrJump: z
+      .object({ atStep: nonNegativeInt, factor: positive, rampSteps: nonNegativeInt.optional() })
+      .strict()
+      .optional(),
     momentum: z.number().min(0).lt(1).default(0),
     batch: positiveInt.default(64),
     steps: positiveInt.default(200),

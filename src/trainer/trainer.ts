@@ -91,8 +91,9 @@ export interface TrainerOptions {
    */
   schedule?: ScheduleName;
   /**
-   * Multiplies the (scheduled) rate by `factor` from step `atStep` on (lr-jump.ts); like the
-   * schedule, it gives way to the first learning-rate command.
+   * Multiplies the (scheduled) rate by `factor` from step `atStep` on, at once or over
+   * `rampSteps` steps (lr-jump.ts); like the schedule, it gives way to the first learning-rate
+   * command.
    */
   lrJump?: LrJump;
   momentum?: number;

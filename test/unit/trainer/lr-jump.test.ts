@@ -25,12 +25,25 @@ describe('trainer > lrJumpFactor', () => {
     assert.equal(lrJumpFactor(undefined, 50), 1);
   });
 
+  it('with a ramp, reaches the factor geometrically over rampSteps steps, then holds it', () => {
+    const ramp = { atStep: 3, factor: 16, rampSteps: 4 };
+    const got = [0, 2, 3, 4, 5, 6, 7, 50].map((s) => lrJumpFactor(ramp, s));
+    const want = [1, 1, 2, 4, 8, 16, 16, 16];
+    got.forEach((x, i) => {
+      assert.ok(Math.abs(x - (want[i] ?? NaN)) < 1e-12, `step ${i}: ${x}`);
+    });
+    // A ramp of 0 or 1 step is the jump at once.
+    for (const rampSteps of [0, 1]) assert.equal(lrJumpFactor({ ...ramp, rampSteps }, 3), 16);
+  });
+
   it('names what is wrong with a jump it cannot use', () => {
     assert.equal(lrJumpProblem({ atStep: 0, factor: 0.5 }), undefined);
     assert.match(lrJumpProblem({ atStep: -1, factor: 2 }) ?? '', /atStep -1/);
     assert.match(lrJumpProblem({ atStep: 1.5, factor: 2 }) ?? '', /atStep 1.5/);
     assert.match(lrJumpProblem({ atStep: 1, factor: 0 }) ?? '', /factor 0/);
     assert.match(lrJumpProblem({ atStep: 1, factor: Number.POSITIVE_INFINITY }) ?? '', /factor Infinity/);
+    assert.match(lrJumpProblem({ atStep: 1, factor: 2, rampSteps: 2.5 }) ?? '', /rampSteps 2.5/);
+    assert.equal(lrJumpProblem({ atStep: 1, factor: 2, rampSteps: 10 }), undefined);
   });
 });
 
@@ -88,29 +101,49 @@ describe('trainer > train > lrJump', () => {
   });
 });
 
+/** The rate of every step of `lyap train` on the quadratic, for `steps` steps at 0.1 with `--lr-jump jump`. */
+async function trainedLrs(steps: number, jump: string): Promise<number[]> {
+  const r = await lyap([
+    'train',
+    ...['--dataset', 'quadratic', '--steps', String(steps), '--lr', '0.1', '--lr-jump', jump],
+    ...['--probe-every', '0', '--backend', 'cpu', '--out', '-'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.includes('"type":"gradient"'))
+    .map((l) => (JSON.parse(l) as GradientEvent).lr);
+}
+
 describe('cli > lyap train --lr-jump', () => {
   it('jumps the rate at the step it is given', async () => {
-    const r = await lyap([
-      'train',
-      ...['--dataset', 'quadratic', '--steps', '4', '--lr', '0.1', '--lr-jump', '2:3'],
-      ...['--probe-every', '0', '--backend', 'cpu', '--out', '-'],
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    const got = r.stdout
-      .split('\n')
-      .filter((l) => l.includes('"type":"gradient"'))
-      .map((l) => (JSON.parse(l) as GradientEvent).lr);
-    assert.deepEqual(got, [0.1, 0.1, 0.1 * 3, 0.1 * 3]);
+    assert.deepEqual(await trainedLrs(4, '2:3'), [0.1, 0.1, 0.1 * 3, 0.1 * 3]);
+  });
+
+  it('ramps the rate over the steps it is given (STEP:FACTOR:RAMP)', async () => {
+    assert.deepEqual(await trainedLrs(5, '1:4:2'), [0.1, 0.1 * 2, 0.1 * 4, 0.1 * 4, 0.1 * 4]);
   });
 
   it('rejects a bad value with one clear error line and exit code 2', async () => {
-    for (const value of ['150', '-1:2', '1.5:2', '3:0', '3:-2', '3:x', ':2', '3:']) {
+    for (const value of [
+      '150',
+      '-1:2',
+      '1.5:2',
+      '3:0',
+      '3:-2',
+      '3:x',
+      ':2',
+      '3:',
+      '3:2:x',
+      '3:2:1.5',
+      '3:2:',
+    ]) {
       const bad = await lyap(['train', '--lr-jump', value]);
       assert.equal(bad.code, 2, value);
       assert.match(
         bad.stderr,
         new RegExp(
-          `--lr-jump must be STEP:FACTOR, a non-negative integer step and a positive factor, got '${value}'`,
+          `--lr-jump must be STEP:FACTOR or STEP:FACTOR:RAMP, a non-negative integer step, a positive factor and a ramp of a non-negative integer number of steps, got '${value}'`,
         ),
       );
       // The error is one line (commander adds its usual "(run with --help for usage)" hint).
