@@ -1,8 +1,15 @@
-import type { DeadLetterEvent, EstimateEvent, TopicNames } from '../events/index.js';
+import {
+  encodeEvent,
+  makeDeadLetter,
+  type DeadLetterEvent,
+  type EstimateEvent,
+  type TopicNames,
+} from '../events/index.js';
 import { deadLetterOf } from '../stage/index.js';
 import type { BusMessage } from '../transport/index.js';
 import type { ProcessorObserver } from './observer.js';
 import { bump, invalidKey, type InvalidReason, type ProcessorStats } from './stats.js';
+import type { JoinedStep } from './step-join.js';
 
 export interface Output {
   topic: string;
@@ -48,6 +55,29 @@ export class EngineOutputs {
     this.outputs.push({ topic: topics.dlq, key: event.runId, event });
     stats.deadLetters++;
   }
+
+  /**
+   * A step of `runId` whose estimate could not be made: its gradient event is dead-lettered
+   * (re-encoded from the decoded event; the bytes it came in as are not kept after the join) and
+   * counted like any rejected input, so that a value which breaks the estimator is seen and kept
+   * instead of failing the processor, and failing it again on every restart.
+   */
+  readonly estimateFailure = (runId: string, record: JoinedStep, error: unknown, nowMs: number): void => {
+    const { topics, stats, observer } = this.options;
+    bump(stats.invalid, invalidKey(topics.gradients, 'estimate-failed'));
+    observer?.invalid(topics.gradients, 'estimate-failed');
+    const why = error instanceof Error ? error.message : String(error);
+    const event = makeDeadLetter({
+      sourceTopic: topics.gradients,
+      runId,
+      key: runId,
+      error: `estimate-failed: step ${record.step}: ${why}`,
+      raw: record.gradient === undefined ? '' : encodeEvent(record.gradient),
+      ts: nowMs,
+    });
+    this.outputs.push({ topic: topics.dlq, key: event.runId, event });
+    stats.deadLetters++;
+  };
 
   drain(): Output[] {
     const out = this.outputs;

@@ -181,7 +181,15 @@ export class ProcessorEngine {
   /** Emits what is final; closes an ended run that is ready to close. */
   private releaseRun(run: RunState, nowMs: number): void {
     const before = run.releasedThrough;
-    this.outputs.estimates(run.release({ nowMs, force: false, estimateTs: nowMs, byTime: !this.catchingUp }));
+    this.outputs.estimates(
+      run.release({
+        nowMs,
+        force: false,
+        estimateTs: nowMs,
+        byTime: !this.catchingUp,
+        onFailure: this.outputs.estimateFailure,
+      }),
+    );
     if (run.releasedThrough !== before) this.snapshots.touch(run.runId);
     if (run.readyToClose(nowMs)) {
       this.runs.close(run, nowMs);

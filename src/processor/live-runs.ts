@@ -59,7 +59,15 @@ export class LiveRuns {
   }
 
   close(run: RunState, nowMs: number): void {
-    this.options.outputs.estimates(run.release({ nowMs, force: true, estimateTs: nowMs }));
+    const { outputs } = this.options;
+    outputs.estimates(
+      run.release({
+        nowMs,
+        force: true,
+        estimateTs: nowMs,
+        onFailure: outputs.estimateFailure,
+      }),
+    );
     this.runs.delete(run.runId);
     this.options.stats.liveRuns = this.runs.size;
     this.options.snapshots.close(run.runId, run.ended);

@@ -25,6 +25,12 @@ export interface RunReleaseOptions {
   estimateTs: number;
   /** False suspends the `latenessMs` rule (the input is read from a backlog). */
   byTime?: boolean;
+  /**
+   * A step whose estimate could not be made (an error in the estimator, such as a value that
+   * overflows in its linear algebra): the step is skipped and handed here, and the run goes on.
+   * Absent: the error is thrown.
+   */
+  onFailure?: (runId: string, record: JoinedStep, error: unknown, nowMs: number) => void;
 }
 
 /**
@@ -129,12 +135,26 @@ export class RunState {
   }
 
   /** Estimates, stamped `estimateTs`, for every step that is final at `nowMs`. */
-  release({ nowMs, force, estimateTs, byTime = true }: RunReleaseOptions): readonly EstimateEvent[] {
+  release({
+    nowMs,
+    force,
+    estimateTs,
+    byTime = true,
+    onFailure,
+  }: RunReleaseOptions): readonly EstimateEvent[] {
     const records = this.join.release({ nowMs, force, byTime });
     if (records.length === 0) return NO_ESTIMATES;
     const out: EstimateEvent[] = [];
     for (const record of records) {
-      const estimate = this.estimateFor(record, estimateTs);
+      let estimate: EstimateEvent | undefined;
+      if (onFailure === undefined) estimate = this.estimateFor(record, estimateTs);
+      else {
+        try {
+          estimate = this.estimateFor(record, estimateTs);
+        } catch (error) {
+          onFailure(this.runId, record, error, nowMs);
+        }
+      }
       if (estimate !== undefined) out.push(estimate);
     }
     return out;

@@ -1,6 +1,6 @@
 import type { DecodeFailureReason } from '../events/index.js';
 
-export type InvalidReason = DecodeFailureReason | 'late' | 'run-capacity';
+export type InvalidReason = DecodeFailureReason | 'late' | 'run-capacity' | 'estimate-failed';
 
 /** What the processor has seen and done, as plain counters (exported as metrics elsewhere). */
 export interface ProcessorStats {

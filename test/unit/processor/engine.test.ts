@@ -83,6 +83,60 @@ describe('processor > ProcessorEngine', () => {
     assert.equal(e.stats.invalid.get('lyap.gradients\u0000run-capacity'), 1);
   });
 
+  it('dead-letters a step whose estimate cannot be made, and goes on with the run', () => {
+    // Schema-valid, finite, and past float64 once symmetrised: (1.7e308 + 1.7e308)/2. The
+    // estimator threw here and failed the processor, which a restart would re-read and fail again.
+    const e = engine({ latenessSteps: 0 });
+    e.ingest(message(runEvent('r', 'start'), 'lyap.runs'), 0);
+    const sane = probe(2, 0.1);
+    const k2 = (gram: number[][], rayleigh: number[][]) => ({
+      ...sane,
+      lyapunov: { eta: 0.1, gram, rayleigh },
+    });
+    for (let step = 0; step < 4; step++) {
+      const p =
+        step === 2
+          ? k2(
+              [
+                [1e300, 0],
+                [0, 1e300],
+              ],
+              [
+                [1.7e308, 1.7e308],
+                [1.7e308, -1.7e308],
+              ],
+            )
+          : k2(
+              [
+                [0.9, 0],
+                [0, 0.8],
+              ],
+              [
+                [2, 0],
+                [0, 1],
+              ],
+            );
+      e.ingest(message(gradient('r', step, { probe: p })), 0);
+      e.ingest(message(trajectory('r', step), 'lyap.trajectory'), 0);
+    }
+    e.flush(0);
+    const out = e.drain().map((o) => o.event);
+    assert.deepEqual(
+      out.filter((ev) => ev.type === 'estimate').map((ev) => ev.step),
+      [0, 1, 3],
+      'the steps around it are estimated',
+    );
+    const dead = out.filter((ev) => ev.type === 'dead-letter');
+    assert.equal(dead.length, 1);
+    assert.ok(dead[0]?.type === 'dead-letter');
+    assert.equal(dead[0].sourceTopic, 'lyap.gradients');
+    assert.equal(dead[0].runId, 'r');
+    assert.match(dead[0].error, /^estimate-failed: step 2: ritzValues: non-finite Rayleigh matrix/);
+    assert.equal((JSON.parse(dead[0].raw) as { step: number }).step, 2, 'the gradient event is kept');
+    assert.equal(e.stats.invalid.get('lyap.gradients\u0000estimate-failed'), 1);
+    assert.equal(e.stats.deadLetters, 1);
+  });
+
   it('ignores event types that are not its input, and counts them', () => {
     const e = engine();
     const estimate: EstimateEvent = {
