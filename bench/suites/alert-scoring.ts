@@ -1,7 +1,7 @@
 // The alert benchmark's scoring, pure: instability events from a run's losses, and the
 // precision, recall, lead time and false-alarm rate of alert firings against them. The
 // alerts suite (alerts.ts) feeds it live runs; saved traces (--keep) can be scored again.
-import { mean } from '../../src/sweep/stats.js';
+import { mean, quantile as sweepQuantile } from '../../src/sweep/stats.js';
 
 /** When a run counts as blown up: see `instabilityEvent`. */
 export interface EventLabelOptions {
@@ -162,14 +162,9 @@ export function scoreAlerts(runs: readonly ScoredRun[], horizon: number): AlertS
   };
 }
 
-/** The p-quantile of ascending `sorted`, interpolating linearly between ranks; NaN if empty. */
-export function quantile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = p * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const below = sorted[lo] ?? Number.NaN;
-  const above = sorted[Math.min(lo + 1, sorted.length - 1)] ?? Number.NaN;
-  return below + (rank - lo) * (above - below);
+/** The p-quantile of `values`, interpolating linearly between ranks (src/sweep/stats); NaN if empty. */
+export function quantile(values: readonly number[], p: number): number {
+  return sweepQuantile(values, p) ?? Number.NaN;
 }
 
 /** The alert events the scoring needs: which alert, how bad, firing or resolved, and when. */
