@@ -133,6 +133,16 @@ export const sweepCommand = defineCommand<SweepFlags>({
         positiveNumber('--controller-start-lr'),
       )
       .option(
+        '--target-ratio <r>',
+        "the controller arms' targetRatio: the edge rule keeps η·BS at r (default: the controller's, 1.5)",
+        positiveNumber('--target-ratio'),
+      )
+      .option(
+        '--warmup-ratio <r>',
+        "the controller arms' warmupRatio: the edge rule's first rate is r/λ at θ0 (default: the controller's, 3)",
+        positiveNumber('--warmup-ratio'),
+      )
+      .option(
         '--spike-horizon <steps>',
         'a command spikes when the smoothed loss exceeds 2× its running minimum within this many steps after it',
         positiveInteger('--spike-horizon'),

@@ -111,6 +111,8 @@ export function controllerConfig(spec: RunSpec, config: SweepConfig): Controller
     rule,
     ...(rule === 'quasi-newton' ? { alpha: spec.alpha ?? 1 } : {}),
     cooldownSteps: config.controllerCooldownSteps,
+    ...(config.controllerTargetRatio === undefined ? {} : { targetRatio: config.controllerTargetRatio }),
+    ...(config.controllerWarmupRatio === undefined ? {} : { warmupRatio: config.controllerWarmupRatio }),
   };
 }
 

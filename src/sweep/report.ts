@@ -204,7 +204,10 @@ function controllerArms(c: SweepConfig): string {
     .map((rule) => (rule === 'quasi-newton' ? `quasi-newton (α ∈ {${c.alphas.join(', ')}})` : rule));
   return rules.length === 0
     ? 'none'
-    : `${rules.join(', ')}, each from η ∈ {${c.controllerStartLrs.join(', ')}}, cool-down ${c.controllerCooldownSteps} steps; ` +
+    : `${rules.join(', ')}, each from η ∈ {${c.controllerStartLrs.join(', ')}}, cool-down ${c.controllerCooldownSteps} steps` +
+        (c.controllerTargetRatio === undefined ? '' : `, targetRatio ${c.controllerTargetRatio}`) +
+        (c.controllerWarmupRatio === undefined ? '' : `, warmupRatio ${c.controllerWarmupRatio}`) +
+        '; ' +
         `a spike: the smoothed loss above ${SPIKE_FACTOR}× its running minimum within ${c.spikeHorizonSteps} steps of a command`;
 }
 

@@ -62,6 +62,10 @@ export interface SweepConfig {
   controllerStartLrs: number[];
   /** The controller's `cooldownSteps`: steps between its commands. */
   controllerCooldownSteps: number;
+  /** The controller's `targetRatio` (the `edge` rule's r*); absent: the controller's default. */
+  controllerTargetRatio?: number;
+  /** The controller's `warmupRatio` (the `edge` rule's first rate); absent: the controller's default. */
+  controllerWarmupRatio?: number;
   /** A command spikes when the smoothed loss within this many steps after it exceeds SPIKE_FACTOR × its running minimum before it. */
   spikeHorizonSteps: number;
   /** Schedule arms (`step`, `cosine`), started from each group's best constant rate; empty for none. */

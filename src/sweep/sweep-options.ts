@@ -35,6 +35,9 @@ export interface SweepOverrides {
   controllerStartLr?: number;
   controllerStartLrs?: number[];
   spikeHorizonSteps?: number;
+  /** The controller arms' `targetRatio` and `warmupRatio` (docs/controller.md). */
+  targetRatio?: number;
+  warmupRatio?: number;
   jobs: number;
   dataset?: SweepDataset;
   dataDir?: string;
@@ -104,6 +107,8 @@ export function resolveSweepConfig(
     schedules: [...new Set(o.schedules ?? base.schedules)],
     controllerStartLrs: [...new Set(startLrs ?? base.controllerStartLrs)].sort((a, b) => a - b),
     spikeHorizonSteps: o.spikeHorizonSteps ?? base.spikeHorizonSteps,
+    ...(o.targetRatio === undefined ? {} : { controllerTargetRatio: o.targetRatio }),
+    ...(o.warmupRatio === undefined ? {} : { controllerWarmupRatio: o.warmupRatio }),
     trainSamples: o.trainSamples ?? base.trainSamples,
     evalSamples: o.evalSamples ?? base.evalSamples,
     targetLoss:

@@ -205,6 +205,19 @@ describe('sweep > plan', () => {
     }
   });
 
+  it("gives --target-ratio and --warmup-ratio to every controller arm, and keeps the controller's defaults without them", () => {
+    const given = resolveSweepConfig('controller-tiny', { jobs: 1, targetRatio: 1.3, warmupRatio: 3.5 });
+    const plain = resolveSweepConfig('controller-tiny', { jobs: 1 });
+    assert.ok(given.ok && plain.ok);
+    const spec = planFirstPhase(given.config).find((s) => s.arm === 'controller');
+    assert.ok(spec !== undefined);
+    const set = resolveControllerConfig(controllerConfig(spec, given.config));
+    assert.deepEqual([set.targetRatio, set.warmupRatio], [1.3, 3.5]);
+    const defaults = resolveControllerConfig({});
+    const kept = resolveControllerConfig(controllerConfig(spec, plain.config));
+    assert.deepEqual([kept.targetRatio, kept.warmupRatio], [defaults.targetRatio, defaults.warmupRatio]);
+  });
+
   it('sizes the full preset as the issue asks: ≥ 6 rates over ≥ 1.5 decades, 3 seeds, α ∈ {0.5, 1, 2}', () => {
     const { lrs, seeds, alphas, models, losses, schedules } = PRESETS.full;
     assert.ok(lrs.length >= 6 && Math.log10((lrs.at(-1) ?? 0) / (lrs[0] ?? 1)) >= 1.5);
