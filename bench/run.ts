@@ -39,6 +39,12 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       jumpAt: 150,
       horizon: 50,
       loss: lossName(values.loss),
+      whatIf: {
+        ...(values['early-ratio'] === undefined
+          ? {}
+          : { earlyRatio: positive('early-ratio', values['early-ratio']) }),
+        ...(values.margin === undefined ? {} : { margin: atLeastOne('margin', values.margin) }),
+      },
       keep: values.keep,
       from: values.from,
     }),
@@ -93,6 +99,10 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --repeat <n>     replay: passes per configuration (default 3); kafka-scale and kafka-clients: default 2
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
   --from <dir>     alerts: score the traces saved with --keep again instead of training
+  --early-ratio <r> alerts: score as if the processor's early verdict (before a run's third probe)
+                   were r instead of 8 (earlyUnstableRatio), on saved traces (--from) or new runs
+  --margin <m>     alerts: score as if "unstable" from the third probe on needed η·BS past m × 2
+                   (m ≥ 1) instead of 2
   --loss <name>    alerts: the runs' loss, cross-entropy (the default) or mse (on one-hot labels,
                    where a rate far past the edge diverges instead of stalling near ln 10)
   --seeds <list>   lyapunov: training seeds, comma-separated (default 3); with several, the error
@@ -119,6 +129,8 @@ const { values } = scriptArgs({
     rates: { type: 'string' },
     schemes: { type: 'string' },
     loss: { type: 'string', default: 'cross-entropy' },
+    'early-ratio': { type: 'string' },
+    margin: { type: 'string' },
   },
 });
 
@@ -159,6 +171,22 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
   });
 }
 
+/** A positive number for `--<flag>`, else a bad-flag exit. */
+function positive(flag: string, text: string): number {
+  const x = Number(text);
+  if (text.trim() === '' || !(Number.isFinite(x) && x > 0))
+    badArgs('bench', `--${flag} ${text}: a positive number`);
+  return x;
+}
+
+/** A number ≥ 1 for `--<flag>`, else a bad-flag exit. */
+function atLeastOne(flag: string, text: string): number {
+  const x = Number(text);
+  if (text.trim() === '' || !(Number.isFinite(x) && x >= 1))
+    badArgs('bench', `--${flag} ${text}: a number ≥ 1`);
+  return x;
+}
+
 /** `--loss mse`: one of the trainer's losses. */
 function lossName(text: string | undefined): LossName {
   const loss = LOSS_NAMES.find((name) => name === text);
@@ -183,6 +211,8 @@ const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): strin
 // Bad lists fail before any suite runs.
 seedList(values.seeds);
 lossName(values.loss);
+if (values['early-ratio'] !== undefined) positive('early-ratio', values['early-ratio']);
+if (values.margin !== undefined) atLeastOne('margin', values.margin);
 if (values.rates !== undefined) rateList(values.rates);
 if (values.schemes !== undefined) schemeList(values.schemes);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')

@@ -203,3 +203,45 @@ export function bestRate(rows: readonly ScanRow[]): number {
   if (best === undefined) throw new Error('alerts: no scanned rate trained without an event');
   return best.lr;
 }
+
+/**
+ * What-if thresholds for scoring saved estimates again: the regime the processor would have given
+ * with another early verdict or with a margin past the bound (`--early-ratio`, `--margin`).
+ */
+export interface RegimeWhatIf {
+  /** Before the third probe, `unstable` only past this ratio (times 1 + μ), else `unknown`. */
+  earlyRatio?: number | undefined;
+  /** From the third probe on, `unstable` only past this multiple of the bound, else `edge`. */
+  margin?: number | undefined;
+}
+
+/** The estimate fields the relabelling reads. */
+export interface RelabelledEstimate {
+  regime: string;
+  samples: number;
+  stabilityRatio: number;
+  batchStabilityRatio?: number | undefined;
+  momentum?: number | undefined;
+}
+
+/**
+ * The estimates with their `unstable`/`unknown` regimes judged again by `whatIf`, as
+ * src/dynamics/regime.ts would with those thresholds (`minSamples` 3, the bound 2(1 + μ));
+ * other regimes are kept. Without a what-if, the estimates as they are.
+ */
+export function relabel<E extends RelabelledEstimate>(estimates: readonly E[], whatIf: RegimeWhatIf): E[] {
+  const { earlyRatio, margin } = whatIf;
+  if (earlyRatio === undefined && margin === undefined) return [...estimates];
+  return estimates.map((e) => {
+    const ratio = e.batchStabilityRatio ?? e.stabilityRatio;
+    const scale = 1 + (e.momentum ?? 0);
+    if (!Number.isFinite(ratio)) return e;
+    if (e.samples < 3 && earlyRatio !== undefined && (e.regime === 'unknown' || e.regime === 'unstable')) {
+      return { ...e, regime: ratio > earlyRatio * scale ? 'unstable' : 'unknown' };
+    }
+    if (e.samples >= 3 && margin !== undefined && e.regime === 'unstable' && !(ratio > margin * 2 * scale)) {
+      return { ...e, regime: 'edge' };
+    }
+    return e;
+  });
+}

@@ -10,8 +10,10 @@ import {
   failedToTrain,
   firingSteps,
   instabilityEvent,
+  relabel,
   scoreAlerts,
   type ScoredAlert,
+  type RegimeWhatIf,
   type ScanRow,
   type ScoredRun,
 } from './alert-scoring.js';
@@ -123,10 +125,13 @@ function specs(seeds: readonly number[], jumpAt: number, good: number): RunSpec[
 const jumpLabel = (jump: LrJump): string =>
   `x${jump.factor}${jump.rampSteps === undefined ? '' : `r${jump.rampSteps}`}`;
 
-/** The alerts RegimeAlerts raises over a run's estimates in step order. */
-export function alertsOf(estimates: readonly EstimateEvent[]): AlertEvent[] {
+/** The alerts RegimeAlerts raises over a run's estimates in step order, judged again by `whatIf`. */
+export function alertsOf(estimates: readonly EstimateEvent[], whatIf: RegimeWhatIf = {}): AlertEvent[] {
   const alerter = new RegimeAlerts();
-  return [...estimates].sort((a, b) => a.step - b.step).flatMap((e) => alerter.observe(e));
+  return relabel(
+    [...estimates].sort((a, b) => a.step - b.step),
+    whatIf,
+  ).flatMap((e) => alerter.observe(e));
 }
 
 /** What is scored: each alert by name, any warning or critical alert, critical ones only. */
@@ -194,13 +199,15 @@ export async function alertsSuite(params: {
   jumpAt: number;
   horizon: number;
   loss: LossName;
+  /** Score with other regime thresholds than the processor's (relabel, alert-scoring.ts). */
+  whatIf: RegimeWhatIf;
   keep?: string | undefined;
   /** A folder written by `keep`: score its traces again (today's rules) instead of training. */
   from?: string | undefined;
 }): Promise<SuiteResult> {
   const started = performance.now();
   if (params.from !== undefined) {
-    const traces = rescored(readTraces(join(params.from, TRACES_FILE)));
+    const traces = rescored(readTraces(join(params.from, TRACES_FILE)), params.whatIf);
     console.log(`scored ${traces.length} saved run traces from ${join(params.from, TRACES_FILE)}`);
     return result(traces, { ...params, source: params.from }, (performance.now() - started) / 1000);
   }
@@ -238,7 +245,7 @@ export async function alertsSuite(params: {
       );
     }
     const event = instabilityEvent(losses);
-    const alerts = alertsOf(r.estimates);
+    const alerts = alertsOf(r.estimates, params.whatIf);
     const trace: AlertTrace = {
       runId,
       arm: spec.arm,
@@ -287,16 +294,24 @@ function readTraces(file: string): AlertTrace[] {
 const lossesOf = (t: AlertTrace): number[] => t.losses.map((l) => l ?? Number.NaN);
 
 /** Saved traces with their events labelled and their alerts raised again, by today's code. */
-function rescored(traces: readonly AlertTrace[]): AlertTrace[] {
+function rescored(traces: readonly AlertTrace[], whatIf: RegimeWhatIf): AlertTrace[] {
   return traces.map((t) => {
     const event = instabilityEvent(lossesOf(t));
-    return { ...t, event: event ?? null, alerts: alertsOf(t.estimates) };
+    return { ...t, event: event ?? null, alerts: alertsOf(t.estimates, whatIf) };
   });
 }
 
 function result(
   traces: readonly AlertTrace[],
-  params: { steps: number; jumpAt: number; horizon: number; source: string; scan?: string[]; best?: number },
+  params: {
+    steps: number;
+    jumpAt: number;
+    horizon: number;
+    source: string;
+    scan?: string[];
+    best?: number;
+    whatIf?: RegimeWhatIf;
+  },
   seconds: number,
 ): SuiteResult {
   const runsByArm = ARMS.map((arm) => {
@@ -377,9 +392,16 @@ function result(
       source: params.source,
       runs: traces.length,
       seconds: Math.round(seconds),
+      ...(params.whatIf?.earlyRatio === undefined ? {} : { earlyRatio: params.whatIf.earlyRatio }),
+      ...(params.whatIf?.margin === undefined ? {} : { margin: params.whatIf.margin }),
     },
     rows: alertRows(traces, params.horizon),
     notes: [
+      ...(params.whatIf?.earlyRatio === undefined && params.whatIf?.margin === undefined
+        ? []
+        : [
+            `what-if: the estimates' regimes judged again${params.whatIf.earlyRatio === undefined ? '' : `, before the third probe unstable only past ${params.whatIf.earlyRatio}(1 + μ)`}${params.whatIf.margin === undefined ? '' : `, from it on only past ${params.whatIf.margin} × 2(1 + μ)`} (not the processor's thresholds)`,
+          ]),
       `events: a non-finite loss, or the loss's EMA (half-life ${halfLifeSteps} steps) above ${factor}x its minimum since step ${warmupSteps}, from step ${warmupSteps} on; the first such step, one per run`,
       `precision@H: firings followed by their run's event within H = ${params.horizon} steps / all firings ("after event": firings after their run's event, counted as false); recall@H: events with a firing in [event - H, event]; lead: event - first such firing`,
       `FA/1k: firings per 1,000 steps of the runs without an event (all of them, and those of the healthy arm)`,

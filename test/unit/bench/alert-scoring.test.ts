@@ -6,6 +6,7 @@ import {
   firingSteps,
   instabilityEvent,
   quantile,
+  relabel,
   scoreAlerts,
   smoothedLoss,
   type ScoredAlert,
@@ -157,5 +158,45 @@ describe('bench > alert-scoring > bestRate', () => {
 
   it('says so when no rate trained without an event', () => {
     assert.throws(() => bestRate([{ lr: 4, finals: [2.3], events: [60] }]), /no scanned rate/);
+  });
+});
+
+describe('bench > alert-scoring > relabel', () => {
+  const at = (samples: number, ratio: number, regime: string, momentum?: number) => ({
+    regime,
+    samples,
+    stabilityRatio: 99,
+    batchStabilityRatio: ratio,
+    ...(momentum === undefined ? {} : { momentum }),
+  });
+
+  it('judges the first two probes by the early ratio, both ways, and leaves later ones alone', () => {
+    const got = relabel(
+      [at(1, 6.5, 'unstable'), at(2, 9, 'unknown'), at(2, 1, 'converging'), at(3, 6.5, 'unstable')],
+      {
+        earlyRatio: 8,
+      },
+    );
+    assert.deepEqual(
+      got.map((e) => e.regime),
+      ['unknown', 'unstable', 'converging', 'unstable'],
+    );
+    // With momentum μ the early ratio scales by 1 + μ: 8 × 1.9 = 15.2.
+    assert.equal(relabel([at(1, 15, 'unstable', 0.9)], { earlyRatio: 8 })[0]?.regime, 'unknown');
+  });
+
+  it('from the third probe, keeps unstable only past the margin times the bound', () => {
+    const got = relabel([at(3, 2.15, 'unstable'), at(4, 2.25, 'unstable'), at(1, 2.15, 'unstable')], {
+      margin: 1.1,
+    });
+    assert.deepEqual(
+      got.map((e) => e.regime),
+      ['edge', 'unstable', 'unstable'],
+    );
+  });
+
+  it('without a what-if, changes nothing', () => {
+    const estimates = [at(1, 6.5, 'unstable')];
+    assert.deepEqual(relabel(estimates, {}), estimates);
   });
 });
