@@ -1,4 +1,4 @@
-import { DEFAULT_REGIME_THRESHOLDS } from '../dynamics/index.js';
+import { DEFAULT_REGIME_THRESHOLDS, stabilityBound } from '../dynamics/index.js';
 import { judgedStabilityRatio, type EstimateEvent, type LrCommandReason } from '../events/index.js';
 import type { ControllerConfig } from './config.js';
 import { LossGuard } from './loss-guard.js';
@@ -162,7 +162,7 @@ export class RunControl {
     const top = e.lyapunov.length > 0 ? Math.max(...e.lyapunov) : undefined;
     // Past the edge: the step expands along its own direction (η·BS > 2(1 + μ), or η·λ_max
     // without the batch sharpness: the ratio the regimes judge), and the exponent says so.
-    const edge = 2 * (1 + (e.momentum ?? 0));
+    const edge = stabilityBound(e.momentum);
     const unstable =
       top !== undefined &&
       top > 0 &&

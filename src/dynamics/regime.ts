@@ -45,7 +45,8 @@ export interface RegimeInput {
 }
 
 /** The edge of a run with momentum μ, in units of the plain-SGD thresholds. */
-const scale = (i: RegimeInput): number => 1 + (i.momentum ?? 0);
+const momentumScale = (momentum: number | undefined): number => 1 + (momentum ?? 0);
+const scale = (i: RegimeInput): number => momentumScale(i.momentum);
 
 /**
  * The stability bound a run's ratio is judged against: `unstableRatio` (2), or 2(1 + μ) with
@@ -56,7 +57,7 @@ export function stabilityBound(
   momentum: number | undefined,
   thresholds: Readonly<RegimeThresholds> = DEFAULT_REGIME_THRESHOLDS,
 ): number {
-  return thresholds.unstableRatio * scale({ diverged: false, samples: 0, momentum });
+  return thresholds.unstableRatio * momentumScale(momentum);
 }
 
 export interface RegimeRule {
