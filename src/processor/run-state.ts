@@ -147,13 +147,11 @@ export class RunState {
     const out: EstimateEvent[] = [];
     for (const record of records) {
       let estimate: EstimateEvent | undefined;
-      if (onFailure === undefined) estimate = this.estimateFor(record, estimateTs);
-      else {
-        try {
-          estimate = this.estimateFor(record, estimateTs);
-        } catch (error) {
-          onFailure(this.runId, record, error, nowMs);
-        }
+      try {
+        estimate = this.estimateFor(record, estimateTs);
+      } catch (error) {
+        if (onFailure === undefined) throw error;
+        onFailure(this.runId, record, error, nowMs);
       }
       if (estimate !== undefined) out.push(estimate);
     }
