@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { MAX_K } from '../events/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS as D } from '../trainer/config.js';
-import type { LrJump } from '../trainer/lr-jump.js';
+import { lrJumpProblem, type LrJump } from '../trainer/lr-jump.js';
 import { SCHEDULE_NAMES } from '../trainer/lr-schedule.js';
 import { ACTIVATIONS, DATASET_NAMES, HVP_MODES, LOSS_NAMES, MODEL_NAMES } from '../trainer/names.js';
 import { defineCommand } from './define-command.js';
@@ -200,19 +200,17 @@ function dataOptions(command: Command): Command {
 export function lrJumpValue(name: string): (value: string) => LrJump {
   return (value) => {
     const match = /^\s*(\d+)\s*:\s*([^:\s]+)\s*(?::\s*(\d+)\s*)?$/.exec(value);
-    const atStep = Number(match?.[1]);
-    const factor = Number(match?.[2]);
-    const rampSteps = match?.[3] === undefined ? undefined : Number(match[3]);
-    if (
-      !Number.isSafeInteger(atStep) ||
-      !(factor > 0) ||
-      !Number.isFinite(factor) ||
-      (rampSteps !== undefined && !Number.isSafeInteger(rampSteps))
-    ) {
+    const rampSteps = Number(match?.[3] ?? 0);
+    const jump: LrJump = {
+      atStep: Number(match?.[1]),
+      factor: Number(match?.[2]),
+      ...(rampSteps === 0 ? {} : { rampSteps }),
+    };
+    if (match === null || lrJumpProblem(jump) !== undefined) {
       throw new InvalidArgumentError(
         `${name} must be STEP:FACTOR or STEP:FACTOR:RAMP, a non-negative integer step, a positive factor and a ramp of a non-negative integer number of steps, got '${value}'`,
       );
     }
-    return rampSteps === undefined || rampSteps === 0 ? { atStep, factor } : { atStep, factor, rampSteps };
+    return jump;
   };
 }
