@@ -8,7 +8,9 @@ import { arch, cpus, totalmem } from 'node:os';
 import { badArgs, scriptArgs } from '../scripts/script-args.js';
 import { replaySuite } from './suites/replay.js';
 import type { SuiteResult } from './suites/types.js';
+import { DEFAULT_REGIME_THRESHOLDS } from '../src/dynamics/index.js';
 import { LOSS_NAMES, type LossName } from '../src/trainer/names.js';
+import type { RegimeWhatIf } from './suites/alert-scoring.js';
 
 // The suites read the parsed options below when they run, after parsing.
 const suites: Record<string, () => Promise<SuiteResult>> = {
@@ -39,12 +41,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       jumpAt: 150,
       horizon: 50,
       loss: lossName(values.loss),
-      whatIf: {
-        ...(values['early-ratio'] === undefined
-          ? {}
-          : { earlyRatio: positive('early-ratio', values['early-ratio']) }),
-        ...(values.margin === undefined ? {} : { margin: atLeastOne('margin', values.margin) }),
-      },
+      whatIf: regimeWhatIf(),
       keep: values.keep,
       from: values.from,
     }),
@@ -100,7 +97,8 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --keep <path>    replay: keep the generated events in this file; alerts: keep the runs' traces in this folder
   --from <dir>     alerts: score the traces saved with --keep again instead of training
   --early-ratio <r> alerts: score as if the processor's early verdict (before a run's third probe)
-                   were r instead of 8 (earlyUnstableRatio), on saved traces (--from) or new runs
+                   were r instead of 8 (earlyUnstableRatio; r ≥ 2, times the margin), on saved
+                   traces (--from) or new runs
   --margin <m>     alerts: score as if "unstable" from the third probe on needed η·BS past m × 2
                    (m ≥ 1) instead of 2
   --loss <name>    alerts: the runs' loss, cross-entropy (the default) or mse (on one-hot labels,
@@ -171,20 +169,22 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
   });
 }
 
-/** A positive number for `--<flag>`, else a bad-flag exit. */
-function positive(flag: string, text: string): number {
-  const x = Number(text);
-  if (text.trim() === '' || !(Number.isFinite(x) && x > 0))
-    badArgs('bench', `--${flag} ${text}: a positive number`);
-  return x;
-}
-
-/** A number ≥ 1 for `--<flag>`, else a bad-flag exit. */
-function atLeastOne(flag: string, text: string): number {
-  const x = Number(text);
-  if (text.trim() === '' || !(Number.isFinite(x) && x >= 1))
-    badArgs('bench', `--${flag} ${text}: a number ≥ 1`);
-  return x;
+/**
+ * The alerts suite's what-if thresholds (`--margin`, `--early-ratio`), else a bad-flag exit: the
+ * early ratio may not be under the bound it is judged against (2, times the margin).
+ */
+function regimeWhatIf(): RegimeWhatIf {
+  const numberOf = (flag: 'margin' | 'early-ratio', least: number): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const x = Number(text);
+    if (text.trim() === '' || !(Number.isFinite(x) && x >= least))
+      badArgs('bench', `--${flag} ${text}: a number ≥ ${least}`);
+    return x;
+  };
+  const margin = numberOf('margin', 1);
+  const earlyRatio = numberOf('early-ratio', DEFAULT_REGIME_THRESHOLDS.unstableRatio * (margin ?? 1));
+  return { ...(earlyRatio === undefined ? {} : { earlyRatio }), ...(margin === undefined ? {} : { margin }) };
 }
 
 /** `--loss mse`: one of the trainer's losses. */
@@ -211,8 +211,7 @@ const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): strin
 // Bad lists fail before any suite runs.
 seedList(values.seeds);
 lossName(values.loss);
-if (values['early-ratio'] !== undefined) positive('early-ratio', values['early-ratio']);
-if (values.margin !== undefined) atLeastOne('margin', values.margin);
+regimeWhatIf();
 if (values.rates !== undefined) rateList(values.rates);
 if (values.schemes !== undefined) schemeList(values.schemes);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')

@@ -1,6 +1,13 @@
 // The alert benchmark's scoring, pure: instability events from a run's losses, and the
 // precision, recall, lead time and false-alarm rate of alert firings against them. The
 // alerts suite (alerts.ts) feeds it live runs; saved traces (--keep) can be scored again.
+import {
+  classifyRegime,
+  DEFAULT_REGIME_THRESHOLDS,
+  type RegimeInput,
+  type RegimeThresholds,
+} from '../../src/dynamics/index.js';
+import { judgedStabilityRatio, type EstimateEvent } from '../../src/events/index.js';
 import { mean, quantile as sweepQuantile } from '../../src/sweep/stats.js';
 
 /** When a run counts as blown up: see `instabilityEvent`. */
@@ -209,39 +216,42 @@ export function bestRate(rows: readonly ScanRow[]): number {
  * with another early verdict or with a margin past the bound (`--early-ratio`, `--margin`).
  */
 export interface RegimeWhatIf {
-  /** Before the third probe, `unstable` only past this ratio (times 1 + μ), else `unknown`. */
+  /** Before the third probe, `unstable` only past this ratio (times 1 + μ): `earlyUnstableRatio`. */
   earlyRatio?: number | undefined;
-  /** From the third probe on, `unstable` only past this multiple of the bound, else `edge`. */
+  /** From the third probe on, `unstable` only past this multiple of the bound: `unstableRatio` × it. */
   margin?: number | undefined;
 }
 
-/** The estimate fields the relabelling reads. */
-export interface RelabelledEstimate {
-  regime: string;
-  samples: number;
-  stabilityRatio: number;
-  batchStabilityRatio?: number | undefined;
-  momentum?: number | undefined;
-}
+/** The estimate fields the regime is judged from (src/processor/run-estimator.ts). */
+export type RelabelledEstimate = Pick<
+  EstimateEvent,
+  'regime' | 'window' | 'lyapunov' | 'stabilityRatio' | 'batchStabilityRatio' | 'momentum'
+>;
 
 /**
- * The estimates with their `unstable`/`unknown` regimes judged again by `whatIf`, as
- * src/dynamics/regime.ts would with those thresholds (`minSamples` 3, the bound 2(1 + μ));
- * other regimes are kept. Without a what-if, the estimates as they are.
+ * The estimates with their `unknown` and `unstable` regimes judged again by `classifyRegime`
+ * (src/dynamics/regime.ts) with the what-if thresholds: those before the third probe when
+ * `earlyRatio` is given, those after it when `margin` is. Every other estimate is kept as it was
+ * recorded. Without a what-if, the estimates as they are.
  */
 export function relabel<E extends RelabelledEstimate>(estimates: readonly E[], whatIf: RegimeWhatIf): E[] {
   const { earlyRatio, margin } = whatIf;
-  if (earlyRatio === undefined && margin === undefined) return [...estimates];
+  const defaults = DEFAULT_REGIME_THRESHOLDS;
+  const thresholds: Readonly<RegimeThresholds> = Object.freeze({
+    ...defaults,
+    ...(earlyRatio === undefined ? {} : { earlyUnstableRatio: earlyRatio }),
+    ...(margin === undefined ? {} : { unstableRatio: margin * defaults.unstableRatio }),
+  });
   return estimates.map((e) => {
-    const ratio = e.batchStabilityRatio ?? e.stabilityRatio;
-    const scale = 1 + (e.momentum ?? 0);
-    if (!Number.isFinite(ratio)) return e;
-    if (e.samples < 3 && earlyRatio !== undefined && (e.regime === 'unknown' || e.regime === 'unstable')) {
-      return { ...e, regime: ratio > earlyRatio * scale ? 'unstable' : 'unknown' };
-    }
-    if (e.samples >= 3 && margin !== undefined && e.regime === 'unstable' && !(ratio > margin * 2 * scale)) {
-      return { ...e, regime: 'edge' };
-    }
-    return e;
+    if (e.regime !== 'unknown' && e.regime !== 'unstable') return e;
+    if ((e.window < thresholds.minSamples ? earlyRatio : margin) === undefined) return e;
+    const input: RegimeInput = {
+      diverged: false,
+      samples: e.window,
+      stabilityRatio: judgedStabilityRatio(e),
+    };
+    if (e.lyapunov.length > 0) input.topExponent = Math.max(...e.lyapunov);
+    if ((e.momentum ?? 0) > 0) input.momentum = e.momentum;
+    return { ...e, regime: classifyRegime(input, thresholds) };
   });
 }

@@ -8,9 +8,11 @@ import {
   quantile,
   relabel,
   scoreAlerts,
+  type RelabelledEstimate,
   smoothedLoss,
   type ScoredAlert,
 } from '../../../bench/suites/alert-scoring.js';
+import type { Regime } from '../../../src/dynamics/index.js';
 
 const LABEL = { halfLifeSteps: 10, warmupSteps: 50, factor: 3, failedShare: 0.5 };
 
@@ -162,9 +164,11 @@ describe('bench > alert-scoring > bestRate', () => {
 });
 
 describe('bench > alert-scoring > relabel', () => {
-  const at = (samples: number, ratio: number, regime: string, momentum?: number) => ({
+  // An estimate with `window` probes in its window, judged on its batch ratio.
+  const at = (window: number, ratio: number, regime: Regime, momentum?: number): RelabelledEstimate => ({
     regime,
-    samples,
+    window,
+    lyapunov: [],
     stabilityRatio: 99,
     batchStabilityRatio: ratio,
     ...(momentum === undefined ? {} : { momentum }),
