@@ -134,6 +134,15 @@ export function alertsOf(estimates: readonly EstimateEvent[], whatIf: RegimeWhat
   ).flatMap((e) => alerter.observe(e));
 }
 
+const isCritical = (a: ScoredAlert): boolean => a.severity === 'critical';
+
+/** A run as the scoring sees it: its length, its event and the firings of the alerts `keep` selects. */
+const scoredRun = (t: AlertTrace, keep: (a: ScoredAlert) => boolean): ScoredRun => ({
+  steps: t.steps,
+  event: t.event ?? undefined,
+  firings: firingSteps(t.alerts, keep),
+});
+
 /** What is scored: each alert by name, any warning or critical alert, critical ones only. */
 const SELECTIONS: readonly { label: string; keep: (a: ScoredAlert) => boolean }[] = [
   ...REGIME_ALERT_RULES.map((rule) => ({
@@ -141,7 +150,7 @@ const SELECTIONS: readonly { label: string; keep: (a: ScoredAlert) => boolean }[
     keep: (a: ScoredAlert) => a.name === rule.name,
   })),
   { label: 'any warning or critical', keep: (a) => a.severity === 'warning' || a.severity === 'critical' },
-  { label: 'critical only', keep: (a) => a.severity === 'critical' },
+  { label: 'critical only', keep: (a) => isCritical(a) },
 ];
 
 const round = (x: number, digits = 2): number | string =>
@@ -150,11 +159,7 @@ const round = (x: number, digits = 2): number | string =>
 /** The table's rows: one per selection of alerts, scored over every run. */
 export function alertRows(traces: readonly AlertTrace[], horizon: number): Record<string, number | string>[] {
   return SELECTIONS.map(({ label, keep }) => {
-    const scored = (t: AlertTrace): ScoredRun => ({
-      steps: t.steps,
-      event: t.event ?? undefined,
-      firings: firingSteps(t.alerts, keep),
-    });
+    const scored = (t: AlertTrace): ScoredRun => scoredRun(t, keep);
     const all = scoreAlerts(traces.map(scored), horizon);
     const healthy = scoreAlerts(traces.filter((t) => t.arm === 'healthy').map(scored), horizon);
     // Runs that failed to train without an event (the high arm's loss stays near ln 10 from the
@@ -364,11 +369,7 @@ function result(
     const of = traces.filter((t) => t.arm === arm);
     if (!of.some((t) => t.event !== null)) return [];
     const score = scoreAlerts(
-      of.map((t) => ({
-        steps: t.steps,
-        event: t.event ?? undefined,
-        firings: firingSteps(t.alerts, (a) => a.severity === 'critical'),
-      })),
+      of.map((t) => scoredRun(t, isCritical)),
       params.horizon,
     );
     const lead =
