@@ -58,17 +58,21 @@ export class EngineOutputs {
 
   /**
    * A step of `runId` whose estimate could not be made: its gradient event is dead-lettered
-   * (re-encoded from the decoded event; the bytes it came in as are not kept after the join) and
-   * counted like any rejected input, so that a value which breaks the estimator is seen and kept
-   * instead of failing the processor, and failing it again on every restart.
+   * (re-encoded from the decoded event; the bytes it came in as are not kept after the join),
+   * with the topic, partition and offset it was read at when the join kept them, and counted
+   * like any rejected input, so that a value which breaks the estimator is seen and kept instead
+   * of failing the processor, and failing it again on every restart.
    */
   readonly estimateFailure = (runId: string, record: JoinedStep, error: unknown, nowMs: number): void => {
     const { topics, stats, observer } = this.options;
-    bump(stats.invalid, invalidKey(topics.gradients, 'estimate-failed'));
-    observer?.invalid(topics.gradients, 'estimate-failed');
+    const source = record.gradientSource;
+    const sourceTopic = source?.topic ?? topics.gradients;
+    bump(stats.invalid, invalidKey(sourceTopic, 'estimate-failed'));
+    observer?.invalid(sourceTopic, 'estimate-failed');
     const why = error instanceof Error ? error.message : String(error);
     const event = makeDeadLetter({
-      sourceTopic: topics.gradients,
+      sourceTopic,
+      ...(source === undefined ? {} : { partition: source.partition, offset: source.offset }),
       runId,
       key: runId,
       error: `estimate-failed: step ${record.step}: ${why}`,

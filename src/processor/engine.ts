@@ -163,7 +163,14 @@ export class ProcessorEngine {
       run.start(event.config, nowMs);
       return;
     }
-    const outcome = run.offer(event, nowMs);
+    const outcome =
+      event.type === 'gradient'
+        ? run.offer(event, nowMs, {
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset,
+          })
+        : run.offer(event, nowMs);
     if (outcome === 'duplicate') this.stats.duplicates++;
     else if (outcome === 'late') {
       this.outputs.deadLetter({

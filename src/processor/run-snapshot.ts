@@ -6,7 +6,7 @@ import {
   type TrajectoryEvent,
 } from '../events/index.js';
 import type { RunEstimatorState } from './run-estimator.js';
-import type { JoinedStep, StepJoinState } from './step-join.js';
+import type { EventSource, JoinedStep, StepJoinState } from './step-join.js';
 
 /** A `RunState`'s whole state: what the processor snapshots to rebuild a run elsewhere. */
 export interface RunStateData {
@@ -37,6 +37,8 @@ interface WireRecord {
   step: number;
   arrivedMs: number;
   gradient?: string;
+  /** Where the gradient was read (absent in snapshots written before 2026-12-07). */
+  gradientSource?: EventSource;
   trajectory?: string;
 }
 
@@ -48,6 +50,7 @@ export function encodeRunSnapshot(snapshot: RunSnapshot): string {
   const pending: WireRecord[] = data.join.pending.map((r) => {
     const wire: WireRecord = { step: r.step, arrivedMs: r.arrivedMs };
     if (r.gradient !== undefined) wire.gradient = encodeEvent(r.gradient);
+    if (r.gradientSource !== undefined) wire.gradientSource = r.gradientSource;
     if (r.trajectory !== undefined) wire.trajectory = encodeEvent(r.trajectory);
     return wire;
   });
@@ -92,6 +95,8 @@ export function decodeRunSnapshot(
     const pending: JoinedStep[] = join.pending.map((w) => {
       const r: JoinedStep = { step: w.step, arrivedMs: w.arrivedMs };
       if (w.gradient !== undefined) r.gradient = half(w.gradient, 'gradient') as GradientEvent;
+      const source = eventSource(w.gradientSource);
+      if (source !== undefined) r.gradientSource = source;
       if (w.trajectory !== undefined) r.trajectory = half(w.trajectory, 'trajectory') as TrajectoryEvent;
       return r;
     });
@@ -111,4 +116,16 @@ function half(text: string, type: 'gradient' | 'trajectory'): GradientEvent | Tr
   const decoded = decodeEvent(text);
   if (!decoded.ok || decoded.event.type !== type) throw new Error(`a pending ${type} does not decode`);
   return decoded.event;
+}
+
+/** A pending gradient's source as written by `encodeRunSnapshot`, or undefined if it is not one. */
+function eventSource(value: unknown): EventSource | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const { topic, partition, offset } = value as Record<string, unknown>;
+  return typeof topic === 'string' &&
+    Number.isSafeInteger(partition) &&
+    typeof offset === 'string' &&
+    /^[0-9]{1,20}$/.test(offset)
+    ? { topic, partition: partition as number, offset }
+    : undefined;
 }

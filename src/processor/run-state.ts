@@ -3,7 +3,7 @@ import type { EstimateEvent, GradientEvent, RunConfig, TrajectoryEvent } from '.
 import { RunEstimator } from './run-estimator.js';
 import type { RunStateData } from './run-snapshot.js';
 import { showsDivergence } from './shows-divergence.js';
-import { StepJoin, type JoinedStep, type OfferOutcome } from './step-join.js';
+import { StepJoin, type EventSource, type JoinedStep, type OfferOutcome } from './step-join.js';
 
 const NO_ESTIMATES: readonly EstimateEvent[] = Object.freeze([]);
 
@@ -129,9 +129,9 @@ export class RunState {
       : nowMs - this.#endSeenMs >= this.options.endGraceMs;
   }
 
-  offer(event: GradientEvent | TrajectoryEvent, nowMs: number): OfferOutcome {
+  offer(event: GradientEvent | TrajectoryEvent, nowMs: number, source?: EventSource): OfferOutcome {
     this.#lastSeenMs = nowMs;
-    return this.join.offer(event, nowMs);
+    return this.join.offer(event, nowMs, source);
   }
 
   /** Estimates, stamped `estimateTs`, for every step that is final at `nowMs`. */

@@ -1,10 +1,19 @@
 import type { GradientEvent, TrajectoryEvent } from '../events/index.js';
 import { RecentSet } from './recent-set.js';
 
+/** Where an input event was read: its topic, partition and offset. */
+export interface EventSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 /** One step of a run as the join releases it: either half may be missing. */
 export interface JoinedStep {
   step: number;
   gradient?: GradientEvent;
+  /** Where the gradient event was read, when the caller said (for a dead letter of the step). */
+  gradientSource?: EventSource;
   trajectory?: TrajectoryEvent;
   arrivedMs: number;
 }
@@ -109,7 +118,8 @@ export class StepJoin {
     return this.pending.size;
   }
 
-  offer(event: GradientEvent | TrajectoryEvent, nowMs: number): OfferOutcome {
+  /** `source`: where the event was read, kept with a gradient (see `JoinedStep.gradientSource`). */
+  offer(event: GradientEvent | TrajectoryEvent, nowMs: number, source?: EventSource): OfferOutcome {
     const { step } = event;
     if (step <= this.lastReleased) return this.released[event.type].has(step) ? 'duplicate' : 'late';
     let record = this.pending.get(step);
@@ -121,6 +131,7 @@ export class StepJoin {
     if (event.type === 'gradient') {
       if (record.gradient !== undefined) return 'duplicate';
       record.gradient = event;
+      if (source !== undefined) record.gradientSource = source;
     } else {
       if (record.trajectory !== undefined) return 'duplicate';
       record.trajectory = event;

@@ -64,6 +64,36 @@ export function probe(h: number, eta: number): NonNullable<GradientEvent['probe'
   };
 }
 
+/**
+ * A k = 2 probe at rate 0.1: sane (a 2×2 Gram and Rayleigh matrix the estimator takes), or, with
+ * `overflowing`, one that passes the schema with finite values and overflows float64 once
+ * symmetrised ((1.7e308 + 1.7e308)/2), so that the estimator cannot make its estimate.
+ */
+export function probeK2(overflowing = false): NonNullable<GradientEvent['probe']> {
+  const [gram, rayleigh] = overflowing
+    ? [
+        [
+          [1e300, 0],
+          [0, 1e300],
+        ],
+        [
+          [1.7e308, 1.7e308],
+          [1.7e308, -1.7e308],
+        ],
+      ]
+    : [
+        [
+          [0.9, 0],
+          [0, 0.8],
+        ],
+        [
+          [2, 0],
+          [0, 1],
+        ],
+      ];
+  return { ...probe(2, 0.1), lyapunov: { eta: 0.1, gram, rayleigh } };
+}
+
 /** A converged estimate of run `r` at rate 0.01 with sharpness 10, at ts T0 + step. */
 export function estimateAt(step: number, extra: Partial<EstimateEvent> = {}): EstimateEvent {
   return {

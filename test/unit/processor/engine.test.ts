@@ -7,7 +7,7 @@ import {
   type ProcessorConfigInput,
 } from '../../../src/processor/index.js';
 import type { BusMessage } from '../../../src/transport/index.js';
-import { gradient, probe, runEvent, T0, trajectory } from '../../helpers/events.js';
+import { gradient, probe, probeK2, runEvent, T0, trajectory } from '../../helpers/events.js';
 
 function engine(config: ProcessorConfigInput = {}): ProcessorEngine {
   return new ProcessorEngine(resolveProcessorConfig(config));
@@ -88,35 +88,12 @@ describe('processor > ProcessorEngine', () => {
     // estimator threw here and failed the processor, which a restart would re-read and fail again.
     const e = engine({ latenessSteps: 0 });
     e.ingest(message(runEvent('r', 'start'), 'lyap.runs'), 0);
-    const sane = probe(2, 0.1);
-    const k2 = (gram: number[][], rayleigh: number[][]) => ({
-      ...sane,
-      lyapunov: { eta: 0.1, gram, rayleigh },
-    });
+    let poisoned: BusMessage | undefined;
     for (let step = 0; step < 4; step++) {
-      const p =
-        step === 2
-          ? k2(
-              [
-                [1e300, 0],
-                [0, 1e300],
-              ],
-              [
-                [1.7e308, 1.7e308],
-                [1.7e308, -1.7e308],
-              ],
-            )
-          : k2(
-              [
-                [0.9, 0],
-                [0, 0.8],
-              ],
-              [
-                [2, 0],
-                [0, 1],
-              ],
-            );
-      e.ingest(message(gradient('r', step, { probe: p })), 0);
+      const p = probeK2(step === 2);
+      const read = message(gradient('r', step, { probe: p }));
+      if (step === 2) poisoned = read;
+      e.ingest(read, 0);
       e.ingest(message(trajectory('r', step), 'lyap.trajectory'), 0);
     }
     e.flush(0);
@@ -130,6 +107,11 @@ describe('processor > ProcessorEngine', () => {
     assert.equal(dead.length, 1);
     assert.ok(dead[0]?.type === 'dead-letter');
     assert.equal(dead[0].sourceTopic, 'lyap.gradients');
+    assert.deepEqual(
+      [dead[0].partition, dead[0].offset],
+      [poisoned?.partition, poisoned?.offset],
+      'where the gradient was read',
+    );
     assert.equal(dead[0].runId, 'r');
     assert.match(dead[0].error, /^estimate-failed: step 2: ritzValues: non-finite Rayleigh matrix/);
     assert.equal((JSON.parse(dead[0].raw) as { step: number }).step, 2, 'the gradient event is kept');

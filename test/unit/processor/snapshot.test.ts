@@ -9,6 +9,7 @@ import {
 } from '../../../src/processor/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
 import type { BusMessage } from '../../../src/transport/index.js';
+import { gradient, probeK2, runEvent, trajectory } from '../../helpers/events.js';
 
 const config = resolveProcessorConfig({ windowProbes: 8, latenessSteps: 2 });
 const TOPIC = { run: 'lyap.runs', gradient: 'lyap.gradients', trajectory: 'lyap.trajectory' } as const;
@@ -102,6 +103,50 @@ describe('processor > state snapshots', () => {
     const f = new ProcessorEngine(config);
     f.resetFromSnapshots(['{"format":1,"runId":"x","join":7}', 'nonsense', '']);
     assert.equal(f.stats.snapshotsInvalid, 2);
+  });
+
+  it('keeps where a pending gradient was read, so that a restored engine dead-letters it with its offset', () => {
+    const e = new ProcessorEngine(resolveProcessorConfig({ latenessSteps: 0 }));
+    e.enableSnapshots();
+    const read = (event: LyapEvent, offset: number): BusMessage => ({
+      topic: TOPIC[event.type as keyof typeof TOPIC],
+      partition: 3,
+      offset: String(offset),
+      key: event.runId,
+      value: encodeEvent(event),
+      timestampMs: 0,
+    });
+    e.ingest(read(runEvent('s', 'start'), 0), 0);
+    e.ingest(read(gradient('s', 0, { probe: probeK2(true) }), 41), 0);
+    const snapshot = e.drainSnapshots().at(-1)?.value ?? '';
+    const decoded = decodeRunSnapshot(snapshot);
+    assert.ok(decoded.ok && decoded.snapshot.kind === 'live');
+    assert.deepEqual(decoded.snapshot.data.join.pending[0]?.gradientSource, {
+      topic: 'lyap.gradients',
+      partition: 3,
+      offset: '41',
+    });
+    const f = new ProcessorEngine(resolveProcessorConfig({ latenessSteps: 0 }));
+    f.resetFromSnapshots([snapshot]);
+    f.ingest(read(trajectory('s', 0), 7), 0);
+    const dead = f.drain().map((o) => o.event);
+    assert.ok(
+      dead[0]?.type === 'dead-letter' && dead[0].error.startsWith('estimate-failed'),
+      JSON.stringify(dead),
+    );
+    assert.deepEqual([dead[0].sourceTopic, dead[0].partition, dead[0].offset], ['lyap.gradients', 3, '41']);
+    const bad = JSON.parse(snapshot) as { join: { pending: { gradientSource?: unknown }[] } };
+    for (const source of [{ topic: 'lyap.gradients', partition: 3, offset: 'x' }, 'lyap.gradients:3:41']) {
+      const record = bad.join.pending[0];
+      if (record !== undefined) record.gradientSource = source;
+      const again = decodeRunSnapshot(JSON.stringify(bad));
+      assert.ok(again.ok && again.snapshot.kind === 'live');
+      assert.equal(
+        again.snapshot.data.join.pending[0]?.gradientSource,
+        undefined,
+        'a malformed source is left out',
+      );
+    }
   });
 
   it('keeps NaN and Infinity in pending halves and windows through the JSON', () => {

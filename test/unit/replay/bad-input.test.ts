@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent } from '../../../src/events/index.js';
 import { simulateQuadraticRun } from '../../../src/simulate/index.js';
-import { gradient, probe, runEvent, trajectory } from '../../helpers/events.js';
+import { gradient, probe, probeK2, runEvent, trajectory } from '../../helpers/events.js';
 import { replayLines } from '../../helpers/replay.js';
 
 function goodRun(): string[] {
@@ -146,6 +146,30 @@ describe('replay > bad input', () => {
       estimates.map((e) => e.regime),
       ['unknown', 'diverged'],
     );
+  });
+
+  it('dead-letters a step whose estimate cannot be made with the line of its gradient, and carries on', async () => {
+    const good = goodRun();
+    const poisoned = [0, 1, 2, 3].flatMap((s) => [
+      encodeEvent(gradient('poison', s, { probe: probeK2(s === 2) })),
+      encodeEvent(trajectory('poison', s)),
+    ]);
+    const lines = [
+      ...good.slice(0, 30),
+      encodeEvent(runEvent('poison', 'start')),
+      ...poisoned,
+      ...good.slice(30),
+    ];
+    const { deadLetters, estimates, result } = await replayLines(lines, { latenessSteps: 0 });
+    assert.equal(deadLetters.length, 1);
+    const [dl] = deadLetters;
+    assert.ok(dl?.event.error.startsWith('estimate-failed: step 2:'), dl?.event.error);
+    assert.equal(dl?.line, 36, "the step-2 gradient's line: 30 good lines, the start, steps 0 and 1");
+    assert.deepEqual(
+      estimates.filter((e) => e.runId === 'poison').map((e) => e.step),
+      [0, 1, 3],
+    );
+    assert.equal(result.stats.invalid.get('replay:test.jsonl\u0000estimate-failed'), 1);
   });
 
   it('drops duplicates (same run, type and step) and counts them', async () => {
