@@ -11,6 +11,7 @@ import type { SuiteResult } from './suites/types.js';
 import { DEFAULT_REGIME_THRESHOLDS } from '../src/dynamics/index.js';
 import { LOSS_NAMES, type LossName } from '../src/trainer/names.js';
 import type { RegimeWhatIf } from './suites/alert-scoring.js';
+import type { ProbeSchedule } from './suites/trainer.js';
 
 // The suites read the parsed options below when they run, after parsing.
 const suites: Record<string, () => Promise<SuiteResult>> = {
@@ -23,7 +24,15 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     }),
   decode: async () =>
     (await import('./suites/decode.js')).decodeSuite({ runs: 100, steps: 250, malformed: 5_000, repeat: 15 }),
-  trainer: async () => (await import('./suites/trainer.js')).trainerSuite({ steps: 150, rounds: 4 }),
+  trainer: async () => {
+    const schedule = values['probe-schedule'];
+    const options = {
+      steps: 150,
+      rounds: 4,
+      ...(schedule === undefined ? {} : { schedule: probeSchedule(schedule) }),
+    };
+    return (await import('./suites/trainer.js')).trainerSuite(options);
+  },
   'control-loop': async () => (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400 }),
   'control-loop-in-process-kafka': async () =>
     (await import('./suites/control-loop.js')).controlLoopSuite({ steps: 400, kafka: true }),
@@ -109,6 +118,10 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --rates <list>   lyapunov: constant learning rates (default 0.5,2,4,8)
   --schemes <list> lyapunov: Lyapunov sampling schemes as burst/every/discard, comma-separated
                    (default 1/1/0,1/10/0,8/20/4,8/40/4,8/80/4; 8/40/4 is the product's default)
+  --probe-schedule <s:b:k:d>
+                   trainer: measure λ_max every s probes and carry the Lyapunov subspace through a
+                   burst of k steps every b probes, the first d discarded (default 4:4:8:4, the
+                   product's default), to price another schedule against the same unprobed steps
   --intake <where> control-loop-kafka: the trainer reads commands in a worker thread (thread, the
                    default, as lyap train --brokers does) or on its own event loop (event-loop)`;
 
@@ -129,6 +142,7 @@ const { values } = scriptArgs({
     loss: { type: 'string', default: 'cross-entropy' },
     'early-ratio': { type: 'string' },
     margin: { type: 'string' },
+    'probe-schedule': { type: 'string' },
   },
 });
 
@@ -167,6 +181,25 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
     }
     return { burst: burst as number, every: every as number, discard: discard as number };
   });
+}
+
+/** `--probe-schedule 8:8:4:2`: positive integers s, b, k and 0 ≤ d < k. */
+function probeSchedule(text: string): ProbeSchedule {
+  const parts = text.split(':').map((p) => p.trim());
+  const [sharpnessProbes, burstProbes, burst, discard] = parts.map(Number);
+  const positive = (x: number | undefined): x is number => Number.isSafeInteger(x) && (x ?? 0) >= 1;
+  if (
+    parts.length !== 4 ||
+    parts.some((p) => p === '') ||
+    !(positive(sharpnessProbes) && positive(burstProbes) && positive(burst)) ||
+    !(Number.isSafeInteger(discard) && (discard ?? -1) >= 0 && (discard ?? 0) < burst)
+  ) {
+    badArgs(
+      'bench',
+      `--probe-schedule ${text}: s:b:k:d, positive integers with 0 ≤ d < k, e.g. 4:4:8:4 (the default)`,
+    );
+  }
+  return { sharpnessProbes, burstProbes, burst, discard: discard as number };
 }
 
 /**

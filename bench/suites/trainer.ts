@@ -1,6 +1,9 @@
 import type { GradientEvent } from '../../src/events/index.js';
 import {
   createMlp,
+  DEFAULT_BURST_EVERY_PROBES,
+  DEFAULT_LYAPUNOV_BURST,
+  DEFAULT_SHARPNESS_EVERY_PROBES,
   loadMnist,
   lyapunovBursts,
   selectBackend,
@@ -56,11 +59,46 @@ const median = (xs: number[]): number => {
 };
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/**
+ * The probe's schedule in probes: λ_max every `sharpnessProbes` probes, a Lyapunov burst of
+ * `burst` steps every `burstProbes` probes, its first `discard` not counted. The product's
+ * default is 4:4:8:4 (`sharpnessEvery`, `lyapunovBursts`); a burst longer than the steps between
+ * bursts is cut to them, with half discarded, as the defaults do at a probe every step.
+ */
+export interface ProbeSchedule {
+  sharpnessProbes: number;
+  burstProbes: number;
+  burst: number;
+  discard: number;
+}
+
+export const DEFAULT_PROBE_SCHEDULE: Readonly<ProbeSchedule> = Object.freeze({
+  sharpnessProbes: DEFAULT_SHARPNESS_EVERY_PROBES,
+  burstProbes: DEFAULT_BURST_EVERY_PROBES,
+  burst: DEFAULT_LYAPUNOV_BURST,
+  discard: Math.floor(DEFAULT_LYAPUNOV_BURST / 2),
+});
+
+/** `s:b:k:d` (as `--probe-schedule` takes it). */
+export const scheduleText = (s: Readonly<ProbeSchedule>): string =>
+  `${s.sharpnessProbes}:${s.burstProbes}:${s.burst}:${s.discard}`;
+
+/** The probe settings of `schedule` at a probe every `probeEvery` (> 0) steps. */
+function scheduled(probeEvery: number, schedule: Readonly<ProbeSchedule>) {
+  const every = schedule.burstProbes * probeEvery;
+  const bursts = lyapunovBursts(
+    probeEvery,
+    schedule.burst <= every ? { every, burst: schedule.burst, discard: schedule.discard } : { every },
+  );
+  return { ...bursts, sharpnessEvery: sharpnessEvery(probeEvery, schedule.sharpnessProbes * probeEvery) };
+}
+
 async function measure(
   model: Model,
   dataset: ReturnType<typeof loadMnist>,
   steps: number,
   probeEvery: number,
+  schedule: Readonly<ProbeSchedule>,
 ): Promise<Measured> {
   const gradients: GradientEvent[] = [];
   const cpuBefore = process.cpuUsage();
@@ -74,16 +112,15 @@ async function measure(
     batchSize: 64,
     steps,
     seed: 1,
-    // The product's default probe (lyap train, the demo, the sweep): Lyapunov bursts included.
+    // The product's default probe (lyap train, the demo, the sweep), Lyapunov bursts included,
+    // or the schedule asked for.
     probe: {
       every: probeEvery,
       kLyapunov: 1,
       kSharpness: 1,
       hvp: 'forward',
       eps0: 1e-3,
-      ...(probeEvery > 0
-        ? { ...lyapunovBursts(probeEvery), sharpnessEvery: sharpnessEvery(probeEvery) }
-        : {}),
+      ...(probeEvery > 0 ? scheduled(probeEvery, schedule) : {}),
     },
     emit: (e) => e.type === 'gradient' && gradients.push(e),
   });
@@ -147,7 +184,12 @@ function probeTimeByKind(ms: readonly Measured[], steps: number, unprobedStepMs:
  * the probes' own time per step (probes and burst steps) to one unprobed step.
  * Backends: cpu vs wasm without the probe.
  */
-export async function trainerSuite(params: { steps: number; rounds: number }): Promise<SuiteResult> {
+export async function trainerSuite(params: {
+  steps: number;
+  rounds: number;
+  schedule?: Readonly<ProbeSchedule>;
+}): Promise<SuiteResult> {
+  const schedule = params.schedule ?? DEFAULT_PROBE_SCHEDULE;
   const dataset = loadMnist();
   const model = createMlp({
     inputSize: 784,
@@ -157,14 +199,14 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
     loss: 'cross-entropy',
   });
   await selectBackend({ requested: 'wasm' });
-  await measure(model, dataset, 20, 1);
+  await measure(model, dataset, 20, 1, schedule);
   const everies = [0, 1, 10, 100];
   const runs = new Map<number, Measured[]>(everies.map((e) => [e, []]));
   for (let r = 0; r < params.rounds; r++) {
     // Rotate the order each round so no configuration always follows the same one (GC debt).
     const order = everies.map((_, i) => everies[(i + r) % everies.length] ?? 0);
     const round = new Map<number, Measured>();
-    for (const every of order) round.set(every, await measure(model, dataset, params.steps, every));
+    for (const every of order) round.set(every, await measure(model, dataset, params.steps, every, schedule));
     for (const every of everies) runs.get(every)?.push(round.get(every) as Measured);
   }
   const off = runs.get(0) ?? [];
@@ -205,8 +247,8 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
   const backendMs: Record<string, number> = {};
   for (const name of ['cpu', 'wasm'] as BackendName[]) {
     await selectBackend({ requested: name });
-    await measure(model, dataset, 5, 0);
-    const m = await measure(model, dataset, backendSteps, 0);
+    await measure(model, dataset, 5, 0, schedule);
+    const m = await measure(model, dataset, backendSteps, 0, schedule);
     backendMs[name] = m.wallMsPerStep;
     rows.push({
       backend: name,
@@ -236,6 +278,7 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       steps: params.steps,
       rounds: params.rounds,
       backendSteps,
+      probeSchedule: scheduleText(schedule),
     },
     rows,
     notes: [
@@ -243,7 +286,8 @@ export async function trainerSuite(params: { steps: number; rounds: number }): P
       `"vs off, CPU": the same ratio of CPU time (user + system) per step, which other work on a shared machine moves less than wall time`,
       `"vs off, steady": the same without the first probe's convergence of the sharpness (${round(warmupMs)} ms once per run, ` +
         `${round(warmupMs / unprobedStep)} unprobed steps): what a long run pays per step`,
-      `probe (k_L = k_S = 1, batch sharpness, forward, Lyapunov bursts of lyapunovBursts(every)): median ${round(probeCost)} unprobed steps at every 1; ` +
+      `probe schedule ${scheduleText(schedule)}${schedule === DEFAULT_PROBE_SCHEDULE ? " (the product's default)" : ''}: λ_max every ${schedule.sharpnessProbes} probes, a Lyapunov burst of ${schedule.burst} steps every ${schedule.burstProbes} probes, ${schedule.discard} discarded`,
+      `probe (k_L = k_S = 1, batch sharpness, forward): median ${round(probeCost)} unprobed steps at every 1; ` +
         `a probe takes the sharpness's and the batch sharpness's products, one per further Rayleigh–Ritz round, plus 1 when a burst is under way (median ${round(median((runs.get(10) ?? []).map((m) => m.medianSharpnessProbeProducts)))} at every 10); a burst step between probes 1`,
       `where the probe's time goes at every 10 (after the first probe, all rounds): ${probeTimeByKind(runs.get(10) ?? [], params.steps, unprobedStep)}`,
       `cpu / wasm step time: ${round((backendMs['cpu'] ?? Number.NaN) / (backendMs['wasm'] ?? Number.NaN))}x`,

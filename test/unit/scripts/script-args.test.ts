@@ -28,6 +28,11 @@ describe('scripts > command lines', () => {
       ['scripts/soak.ts', ['--out'], /^soak: Option '--out <value>' argument missing/],
       ['scripts/soak.ts', ['stray'], /^soak: unexpected argument 'stray'/],
       ['bench/run.ts', ['--only', 'bogus'], /^bench: --only bogus: no such suite \(replay, decode, trainer,/],
+      [
+        'bench/run.ts',
+        ['--only', 'trainer', '--probe-schedule', '8:8:4:4'],
+        /^bench: --probe-schedule 8:8:4:4: s:b:k:d, positive integers with 0 ≤ d < k/,
+      ],
       ['scripts/lr-grid.ts', ['--rules', 'bogus'], /^lr-grid: --rules: unknown rule 'bogus'/],
       ['scripts/cpu-profile-top.ts', [], /^cpu-profile-top: expected one <file.cpuprofile \| dir>/],
     ];
