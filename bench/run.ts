@@ -26,8 +26,9 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     (await import('./suites/decode.js')).decodeSuite({ runs: 100, steps: 250, malformed: 5_000, repeat: 15 }),
   trainer: async () => {
     const schedule = values['probe-schedule'];
+    const steps = given('steps');
     const options = {
-      steps: 150,
+      steps: steps === undefined ? 150 : stepCount(steps),
       rounds: 4,
       ...(schedule === undefined ? {} : { schedule: probeSchedule(schedule) }),
     };
@@ -118,6 +119,8 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
   --rates <list>   lyapunov: constant learning rates (default 0.5,2,4,8)
   --schemes <list> lyapunov: Lyapunov sampling schemes as burst/every/discard, comma-separated
                    (default 1/1/0,1/10/0,8/20/4,8/40/4,8/80/4; 8/40/4 is the product's default)
+  --steps <n>      trainer: training steps per run and configuration (default 150; a schedule whose
+                   λ_max comes every s probes is priced only by runs longer than that)
   --probe-schedule <s:b:k:d>
                    trainer: measure λ_max every s probes and carry the Lyapunov subspace through a
                    burst of k steps every b probes, the first d discarded (default 4:4:8:4, the
@@ -143,6 +146,7 @@ const { values } = scriptArgs({
     'early-ratio': { type: 'string' },
     margin: { type: 'string' },
     'probe-schedule': { type: 'string' },
+    steps: { type: 'string' },
   },
 });
 
@@ -181,6 +185,14 @@ function schemeList(text: string): { burst: number; every: number; discard: numb
     }
     return { burst: burst as number, every: every as number, discard: discard as number };
   });
+}
+
+/** `--steps 600`: a whole number of training steps, at least 20. */
+function stepCount(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !(Number.isSafeInteger(n) && n >= 20))
+    badArgs('bench', `--steps ${text}: a whole number of steps, at least 20`);
+  return n;
 }
 
 /** `--probe-schedule 8:8:4:2`: positive integers s, b, k and 0 ≤ d < k. */
@@ -238,7 +250,7 @@ function seedList(text: string): number[] {
 }
 
 /** An option's value when the command line gave it (not its default). */
-const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes'): string | undefined =>
+const given = (name: 'events' | 'repeat' | 'seeds' | 'rates' | 'schemes' | 'steps'): string | undefined =>
   process.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)) ? values[name] : undefined;
 
 // Bad lists fail before any suite runs.
@@ -247,6 +259,8 @@ lossName(values.loss);
 regimeWhatIf();
 if (values.rates !== undefined) rateList(values.rates);
 if (values.schemes !== undefined) schemeList(values.schemes);
+if (values['probe-schedule'] !== undefined) probeSchedule(values['probe-schedule']);
+if (values.steps !== undefined) stepCount(values.steps);
 if (values.intake !== 'thread' && values.intake !== 'event-loop')
   badArgs('bench', `--intake ${values.intake}: thread or event-loop`);
 if (values.only !== undefined && !(values.only in suites))

@@ -33,6 +33,11 @@ describe('scripts > command lines', () => {
         ['--only', 'trainer', '--probe-schedule', '8:8:4:4'],
         /^bench: --probe-schedule 8:8:4:4: s:b:k:d, positive integers with 0 ≤ d < k/,
       ],
+      [
+        'bench/run.ts',
+        ['--only', 'trainer', '--steps', '10'],
+        /^bench: --steps 10: a whole number of steps, at least 20/,
+      ],
       ['scripts/lr-grid.ts', ['--rules', 'bogus'], /^lr-grid: --rules: unknown rule 'bogus'/],
       ['scripts/cpu-profile-top.ts', [], /^cpu-profile-top: expected one <file.cpuprofile \| dir>/],
     ];
