@@ -28,7 +28,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
     const schedule = values['probe-schedule'];
     const steps = given('steps');
     const options = {
-      steps: steps === undefined ? 150 : stepCount(steps),
+      steps: steps === undefined ? 480 : stepCount(steps),
       rounds: 4,
       ...(schedule === undefined ? {} : { schedule: probeSchedule(schedule) }),
     };
@@ -61,7 +61,7 @@ const suites: Record<string, () => Promise<SuiteResult>> = {
       steps: 3000,
       warmup: 200,
       rates: rateList(given('rates') ?? '0.5,2,4,8'),
-      schemes: schemeList(given('schemes') ?? '1/1/0,1/10/0,8/20/4,8/40/4,8/80/4'),
+      schemes: schemeList(given('schemes') ?? '1/1/0,1/10/0,8/20/4,8/40/4,4/80/2,8/80/4'),
     }),
   tracking: async () => (await import('./suites/tracking.js')).trackingSuite({ steps: 100, every: 5 }),
   'tracking-relu': async () =>
@@ -118,13 +118,16 @@ and a dated copy (docs/benchmarks.md says what each suite measures).
                    alerts: the runs' seeds (default 1-10)
   --rates <list>   lyapunov: constant learning rates (default 0.5,2,4,8)
   --schemes <list> lyapunov: Lyapunov sampling schemes as burst/every/discard, comma-separated
-                   (default 1/1/0,1/10/0,8/20/4,8/40/4,8/80/4; 8/40/4 is the product's default)
-  --steps <n>      trainer: training steps per run and configuration (default 150; a schedule whose
-                   λ_max comes every s probes is priced only by runs longer than that)
+                   (default 1/1/0,1/10/0,8/20/4,8/40/4,4/80/2,8/80/4; at a probe every 10, 4/80/2
+                   is the product's default and 8/40/4 the dense schedule of the sweeps and the demo)
+  --steps <n>      trainer: training steps per run and configuration (default 480, three times the
+                   default's 160 steps between λ_max probes: a schedule is priced only by runs
+                   longer than its λ_max interval)
   --probe-schedule <s:b:k:d>
                    trainer: measure λ_max every s probes and carry the Lyapunov subspace through a
-                   burst of k steps every b probes, the first d discarded (default 4:4:8:4, the
-                   product's default), to price another schedule against the same unprobed steps
+                   burst of k steps every b probes, the first d discarded (default 16:8:4:2, the
+                   product's; 4:4:8:4 is the dense schedule), to price another schedule against the
+                   same unprobed steps
   --intake <where> control-loop-kafka: the trainer reads commands in a worker thread (thread, the
                    default, as lyap train --brokers does) or on its own event loop (event-loop)`;
 
@@ -208,7 +211,7 @@ function probeSchedule(text: string): ProbeSchedule {
   ) {
     badArgs(
       'bench',
-      `--probe-schedule ${text}: s:b:k:d, positive integers with 0 ≤ d < k, e.g. 4:4:8:4 (the default)`,
+      `--probe-schedule ${text}: s:b:k:d, positive integers with 0 ≤ d < k, e.g. 16:8:4:2 (the default)`,
     );
   }
   return { sharpnessProbes, burstProbes, burst, discard: discard as number };

@@ -16,7 +16,7 @@ import { smoothedLoss } from '../src/sweep/smoothed-loss.js';
 import { median } from '../src/sweep/stats.js';
 import { SPIKE_FACTOR } from '../src/sweep/sweep-config.js';
 import { createProblem, selectBackend, type BackendName } from '../src/trainer/index.js';
-import { lyapunovBursts } from '../src/trainer/lyapunov-bursts.js';
+import { denseLyapunovBursts } from '../src/trainer/lyapunov-bursts.js';
 import { ScriptArgsError, scriptArgs } from './script-args.js';
 
 const USAGE = `Usage: npm run lr-grid -- [--steps 600] [--backend auto] [--rules ${CONTROL_RULES.join(',')}]
@@ -111,7 +111,7 @@ async function one(run: string, lr: number, rule: ControlRule | undefined): Prom
         kSharpness: 1,
         hvp: 'forward',
         eps0: 1e-3,
-        ...lyapunovBursts(PROBE_EVERY),
+        ...denseLyapunovBursts(PROBE_EVERY),
       },
       lrBounds: { minLr: 1e-6, maxLr: 10 },
       ...(rule === undefined ? {} : { firstCommandWaitMs: 10_000 }),

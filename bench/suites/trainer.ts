@@ -62,7 +62,8 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 /**
  * The probe's schedule in probes: λ_max every `sharpnessProbes` probes, a Lyapunov burst of
  * `burst` steps every `burstProbes` probes, its first `discard` not counted. The product's
- * default is 4:4:8:4 (`sharpnessEvery`, `lyapunovBursts`); a burst longer than the steps between
+ * default is 16:8:4:2 (`sharpnessEvery`, `lyapunovBursts`; the dense schedule of the sweeps and
+ * the demo is 4:4:8:4); a burst longer than the steps between
  * bursts is cut to them, with half discarded, as the defaults do at a probe every step.
  */
 export interface ProbeSchedule {

@@ -81,7 +81,7 @@ export const sweepCommand = defineCommand<SweepFlags>({
       )
       .option(
         '--sharpness-every <n>',
-        "measure λ_max every n steps, a multiple of --probe-every (lyap train --sharpness-every; default: the trainer's 4 probes)",
+        "measure λ_max every n steps, a multiple of --probe-every (lyap train --sharpness-every; default: 4 probes, the trainer's dense schedule)",
         positiveInteger('--sharpness-every'),
       )
       .option(

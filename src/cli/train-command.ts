@@ -123,7 +123,7 @@ function probeOptions(command: Command): Command {
     )
     .option(
       '--sharpness-every <n>',
-      'measure λ_max (and h_min) every n steps, a multiple of --probe-every (default: 4 probes); the probes between measure the batch sharpness',
+      'measure λ_max (and h_min) every n steps, a multiple of --probe-every (default: 16 probes); the probes between measure the batch sharpness',
       positiveInteger('--sharpness-every'),
     )
     .option(
@@ -136,12 +136,12 @@ function probeOptions(command: Command): Command {
     )
     .option(
       '--lyapunov-every <n>',
-      'start a Lyapunov burst every n steps, a multiple of --probe-every (default: 4 probes)',
+      'start a Lyapunov burst every n steps, a multiple of --probe-every (default: 8 probes)',
       positiveInteger('--lyapunov-every'),
     )
     .option(
       '--lyapunov-burst <k>',
-      'carry the Lyapunov subspace through k consecutive steps per burst (default: 8, at most --lyapunov-every)',
+      'carry the Lyapunov subspace through k consecutive steps per burst (default: 4, at most --lyapunov-every)',
       positiveInteger('--lyapunov-burst'),
     )
     .option(

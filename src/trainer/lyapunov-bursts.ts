@@ -1,10 +1,19 @@
 // Where the Lyapunov subspace is carried through consecutive steps: the product's defaults.
 // Free of TensorFlow.js, like names.ts, so that the CLI can resolve them without loading it.
 
-/** A burst starts every this many probes, by default. */
-export const DEFAULT_BURST_EVERY_PROBES = 4;
-/** Steps per burst, by default (fewer when bursts are closer than that). */
-export const DEFAULT_LYAPUNOV_BURST = 8;
+/** A burst starts every this many probes, by default (every 80 steps at the default probe every 10). */
+export const DEFAULT_BURST_EVERY_PROBES = 8;
+/** Steps per burst, by default (fewer when bursts are closer than that), the first half discarded. */
+export const DEFAULT_LYAPUNOV_BURST = 4;
+
+/**
+ * The dense schedule, the default until 2026-12-07: a burst of 8 steps every 4 probes. The
+ * sweeps, the demo and `npm run lr-grid` measure with it (their reports were made with it); its
+ * exponent is less noisy, and with λ_max every 4 probes the probe costs about 1.5–1.7 plain steps
+ * per step at a probe every 10 against 1.2–1.3 for the default (docs/trainer.md "Overhead").
+ */
+export const DENSE_BURST_EVERY_PROBES = 4;
+export const DENSE_LYAPUNOV_BURST = 8;
 
 export interface LyapunovBursts {
   lyapunovEvery: number;
@@ -12,20 +21,34 @@ export interface LyapunovBursts {
   lyapunovDiscard: number;
 }
 
-/**
- * The burst schedule for probes every `probeEvery` steps, from whatever was chosen: a burst every
- * 4 probes, of 8 steps (at most the steps between bursts), the first half discarded.
- * `npm run bench -- --only lyapunov` measures what the schedules cost and how far they are from
- * a float64 tangent vector carried through every step (docs/benchmarks.md).
- */
-export function lyapunovBursts(
+type ChosenBursts = { every?: number | undefined; burst?: number | undefined; discard?: number | undefined };
+
+function bursts(
   probeEvery: number,
-  chosen: { every?: number | undefined; burst?: number | undefined; discard?: number | undefined } = {},
+  everyProbes: number,
+  length: number,
+  chosen: ChosenBursts,
 ): LyapunovBursts {
-  const lyapunovEvery = chosen.every ?? DEFAULT_BURST_EVERY_PROBES * Math.max(1, probeEvery);
-  const lyapunovBurst = chosen.burst ?? Math.min(DEFAULT_LYAPUNOV_BURST, lyapunovEvery);
+  const lyapunovEvery = chosen.every ?? everyProbes * Math.max(1, probeEvery);
+  const lyapunovBurst = chosen.burst ?? Math.min(length, lyapunovEvery);
   const lyapunovDiscard = chosen.discard ?? Math.floor(lyapunovBurst / 2);
   return { lyapunovEvery, lyapunovBurst, lyapunovDiscard };
+}
+
+/**
+ * The burst schedule for probes every `probeEvery` steps, from whatever was chosen: a burst every
+ * 8 probes, of 4 steps (at most the steps between bursts), the first half discarded.
+ * `npm run bench -- --only lyapunov` measures how far schedules are from a float64 tangent vector
+ * carried through every step, and `--only trainer --probe-schedule` what they cost
+ * (docs/benchmarks.md, docs/trainer.md).
+ */
+export function lyapunovBursts(probeEvery: number, chosen: ChosenBursts = {}): LyapunovBursts {
+  return bursts(probeEvery, DEFAULT_BURST_EVERY_PROBES, DEFAULT_LYAPUNOV_BURST, chosen);
+}
+
+/** The dense schedule's bursts (`DENSE_BURST_EVERY_PROBES`, `DENSE_LYAPUNOV_BURST`), unless chosen. */
+export function denseLyapunovBursts(probeEvery: number, chosen: ChosenBursts = {}): LyapunovBursts {
+  return bursts(probeEvery, DENSE_BURST_EVERY_PROBES, DENSE_LYAPUNOV_BURST, chosen);
 }
 
 /** What is wrong with a burst schedule for probes every `probeEvery` (> 0) steps; undefined if nothing. */

@@ -2,16 +2,29 @@
 // like names.ts, so that the CLI can resolve it without loading it.
 
 /**
- * λ_max is measured every this many probes by default; the probes between measure the batch
- * sharpness gᵀHg/gᵀg (one product, what the regimes, the alerts and the controller judge) and
- * carry the Lyapunov subspace. λ_max moves slowly, and a probe also measures it after the rate
- * moved by more than ×2 (tangent-probe.ts). `npm run bench -- --only trainer` measures the cost.
+ * λ_max is measured every this many probes by default (every 160 steps at the default probe
+ * every 10); the probes between measure the batch sharpness gᵀHg/gᵀg (one product, what the
+ * regimes, the alerts and the controller judge) and carry the Lyapunov subspace. λ_max moves
+ * slowly, and a probe also measures it after the rate moved by more than ×2 (tangent-probe.ts).
+ * With the default bursts this keeps the probe under 1.3 plain steps at a probe every 10
+ * (`npm run bench -- --only trainer --steps 480`, docs/trainer.md "Overhead").
  */
-export const DEFAULT_SHARPNESS_EVERY_PROBES = 4;
+export const DEFAULT_SHARPNESS_EVERY_PROBES = 16;
+
+/**
+ * The dense schedule's λ_max: every 4 probes, the default until 2026-12-07. The sweeps, the demo
+ * and `npm run lr-grid` measure with it (their reports were made with it).
+ */
+export const DENSE_SHARPNESS_EVERY_PROBES = 4;
 
 /** The steps between λ_max measurements for probes every `probeEvery` steps: `chosen`, else the default. */
 export function sharpnessEvery(probeEvery: number, chosen?: number): number {
   return chosen ?? DEFAULT_SHARPNESS_EVERY_PROBES * Math.max(1, probeEvery);
+}
+
+/** The dense schedule's steps between λ_max measurements (`DENSE_SHARPNESS_EVERY_PROBES`), unless `chosen`. */
+export function denseSharpnessEvery(probeEvery: number, chosen?: number): number {
+  return chosen ?? DENSE_SHARPNESS_EVERY_PROBES * Math.max(1, probeEvery);
 }
 
 /** What is wrong with measuring λ_max every `every` steps for probes every `probeEvery` (> 0); undefined if nothing. */

@@ -72,7 +72,7 @@ def test_every_emitted_event_validates_against_the_json_schemas(settings: ProbeS
     assert start["config"]["optimizer"] == "sgd-momentum-0.9" and start["config"]["momentum"] == 0.9
     assert start["config"]["probe"]["hvp"] == "exact" and start["config"]["params"] == 16 * 12 + 12 + 12 * 4 + 4
     probed = [e for e in emitter.events if e["type"] == "gradient" and "probe" in e]
-    assert len(probed) == (0 if settings.every == 0 else len([s for s in range(40) if s % settings.every == 0 or s % (settings.lyapunov_every or 4 * settings.every) < (settings.lyapunov_burst or 8)]))
+    assert len(probed) == (0 if settings.every == 0 else len([s for s in range(40) if s % settings.every == 0 or s % (settings.lyapunov_every or 8 * settings.every) < (settings.lyapunov_burst or 4)]))
     if settings.every:
         assert all("eps" not in e["probe"] and e["probeMs"] >= 0 for e in probed)
 

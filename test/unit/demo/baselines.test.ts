@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { baselineKey, constantRateBaselines } from '../../../src/demo/baselines.js';
 import { bestBaseline } from '../../../src/demo/comparison.js';
 import { FINAL_LOSS_STEPS, trainingAccuracy } from '../../../src/demo/index.js';
-import { createProblem, lyapunovBursts, train } from '../../../src/trainer/index.js';
+import { createProblem, denseLyapunovBursts, train } from '../../../src/trainer/index.js';
 import '../trainer/support/backend-cpu.js';
 
 describe('demo > constant-rate baselines', () => {
@@ -44,7 +44,14 @@ describe('demo > constant-rate baselines', () => {
           batchSize: 16,
           steps: 30,
           seed: 3,
-          probe: { every: 5, kLyapunov: 1, kSharpness: 1, hvp: 'forward', eps0: 1e-3, ...lyapunovBursts(5) },
+          probe: {
+            every: 5,
+            kLyapunov: 1,
+            kSharpness: 1,
+            hvp: 'forward',
+            eps0: 1e-3,
+            ...denseLyapunovBursts(5),
+          },
           emit: (e) => e.type === 'gradient' && losses.push(e.loss),
         });
         const last = losses.slice(-FINAL_LOSS_STEPS);

@@ -4,8 +4,8 @@
 
 An MLP 784-128-10 (ReLU, 101,770 parameters: the TypeScript trainer bench's model) on synthetic
 784-dimensional inputs labelled by a random teacher, batch 64, SGD at η = 0.1, the product's
-default probe (k_L = k_S = 1, batch sharpness, up to 5 Rayleigh–Ritz rounds, Lyapunov bursts of 8
-steps every 4 probes), exact products in float32. Each configuration runs ``steps`` steps per
+default probe (k_L = k_S = 1, batch sharpness, up to 5 Rayleigh–Ritz rounds, Lyapunov bursts of 4
+steps every 8 probes), exact products in float32. Each configuration runs ``steps`` steps per
 round, the configurations in a rotating order for ``rounds`` rounds in one process; "vs plain" is
 the median over rounds of each round's ratio to that round's plain loop (zero_grad, loss,
 backward, step, without the Monitor); "off" is the Monitor with the probe off (the events'
