@@ -1,4 +1,5 @@
 import {
+  DeadLetterEvent,
   decodeEvent,
   encodeEvent,
   type GradientEvent,
@@ -118,14 +119,19 @@ function half(text: string, type: 'gradient' | 'trajectory'): GradientEvent | Tr
   return decoded.event;
 }
 
+/**
+ * Where a restored pending gradient was read, checked by the dead letter's own fields (its
+ * `sourceTopic`, `partition` and `offset`): a step whose estimate fails is dead-lettered with them,
+ * and `makeDeadLetter` throws on what they refuse.
+ */
+const GradientSource = DeadLetterEvent.pick({ sourceTopic: true, partition: true, offset: true }).required();
+
 /** A pending gradient's source as written by `encodeRunSnapshot`, or undefined if it is not one. */
 function eventSource(value: unknown): EventSource | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const { topic, partition, offset } = value as Record<string, unknown>;
-  return typeof topic === 'string' &&
-    Number.isSafeInteger(partition) &&
-    typeof offset === 'string' &&
-    /^[0-9]{1,20}$/.test(offset)
-    ? { topic, partition: partition as number, offset }
+  const parsed = GradientSource.safeParse({ sourceTopic: topic, partition, offset });
+  return parsed.success
+    ? { topic: parsed.data.sourceTopic, partition: parsed.data.partition, offset: parsed.data.offset }
     : undefined;
 }

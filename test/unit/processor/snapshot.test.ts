@@ -136,7 +136,12 @@ describe('processor > state snapshots', () => {
     );
     assert.deepEqual([dead[0].sourceTopic, dead[0].partition, dead[0].offset], ['lyap.gradients', 3, '41']);
     const bad = JSON.parse(snapshot) as { join: { pending: { gradientSource?: unknown }[] } };
-    for (const source of [{ topic: 'lyap.gradients', partition: 3, offset: 'x' }, 'lyap.gradients:3:41']) {
+    for (const source of [
+      { topic: 'lyap.gradients', partition: 3, offset: 'x' },
+      { topic: 'lyap.gradients', partition: -1, offset: '41' },
+      { topic: '', partition: 3, offset: '41' },
+      'lyap.gradients:3:41',
+    ]) {
       const record = bad.join.pending[0];
       if (record !== undefined) record.gradientSource = source;
       const again = decodeRunSnapshot(JSON.stringify(bad));
