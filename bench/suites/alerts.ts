@@ -150,7 +150,7 @@ const SELECTIONS: readonly { label: string; keep: (a: ScoredAlert) => boolean }[
     keep: (a: ScoredAlert) => a.name === rule.name,
   })),
   { label: 'any warning or critical', keep: (a) => a.severity === 'warning' || a.severity === 'critical' },
-  { label: 'critical only', keep: (a) => isCritical(a) },
+  { label: 'critical only', keep: isCritical },
 ];
 
 const round = (x: number, digits = 2): number | string =>

@@ -5,7 +5,7 @@ import {
   DEFAULT_LYAPUNOV_BURST,
   DEFAULT_SHARPNESS_EVERY_PROBES,
   loadMnist,
-  lyapunovBursts,
+  burstsEvery,
   selectBackend,
   sharpnessEvery,
   train,
@@ -86,10 +86,12 @@ export const scheduleText = (s: Readonly<ProbeSchedule>): string =>
 
 /** The probe settings of `schedule` at a probe every `probeEvery` (> 0) steps. */
 function scheduled(probeEvery: number, schedule: Readonly<ProbeSchedule>) {
-  const every = schedule.burstProbes * probeEvery;
-  const bursts = lyapunovBursts(
+  const fits = schedule.burst <= schedule.burstProbes * probeEvery;
+  const bursts = burstsEvery(
     probeEvery,
-    schedule.burst <= every ? { every, burst: schedule.burst, discard: schedule.discard } : { every },
+    schedule.burstProbes,
+    schedule.burst,
+    fits ? { discard: schedule.discard } : {},
   );
   return { ...bursts, sharpnessEvery: sharpnessEvery(probeEvery, schedule.sharpnessProbes * probeEvery) };
 }

@@ -23,7 +23,12 @@ export interface LyapunovBursts {
 
 type ChosenBursts = { every?: number | undefined; burst?: number | undefined; discard?: number | undefined };
 
-function bursts(
+/**
+ * A burst of `length` steps every `everyProbes` probes, cut to the steps between bursts when it is
+ * longer, half of it discarded, unless `chosen` says otherwise: the rule of both schedules below,
+ * for any other one (the trainer bench's `--probe-schedule`).
+ */
+export function burstsEvery(
   probeEvery: number,
   everyProbes: number,
   length: number,
@@ -43,12 +48,12 @@ function bursts(
  * (docs/benchmarks.md, docs/trainer.md).
  */
 export function lyapunovBursts(probeEvery: number, chosen: ChosenBursts = {}): LyapunovBursts {
-  return bursts(probeEvery, DEFAULT_BURST_EVERY_PROBES, DEFAULT_LYAPUNOV_BURST, chosen);
+  return burstsEvery(probeEvery, DEFAULT_BURST_EVERY_PROBES, DEFAULT_LYAPUNOV_BURST, chosen);
 }
 
 /** The dense schedule's bursts (`DENSE_BURST_EVERY_PROBES`, `DENSE_LYAPUNOV_BURST`), unless chosen. */
 export function denseLyapunovBursts(probeEvery: number, chosen: ChosenBursts = {}): LyapunovBursts {
-  return bursts(probeEvery, DENSE_BURST_EVERY_PROBES, DENSE_LYAPUNOV_BURST, chosen);
+  return burstsEvery(probeEvery, DENSE_BURST_EVERY_PROBES, DENSE_LYAPUNOV_BURST, chosen);
 }
 
 /** What is wrong with a burst schedule for probes every `probeEvery` (> 0) steps; undefined if nothing. */
