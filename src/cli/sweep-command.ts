@@ -4,6 +4,7 @@ import { LyapError } from '../errors.js';
 import { defaultJobs } from '../sweep/presets.js';
 import {
   PRESET_NAMES,
+  PROBE_SCHEDULES,
   SWEEP_DATASETS,
   SWEEP_MODELS,
   type PresetName,
@@ -81,8 +82,15 @@ export const sweepCommand = defineCommand<SweepFlags>({
       )
       .option(
         '--sharpness-every <n>',
-        "measure λ_max every n steps, a multiple of --probe-every (lyap train --sharpness-every; default: 4 probes, the trainer's dense schedule)",
+        "measure λ_max every n steps, a multiple of --probe-every (lyap train --sharpness-every; default: the --probe-schedule's)",
         positiveInteger('--sharpness-every'),
+      )
+      .addOption(
+        choiceOption(
+          '--probe-schedule <name>',
+          "λ_max and Lyapunov bursts: dense (every 4 probes, bursts of 8: what the reports in docs/results were made with) or default (the trainer's own, what lyap train runs: λ_max every 16 probes, bursts of 4 every 8) (default: dense)",
+          PROBE_SCHEDULES,
+        ),
       )
       .option(
         '--sharpness-rounds <n>',

@@ -8,8 +8,10 @@ import {
   createProblem,
   gatherBatch,
   denseLyapunovBursts,
+  lyapunovBursts,
   makeDataset,
   denseSharpnessEvery,
+  sharpnessEvery,
   selectBackend,
   tf,
   type Dataset,
@@ -86,21 +88,27 @@ function evaluate(model: Model, theta: tf.Tensor1D, held: Dataset): { accuracy: 
 }
 
 /**
- * The probe of every run: k_L = k_S = 1, forward differences, and the trainer's dense schedule
- * (λ_max every 4 probes, Lyapunov bursts of 8 steps every 4 probes), which every sweep report was
- * made with: the sweeps study the exponent and λ_max, and their cost is not the point.
+ * The probe of every run: k_L = k_S = 1, forward differences, and by default the trainer's dense
+ * schedule (λ_max every 4 probes, Lyapunov bursts of 8 steps every 4 probes), which every sweep
+ * report was made with: the sweeps study the exponent and λ_max, and their cost is not the point.
+ * `probeSchedule: 'default'` runs the trainer's default schedule instead, the one `lyap train`
+ * users get.
  */
 export function probeSettings(
-  config: Pick<SweepConfig, 'probeEvery' | 'minCurvature' | 'sharpnessRounds' | 'sharpnessEvery'>,
+  config: Pick<
+    SweepConfig,
+    'probeEvery' | 'minCurvature' | 'sharpnessRounds' | 'sharpnessEvery' | 'probeSchedule'
+  >,
 ): ProbeSettings {
+  const dense = config.probeSchedule !== 'default';
   const probe: ProbeSettings = {
     every: config.probeEvery,
     kLyapunov: 1,
     kSharpness: 1,
     hvp: 'forward',
     eps0: 1e-3,
-    ...denseLyapunovBursts(config.probeEvery),
-    sharpnessEvery: denseSharpnessEvery(config.probeEvery, config.sharpnessEvery),
+    ...(dense ? denseLyapunovBursts : lyapunovBursts)(config.probeEvery),
+    sharpnessEvery: (dense ? denseSharpnessEvery : sharpnessEvery)(config.probeEvery, config.sharpnessEvery),
   };
   if (config.minCurvature === true) probe.minCurvature = true;
   if (config.sharpnessRounds !== undefined) probe.sharpnessIterations = config.sharpnessRounds;

@@ -252,6 +252,7 @@ export function renderReport(results: SweepResults): string {
           'probe',
           `every ${c.probeEvery} steps, k_L = k_S = 1, window ${c.windowProbes} probes; late = last 50% of probes` +
             (c.sharpnessRounds === undefined ? '' : `; ${c.sharpnessRounds} Rayleigh–Ritz rounds`) +
+            (c.probeSchedule === 'default' ? "; the trainer's default schedule" : '') +
             (c.sharpnessEvery === undefined ? '' : `; λ_max every ${c.sharpnessEvery} steps`) +
             (c.minCurvature === true ? '; h_min tracked' : ''),
         ],

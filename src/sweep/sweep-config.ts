@@ -11,6 +11,10 @@ export type SweepDataset = (typeof SWEEP_DATASETS)[number];
 export const SWEEP_MODELS = ['mlp', 'cnn'] as const;
 export type SweepModel = (typeof SWEEP_MODELS)[number];
 
+/** The probe schedules a sweep can run with (`--probe-schedule`); see `SweepConfig.probeSchedule`. */
+export const PROBE_SCHEDULES = ['dense', 'default'] as const;
+export type ProbeSchedule = (typeof PROBE_SCHEDULES)[number];
+
 /** The runs one log-log fit and one comparison are made of: a model, a loss and the optimizer's momentum. */
 export interface SweepGroup {
   model: SweepModel;
@@ -50,8 +54,15 @@ export interface SweepConfig {
   minCurvature?: boolean;
   /** Rayleigh–Ritz rounds per probe (`lyap train --sharpness-rounds`); the trainer's default without it. */
   sharpnessRounds?: number;
-  /** Steps between λ_max measurements (`lyap train --sharpness-every`); the trainer's default without it. */
+  /** Steps between λ_max measurements (`lyap train --sharpness-every`); the schedule's without it. */
   sharpnessEvery?: number;
+  /**
+   * The probe's schedule of λ_max measurements and Lyapunov bursts: `dense` (λ_max and a burst of
+   * 8 every 4 probes, what every committed report was made with) or `default` (the trainer's own
+   * default, what `lyap train` runs with: λ_max every 16 probes, a burst of 4 every 8); absent:
+   * dense.
+   */
+  probeSchedule?: ProbeSchedule;
   /** The processor's rolling window, in probes. */
   windowProbes: number;
   /** Controller arms: each rule from each starting rate; empty for none. */

@@ -8,6 +8,7 @@ import {
   groupOf,
   productGroups,
   type PresetName,
+  type ProbeSchedule,
   type SweepConfig,
   type SweepDataset,
   type SweepGroup,
@@ -24,6 +25,7 @@ export interface SweepOverrides {
   minCurvature?: boolean;
   sharpnessRounds?: number;
   sharpnessEvery?: number;
+  probeSchedule?: ProbeSchedule;
   activation?: Activation;
   groups?: SweepGroup[];
   models?: SweepModel[];
@@ -101,6 +103,9 @@ export function resolveSweepConfig(
     ...((o.sharpnessEvery ?? base.sharpnessEvery) === undefined
       ? {}
       : { sharpnessEvery: o.sharpnessEvery ?? base.sharpnessEvery }),
+    ...((o.probeSchedule ?? base.probeSchedule) === undefined
+      ? {}
+      : { probeSchedule: o.probeSchedule ?? base.probeSchedule }),
     ...groupFields(resolveGroups(base, o)),
     rules: [...new Set(o.rules ?? base.rules)],
     alphas: [...new Set(o.alphas ?? base.alphas)],

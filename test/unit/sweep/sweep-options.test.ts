@@ -5,6 +5,12 @@ import { controllerConfig, probeSettings } from '../../../src/sweep/child-run.js
 import { planFirstPhase, planSchedulePhase } from '../../../src/sweep/plan.js';
 import { PRESETS } from '../../../src/sweep/presets.js';
 import { resolveSweepConfig } from '../../../src/sweep/sweep-options.js';
+import {
+  DENSE_BURST_EVERY_PROBES,
+  DENSE_LYAPUNOV_BURST,
+  lyapunovBursts,
+} from '../../../src/trainer/lyapunov-bursts.js';
+import { DENSE_SHARPNESS_EVERY_PROBES, sharpnessEvery } from '../../../src/trainer/sharpness-schedule.js';
 import { lyap } from '../../helpers/cli.js';
 
 describe('sweep > resolveSweepConfig', () => {
@@ -39,6 +45,51 @@ describe('sweep > resolveSweepConfig', () => {
     assert.deepEqual(off.ok ? [] : off.problems, [
       '--sharpness-every: λ_max every 7 steps must fall on probes: a positive multiple of 5',
     ]);
+  });
+
+  it("runs the dense schedule unless --probe-schedule default asks for the trainer's own", () => {
+    const probeEvery = PRESETS.controller.probeEvery;
+    const dense = resolveSweepConfig('controller', { jobs: 1 });
+    assert.ok(dense.ok);
+    assert.equal('probeSchedule' in dense.config, false);
+    const denseProbe = probeSettings(dense.config);
+    assert.deepEqual(
+      [
+        denseProbe.sharpnessEvery,
+        denseProbe.lyapunovEvery,
+        denseProbe.lyapunovBurst,
+        denseProbe.lyapunovDiscard,
+      ],
+      [
+        DENSE_SHARPNESS_EVERY_PROBES * probeEvery,
+        DENSE_BURST_EVERY_PROBES * probeEvery,
+        DENSE_LYAPUNOV_BURST,
+        DENSE_LYAPUNOV_BURST / 2,
+      ],
+    );
+    const own = resolveSweepConfig('controller', { jobs: 1, probeSchedule: 'default' });
+    assert.ok(own.ok);
+    assert.equal(own.config.probeSchedule, 'default');
+    const ownProbe = probeSettings(own.config);
+    // What `lyap train` runs with at the same probe spacing.
+    assert.deepEqual(
+      [ownProbe.sharpnessEvery, ownProbe.lyapunovEvery, ownProbe.lyapunovBurst, ownProbe.lyapunovDiscard],
+      [
+        sharpnessEvery(probeEvery),
+        lyapunovBursts(probeEvery).lyapunovEvery,
+        lyapunovBursts(probeEvery).lyapunovBurst,
+        lyapunovBursts(probeEvery).lyapunovDiscard,
+      ],
+    );
+    assert.notEqual(ownProbe.sharpnessEvery, denseProbe.sharpnessEvery);
+    // --sharpness-every still overrides either schedule's λ_max.
+    const chosen = resolveSweepConfig('controller', {
+      jobs: 1,
+      probeSchedule: 'default',
+      sharpnessEvery: 20,
+    });
+    assert.ok(chosen.ok);
+    assert.equal(probeSettings(chosen.config).sharpnessEvery, 20);
   });
 
   it('starts from the preset and applies the overrides, sorted and without repeats', () => {
@@ -243,6 +294,12 @@ describe('cli > lyap sweep > usage errors', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--lrs must be a comma-separated list of positive numbers, got '0\.1,fast'/);
     assert.equal(r.stderr.split('\n').filter((l) => l.includes('--lrs')).length, 1);
+  });
+
+  it('rejects an unknown --probe-schedule, naming the choices (exit 2)', async () => {
+    const r = await lyap(['sweep', '--probe-schedule', 'sparse', '--out', '/nonexistent/never-written']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--probe-schedule.*'sparse' is invalid\. Allowed choices are dense, default/);
   });
 
   it('rejects --dataset cifar10 without --data-dir (exit 2)', async () => {
