@@ -63,9 +63,9 @@ export interface ConsumeOptions {
   fromBeginning?: boolean;
   maxBatchSize?: number;
   /**
-   * Called when the consumer has its partitions: Kafka, each time it has joined its group
-   * (what is published from then on reaches it, also with `fromBeginning` false); MemoryBus,
-   * at subscribe.
+   * Called when the consumer has its partitions and knows where they start: Kafka, each time it
+   * has joined its group and ended its first fetch after the join (what is published from then
+   * on reaches it, also with `fromBeginning` false); MemoryBus, at subscribe.
    */
   onJoined?: () => void;
 }

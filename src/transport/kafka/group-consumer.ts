@@ -26,7 +26,10 @@ export interface GroupConsumerOptions {
   readonly closeGraceMs: number;
   /** Told of each consumer's shutdown, so that the bus's `close()` can wait for it. */
   readonly onStop: (stopped: Promise<void>) => void;
-  /** Told each time the consumer has joined its group (its partitions assigned). */
+  /**
+   * Told each time the consumer has joined its group and knows where its partitions start (its
+   * first fetch after the join has ended): a record published from then on reaches it.
+   */
   readonly onJoined?: (() => void) | undefined;
   /** The broker's reason behind kafkajs's "Failed to find group coordinator", when it can be had. */
   readonly explainMissingCoordinator?: (groupId: string) => Promise<unknown>;
@@ -198,10 +201,27 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
       while (committing !== undefined) await committing;
     };
 
+    // `onJoined` waits for the first fetch after a join: kafkajs looks up where the assigned
+    // partitions start (the committed offsets, or for a new group reading from the end, the end)
+    // at the start of each fetch, not at the join, and a record published between the two would
+    // be skipped by such a group. That fetch's node is followed from its start to its end, so that
+    // the end of a fetch begun before the join does not count.
+    let joinPending = false;
+    let lookupNode: number | undefined;
     consumer.on(consumer.events.GROUP_JOIN, () => {
       epoch++;
       // The new generation starts at the committed offsets; deferred ones are work to redo.
       deferred.clear();
+      joinPending = true;
+      lookupNode = undefined;
+    });
+    consumer.on(consumer.events.FETCH_START, (event) => {
+      if (joinPending && lookupNode === undefined) lookupNode = event.payload.nodeId;
+    });
+    consumer.on(consumer.events.FETCH, (event) => {
+      if (!joinPending || lookupNode === undefined || event.payload.nodeId !== lookupNode) return;
+      joinPending = false;
+      lookupNode = undefined;
       options.onJoined?.();
     });
     consumer.on(consumer.events.CRASH, (event) => {

@@ -41,7 +41,7 @@ import {
   testKafkaOptions,
 } from '../../helpers/kafka-bus.js';
 import { spawnLyap, stopGracefully } from '../../helpers/lyap-process.js';
-import { poll, until } from '../../helpers/wait.js';
+import { until } from '../../helpers/wait.js';
 
 const broker = await kafkaBroker();
 const backend = await selectBackend({ requested: 'cpu' });
@@ -134,9 +134,8 @@ function takeWithoutTurns(
 const signed = (seq: number, lr: number): LrCommandEvent => signCommand(lrCommand(seq, lr), KEY);
 
 /**
- * Once `joined`, a new group's consumer still has to look up where the topic ends, and a
- * command sent before it has is not read (a fresh topic's leader may take a while to answer).
- * A first command (seq 1), sent until it is read, then taken, says it has.
+ * Once `joined`, a new group's consumer knows where the topic ends (its first fetch after the
+ * join has ended): a first command (seq 1), sent once right then, is read and taken.
  */
 async function readingFromTheEnd(
   intake: LrCommandIntake,
@@ -147,12 +146,13 @@ async function readingFromTheEnd(
   await intake.joined;
   const bus = testKafkaBus(broker);
   try {
-    await until(async () => {
-      await bus.publish(topics.control, [
-        { key: 'run-a', value: encodeEvent(signCommand(lrCommand(1, 0.5, runId), key)) },
-      ]);
-      return poll(() => intake.stats.received > 0, { timeoutMs: 2_000 });
-    }, 'the first command');
+    await bus.publish(topics.control, [
+      { key: 'run-a', value: encodeEvent(signCommand(lrCommand(1, 0.5, runId), key)) },
+    ]);
+    await until(
+      () => intake.stats.received > 0,
+      () => `the first command, sent once when the intake had joined (${JSON.stringify(intake.stats)})`,
+    );
     assert.deepEqual(intake.take(0), { lr: 0.5, seq: 1 });
   } finally {
     await bus.close();
