@@ -205,7 +205,10 @@ export function consumeGroup(options: GroupConsumerOptions): Observable<Delivery
     // partitions start (the committed offsets, or for a new group reading from the end, the end)
     // at the start of each fetch, not at the join, and a record published between the two would
     // be skipped by such a group. That fetch's node is followed from its start to its end, so that
-    // the end of a fetch begun before the join does not count.
+    // the end of a fetch begun before the join does not count: a fetch that fails on stale
+    // metadata (a leader not elected yet) rejoins before it ends. One that fails on a closed
+    // connection or a broker not found ends without a new join, and then `onJoined` can still
+    // come before the positions are known, as it always did before 2026-12-07.
     let joinPending = false;
     let lookupNode: number | undefined;
     consumer.on(consumer.events.GROUP_JOIN, () => {
