@@ -12,8 +12,9 @@
 export const DEFAULT_SHARPNESS_EVERY_PROBES = 16;
 
 /**
- * The dense schedule's λ_max: every 4 probes, the default until 2026-12-07. The sweeps, the demo
- * and `npm run lr-grid` measure with it (their reports were made with it).
+ * The dense schedule's λ_max: every 4 probes, the default until 2026-12-07. The sweeps and the
+ * demo measure with it (their reports were made with it); `npm run lr-grid`, which sets no
+ * `sharpnessEvery`, measures λ_max at every probe.
  */
 export const DENSE_SHARPNESS_EVERY_PROBES = 4;
 
