@@ -15,8 +15,7 @@ import { LyapError } from '../errors.js';
 import { DEFAULT_TOPIC_PREFIX, topicNames } from '../events/index.js';
 import { loadWebConfig, LyapMetrics } from '../metrics/index.js';
 import { TRAIN_BACKEND_NAMES, TRAINER_DEFAULTS } from '../trainer/config.js';
-import { denseLyapunovBursts } from '../trainer/lyapunov-bursts.js';
-import { denseSharpnessEvery } from '../trainer/sharpness-schedule.js';
+import { probeSchedule } from '../trainer/probe-schedule.js';
 import { DEFAULT_EPS0, type BackendName } from '../trainer/names.js';
 import { MemoryBus, type Bus } from '../transport/index.js';
 import { KafkaBus } from '../transport/kafka/index.js';
@@ -235,8 +234,7 @@ async function runDemoCommand(flags: DemoFlags): Promise<number> {
           hvp: 'forward',
           eps0: DEFAULT_EPS0,
           // The dense schedule: the demo shows every signal over a short run (docs/demo.md).
-          ...denseLyapunovBursts(flags.probeEvery),
-          sharpnessEvery: denseSharpnessEvery(flags.probeEvery),
+          ...probeSchedule('dense', flags.probeEvery),
         },
         lrBounds: LR_BOUNDS,
         // A run started at an absurd rate is corrected before its first update, not braked after it.

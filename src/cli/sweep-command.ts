@@ -4,7 +4,6 @@ import { LyapError } from '../errors.js';
 import { defaultJobs } from '../sweep/presets.js';
 import {
   PRESET_NAMES,
-  PROBE_SCHEDULES,
   SWEEP_DATASETS,
   SWEEP_MODELS,
   type PresetName,
@@ -14,6 +13,7 @@ import {
 import { resolveSweepConfig, type SweepOverrides } from '../sweep/sweep-options.js';
 import { TRAIN_BACKEND_NAMES } from '../trainer/config.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
+import { PROBE_SCHEDULES } from '../trainer/probe-schedule.js';
 import { ACTIVATIONS, type LossName } from '../trainer/names.js';
 import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';

@@ -7,11 +7,8 @@ import { runClosedLoop } from '../loop/index.js';
 import {
   createProblem,
   gatherBatch,
-  denseLyapunovBursts,
-  lyapunovBursts,
   makeDataset,
-  denseSharpnessEvery,
-  sharpnessEvery,
+  probeSchedule,
   selectBackend,
   tf,
   type Dataset,
@@ -100,15 +97,13 @@ export function probeSettings(
     'probeEvery' | 'minCurvature' | 'sharpnessRounds' | 'sharpnessEvery' | 'probeSchedule'
   >,
 ): ProbeSettings {
-  const dense = config.probeSchedule !== 'default';
   const probe: ProbeSettings = {
     every: config.probeEvery,
     kLyapunov: 1,
     kSharpness: 1,
     hvp: 'forward',
     eps0: 1e-3,
-    ...(dense ? denseLyapunovBursts : lyapunovBursts)(config.probeEvery),
-    sharpnessEvery: (dense ? denseSharpnessEvery : sharpnessEvery)(config.probeEvery, config.sharpnessEvery),
+    ...probeSchedule(config.probeSchedule ?? 'dense', config.probeEvery, config.sharpnessEvery),
   };
   if (config.minCurvature === true) probe.minCurvature = true;
   if (config.sharpnessRounds !== undefined) probe.sharpnessIterations = config.sharpnessRounds;

@@ -1,6 +1,7 @@
 import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
 import type { Activation, BackendName, LossName } from '../trainer/names.js';
+import type { ProbeScheduleName } from '../trainer/probe-schedule.js';
 
 export const PRESET_NAMES = ['tiny', 'quick', 'full', 'controller', 'controller-tiny', 'science'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -10,10 +11,6 @@ export type SweepDataset = (typeof SWEEP_DATASETS)[number];
 
 export const SWEEP_MODELS = ['mlp', 'cnn'] as const;
 export type SweepModel = (typeof SWEEP_MODELS)[number];
-
-/** The probe schedules a sweep can run with (`--probe-schedule`); see `SweepConfig.probeSchedule`. */
-export const PROBE_SCHEDULES = ['dense', 'default'] as const;
-export type ProbeSchedule = (typeof PROBE_SCHEDULES)[number];
 
 /** The runs one log-log fit and one comparison are made of: a model, a loss and the optimizer's momentum. */
 export interface SweepGroup {
@@ -62,7 +59,7 @@ export interface SweepConfig {
    * default, what `lyap train` runs with: λ_max every 16 probes, a burst of 4 every 8); absent:
    * dense.
    */
-  probeSchedule?: ProbeSchedule;
+  probeSchedule?: ProbeScheduleName;
   /** The processor's rolling window, in probes. */
   windowProbes: number;
   /** Controller arms: each rule from each starting rate; empty for none. */

@@ -1,5 +1,6 @@
 import type { ControlRule } from '../controller/index.js';
 import type { ScheduleName } from '../trainer/lr-schedule.js';
+import type { ProbeScheduleName } from '../trainer/probe-schedule.js';
 import { sharpnessEveryProblem } from '../trainer/sharpness-schedule.js';
 import type { Activation, BackendName, LossName } from '../trainer/names.js';
 import { PRESETS } from './presets.js';
@@ -8,7 +9,6 @@ import {
   groupOf,
   productGroups,
   type PresetName,
-  type ProbeSchedule,
   type SweepConfig,
   type SweepDataset,
   type SweepGroup,
@@ -25,7 +25,7 @@ export interface SweepOverrides {
   minCurvature?: boolean;
   sharpnessRounds?: number;
   sharpnessEvery?: number;
-  probeSchedule?: ProbeSchedule;
+  probeSchedule?: ProbeScheduleName;
   activation?: Activation;
   groups?: SweepGroup[];
   models?: SweepModel[];

@@ -1,6 +1,7 @@
 export * from './names.js';
 export * from './lyapunov-bursts.js';
 export * from './sharpness-schedule.js';
+export * from './probe-schedule.js';
 export * from './backend.js';
 export * from './params.js';
 export * from './problem.js';
