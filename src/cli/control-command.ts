@@ -26,6 +26,7 @@ type ControlFlags = ServiceFlags &
     | 'rule'
     | 'targetRatio'
     | 'warmupRatio'
+    | 'polyakRatio'
     | 'alpha'
     | 'cooldownSteps'
     | 'deadbandLog'
@@ -66,6 +67,12 @@ export const controlCommand = defineCommand<ControlFlags>({
         'edge rule: the first rate, answering the warm-up, is r * (1 - momentum^2) / max(lambda_max, BS) at theta0 (past the edge 2 on purpose: the catapult)',
         positiveNumber('--warmup-ratio'),
         D.warmupRatio,
+      )
+      .option(
+        '--polyak-ratio <a>',
+        'edge rule: the rate is at least a * (1 - momentum^2) * loss / |gradient|^2, the stochastic Polyak step over the probes since the last change (0: off)',
+        finiteNumber('--polyak-ratio', 'a number >= 0', (n) => n >= 0),
+        D.polyakRatio,
       )
       .option(
         '--alpha <a>',
@@ -123,6 +130,7 @@ export const controlCommand = defineCommand<ControlFlags>({
             rule: flags.rule,
             targetRatio: flags.targetRatio,
             warmupRatio: flags.warmupRatio,
+            polyakRatio: flags.polyakRatio,
             alpha: flags.alpha,
             guard: flags.guard,
             ...(flags.horizonSteps === undefined ? {} : { horizonSteps: flags.horizonSteps }),

@@ -17,7 +17,14 @@ import { PROBE_SCHEDULES } from '../trainer/probe-schedule.js';
 import { ACTIVATIONS, type LossName } from '../trainer/names.js';
 import { defineCommand } from './define-command.js';
 import { EXIT } from './exit-codes.js';
-import { choiceOption, commaList, nonNegativeInteger, positiveInteger, positiveNumber } from './options.js';
+import {
+  choiceOption,
+  commaList,
+  finiteNumber,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+} from './options.js';
 import { brokersOption } from './service-options.js';
 
 interface SweepFlags extends Omit<SweepOverrides, 'jobs' | 'spikeHorizonSteps'> {
@@ -149,6 +156,11 @@ export const sweepCommand = defineCommand<SweepFlags>({
         '--warmup-ratio <r>',
         "the controller arms' warmupRatio: the edge rule's first rate is r/λ at θ0 (default: the controller's, 3)",
         positiveNumber('--warmup-ratio'),
+      )
+      .option(
+        '--polyak-ratio <a>',
+        "the controller arms' polyakRatio: the edge rule's rate is at least a·(1 − μ²)·L/‖g‖² (0: off, the controller's default)",
+        finiteNumber('--polyak-ratio', 'a number >= 0', (n) => n >= 0),
       )
       .option(
         '--spike-horizon <steps>',

@@ -25,6 +25,12 @@ export const ControllerConfig = z
     targetRatio: z.number().positive().default(1.5),
     /** `edge`: the first rate, answering the warm-up, is warmupRatio·(1 − μ²)/max(λ_max, BS) at θ0. */
     warmupRatio: z.number().positive().default(3),
+    /**
+     * `edge`: a floor under the target from the loss, the stochastic Polyak step
+     * polyakRatio·(1 − μ²)·mean(L)/mean(‖g‖²) over the probes since the last change; 0 (the
+     * default) leaves it out. Measured and not the default (docs/controller.md).
+     */
+    polyakRatio: z.number().nonnegative().default(0),
     emaDecay: z.number().min(0).lt(1).default(0.9),
     ruleProbes: z.int().positive().default(20),
     warmup: z.boolean().default(true),

@@ -27,6 +27,9 @@ export type RuleOutcome =
  *   (`edgeMomentumFactor`). One probe's batch sharpness
  *   scatters widely (a factor 2–50 between minibatches), so the rule also reports the
  *   standard error of log η*, and the controller does not act on a difference smaller than it.
+ *   With `polyakRatio` a > 0 the target is at least the stochastic Polyak step (Loizou et al.,
+ *   2021) a·(1 − μ²)·mean(L)/mean(‖g‖²) over the same probes, taking the optimum loss as 0: the
+ *   loss, not the curvature, pins that floor.
  * - `gradient-newton`: the one-dimensional Newton step along the gradient, η* = gᵀg/gᵀHg =
  *   1/BS for plain SGD; with momentum the step along a steady gradient is η/(1 − μ), so
  *   η* = (1 − μ)/BS. BS is an exponential moving average (decay `emaDecay`, bias-corrected)
@@ -40,6 +43,8 @@ export class RuleState {
   private readonly sharpnessMedian: RollingMedian;
   /** The probes' batch sharpness since the last rate change, at most `ruleProbes`. */
   private readonly fresh: number[] = [];
+  /** The same probes' training loss and squared gradient norm, for the Polyak floor. */
+  private readonly gaps: { loss: number; gradNormSq: number }[] = [];
   private ema = 0;
   private emaWeight = 0;
 
@@ -56,6 +61,10 @@ export class RuleState {
     if (bs !== undefined) {
       this.fresh.push(bs);
       if (this.fresh.length > this.config.ruleProbes) this.fresh.shift();
+      if (e.loss !== undefined && e.gradNorm !== undefined && e.gradNorm > 0) {
+        this.gaps.push({ loss: e.loss, gradNormSq: e.gradNorm * e.gradNorm });
+        if (this.gaps.length > this.config.ruleProbes) this.gaps.shift();
+      }
       const decay = this.config.emaDecay;
       this.ema = decay * this.ema + (1 - decay) * bs;
       this.emaWeight = decay * this.emaWeight + (1 - decay);
@@ -65,6 +74,7 @@ export class RuleState {
   rateChanged(): void {
     this.sharpnessMedian.clear();
     this.fresh.length = 0;
+    this.gaps.length = 0;
     this.ema = 0;
     this.emaWeight = 0;
   }
@@ -80,7 +90,13 @@ export class RuleState {
         const bs = mean(values);
         if (!(bs > 0)) return wait('no-curvature');
         const lr = (c.targetRatio * edgeMomentumFactor(mu)) / bs;
-        return { kind: 'target', lr, curvature: bs, logError: relativeError(values, bs) };
+        const floor = this.polyakStep(mu, minProbes);
+        return {
+          kind: 'target',
+          lr: floor !== undefined && floor > lr ? floor : lr,
+          curvature: bs,
+          logError: relativeError(values, bs),
+        };
       }
       case 'gradient-newton': {
         if (this.fresh.length < minProbes || this.emaWeight === 0) return wait('not-converged');
@@ -95,6 +111,15 @@ export class RuleState {
         return { kind: 'target', lr: c.alpha / lambda, curvature: lambda, logError: 0 };
       }
     }
+  }
+
+  /** polyakRatio·(1 − μ²)·mean(L)/mean(‖g‖²) over the fresh probes; undefined when off or too few. */
+  private polyakStep(mu: number, minProbes: number): number | undefined {
+    const a = this.config.polyakRatio;
+    if (!(a > 0) || this.gaps.length < minProbes || this.gaps.length === 0) return undefined;
+    const gradNormSq = mean(this.gaps.map((x) => x.gradNormSq));
+    const loss = mean(this.gaps.map((x) => x.loss));
+    return gradNormSq > 0 && loss > 0 ? (a * edgeMomentumFactor(mu) * loss) / gradNormSq : undefined;
   }
 
   private converged(e: EstimateEvent, lambda: number | undefined): boolean {

@@ -70,6 +70,10 @@ export const EstimateEvent = z.object({
   loss: FiniteNumber.optional().meta({
     description: 'Training loss of the probed step, when finite (the controller brakes on rising loss).',
   }),
+  gradNorm: FiniteNumber.min(0).optional().meta({
+    description:
+      "Norm of the probed step's minibatch gradient, when finite (with loss: the controller's Polyak floor, polyakRatio).",
+  }),
 });
 export type EstimateEvent = z.infer<typeof EstimateEvent>;
 

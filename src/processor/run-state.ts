@@ -194,6 +194,7 @@ export class RunState {
     const momentum = this.#config?.momentum;
     if (momentum !== undefined && momentum > 0) estimate.momentum = momentum;
     if (gradient !== undefined && Number.isFinite(gradient.loss)) estimate.loss = gradient.loss;
+    if (gradient !== undefined && Number.isFinite(gradient.gradNorm)) estimate.gradNorm = gradient.gradNorm;
     return estimate;
   }
 }

@@ -120,6 +120,7 @@ export function controllerConfig(spec: RunSpec, config: SweepConfig): Controller
     cooldownSteps: config.controllerCooldownSteps,
     ...(config.controllerTargetRatio === undefined ? {} : { targetRatio: config.controllerTargetRatio }),
     ...(config.controllerWarmupRatio === undefined ? {} : { warmupRatio: config.controllerWarmupRatio }),
+    ...(config.controllerPolyakRatio === undefined ? {} : { polyakRatio: config.controllerPolyakRatio }),
   };
 }
 

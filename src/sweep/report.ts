@@ -207,6 +207,7 @@ function controllerArms(c: SweepConfig): string {
     : `${rules.join(', ')}, each from η ∈ {${c.controllerStartLrs.join(', ')}}, cool-down ${c.controllerCooldownSteps} steps` +
         (c.controllerTargetRatio === undefined ? '' : `, targetRatio ${c.controllerTargetRatio}`) +
         (c.controllerWarmupRatio === undefined ? '' : `, warmupRatio ${c.controllerWarmupRatio}`) +
+        (c.controllerPolyakRatio === undefined ? '' : `, polyakRatio ${c.controllerPolyakRatio}`) +
         '; ' +
         `a spike: the smoothed loss above ${SPIKE_FACTOR}× its running minimum within ${c.spikeHorizonSteps} steps of a command`;
 }

@@ -74,6 +74,8 @@ export interface SweepConfig {
   controllerTargetRatio?: number;
   /** The controller's `warmupRatio` (the `edge` rule's first rate); absent: the controller's default. */
   controllerWarmupRatio?: number;
+  /** The controller's `polyakRatio` (the `edge` rule's Polyak floor); absent: the controller's default (off). */
+  controllerPolyakRatio?: number;
   /** A command spikes when the smoothed loss within this many steps after it exceeds SPIKE_FACTOR × its running minimum before it. */
   spikeHorizonSteps: number;
   /** Schedule arms (`step`, `cosine`), started from each group's best constant rate; empty for none. */

@@ -37,9 +37,10 @@ export interface SweepOverrides {
   controllerStartLr?: number;
   controllerStartLrs?: number[];
   spikeHorizonSteps?: number;
-  /** The controller arms' `targetRatio` and `warmupRatio` (docs/controller.md). */
+  /** The controller arms' `targetRatio`, `warmupRatio` and `polyakRatio` (docs/controller.md). */
   targetRatio?: number;
   warmupRatio?: number;
+  polyakRatio?: number;
   jobs: number;
   dataset?: SweepDataset;
   dataDir?: string;
@@ -114,6 +115,7 @@ export function resolveSweepConfig(
     spikeHorizonSteps: o.spikeHorizonSteps ?? base.spikeHorizonSteps,
     ...(o.targetRatio === undefined ? {} : { controllerTargetRatio: o.targetRatio }),
     ...(o.warmupRatio === undefined ? {} : { controllerWarmupRatio: o.warmupRatio }),
+    ...(o.polyakRatio === undefined ? {} : { controllerPolyakRatio: o.polyakRatio }),
     trainSamples: o.trainSamples ?? base.trainSamples,
     evalSamples: o.evalSamples ?? base.evalSamples,
     targetLoss:

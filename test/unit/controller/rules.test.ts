@@ -138,6 +138,49 @@ describe('controller > rules', () => {
     );
   });
 
+  it('edge with polyakRatio: the loss pins the rate where the batch sharpness does not (BS = 1.6/eta)', () => {
+    // eta·BS = 1.6 at every rate, over r* = 1.5: the curvature alone cuts and cuts. The probes'
+    // loss 1 over |g|^2 = 5 puts the Polyak step at 0.2, and the floor a·0.2 holds it there.
+    const make = (_s: number, rate: number): Partial<EstimateEvent> => ({
+      probeBatchSharpness: 1.6 / rate,
+      loss: 1,
+      gradNorm: Math.sqrt(5),
+    });
+    for (const start of [0.01, 1]) {
+      const { lr } = drive(control({ rule: 'edge', targetRatio: 1.5, polyakRatio: 1 }), 800, start, make);
+      assert.ok(Math.abs(Math.log(lr / 0.2)) <= 0.1, `from ${start}: lr ${lr}`);
+    }
+    const half = drive(control({ rule: 'edge', targetRatio: 1.5, polyakRatio: 0.5 }), 800, 1, make);
+    assert.ok(Math.abs(Math.log(half.lr / 0.1)) <= 0.1, `polyakRatio 0.5: lr ${half.lr}`);
+    // With momentum mu the floor is a·(1 − mu²)·L/|g|^2, like the edge target.
+    const heavy = drive(control({ rule: 'edge', targetRatio: 1.5, polyakRatio: 1 }), 800, 1, (s, rate) => ({
+      ...make(s, rate),
+      momentum: 0.5,
+      probeBatchSharpness: (1.6 * 0.75) / rate,
+    }));
+    assert.ok(Math.abs(Math.log(heavy.lr / 0.15)) <= 0.1, `with momentum: lr ${heavy.lr}`);
+    // Off (the default), or without the gradient's norm, nothing stops the cuts.
+    for (const [config, extra] of [
+      [{}, {}],
+      [{ polyakRatio: 1 }, { gradNorm: undefined }],
+    ] as const) {
+      const { lr } = drive(control({ rule: 'edge', targetRatio: 1.5, ...config }), 800, 1, (s, rate) => ({
+        ...make(s, rate),
+        ...extra,
+      }));
+      assert.ok(lr < 0.05, `${JSON.stringify(config)}: lr ${lr}`);
+    }
+  });
+
+  it('edge with polyakRatio: a floor, never a cap; the edge target above it wins', () => {
+    // BS 4 at every rate: the edge target 1.5/4 = 0.375 is above the Polyak step 0.2.
+    const { lr } = drive(control({ rule: 'edge', targetRatio: 1.5, polyakRatio: 1 }), 400, 0.01, () => ({
+      loss: 1,
+      gradNorm: Math.sqrt(5),
+    }));
+    assert.ok(Math.abs(lr - 0.375) / 0.375 < 0.06, `lr ${lr}`);
+  });
+
   it('gradient-newton: eta = (1 - mu)/BS from an EMA; no target while BS <= 0', () => {
     const { lr } = drive(control({ rule: 'gradient-newton' }), 400, 0.01, () => ({}));
     assert.ok(Math.abs(lr - 0.25) / 0.25 < 0.06, `lr ${lr}`);

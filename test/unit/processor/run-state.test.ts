@@ -135,4 +135,21 @@ describe('processor > RunState > a probe that overflowed', () => {
     assert.equal(last?.probeSharpness, undefined);
     assert.equal(last?.loss, 1e36);
   });
+
+  it("carries the probed step's loss and gradient norm when finite, and leaves a non-finite one out", () => {
+    const run = new RunState('r', 0, options);
+    run.start(config, 0);
+    run.offer(gradient('r', 0, { loss: 2.5, gradNorm: 3, probe: probe(2, 0.1) }), 0);
+    run.offer(trajectory('r', 0), 0);
+    run.offer(gradient('r', 1, { loss: 2, gradNorm: Number.NaN, probe: probe(2, 0.1) }), 1);
+    run.offer(trajectory('r', 1), 1);
+    const out = run.release({ nowMs: 10, force: true, estimateTs: 10 });
+    assert.deepEqual(
+      out.map((e) => [e.step, e.loss, e.gradNorm]),
+      [
+        [0, 2.5, 3],
+        [1, 2, undefined],
+      ],
+    );
+  });
 });

@@ -256,17 +256,25 @@ describe('sweep > plan', () => {
     }
   });
 
-  it("gives --target-ratio and --warmup-ratio to every controller arm, and keeps the controller's defaults without them", () => {
-    const given = resolveSweepConfig('controller-tiny', { jobs: 1, targetRatio: 1.3, warmupRatio: 3.5 });
+  it("gives --target-ratio, --warmup-ratio and --polyak-ratio to every controller arm, and keeps the controller's defaults without them", () => {
+    const given = resolveSweepConfig('controller-tiny', {
+      jobs: 1,
+      targetRatio: 1.3,
+      warmupRatio: 3.5,
+      polyakRatio: 0.8,
+    });
     const plain = resolveSweepConfig('controller-tiny', { jobs: 1 });
     assert.ok(given.ok && plain.ok);
     const spec = planFirstPhase(given.config).find((s) => s.arm === 'controller');
     assert.ok(spec !== undefined);
     const set = resolveControllerConfig(controllerConfig(spec, given.config));
-    assert.deepEqual([set.targetRatio, set.warmupRatio], [1.3, 3.5]);
+    assert.deepEqual([set.targetRatio, set.warmupRatio, set.polyakRatio], [1.3, 3.5, 0.8]);
     const defaults = resolveControllerConfig({});
     const kept = resolveControllerConfig(controllerConfig(spec, plain.config));
-    assert.deepEqual([kept.targetRatio, kept.warmupRatio], [defaults.targetRatio, defaults.warmupRatio]);
+    assert.deepEqual(
+      [kept.targetRatio, kept.warmupRatio, kept.polyakRatio],
+      [defaults.targetRatio, defaults.warmupRatio, 0],
+    );
   });
 
   it('sizes the full preset as the issue asks: ≥ 6 rates over ≥ 1.5 decades, 3 seeds, α ∈ {0.5, 1, 2}', () => {
@@ -300,6 +308,12 @@ describe('cli > lyap sweep > usage errors', () => {
     const r = await lyap(['sweep', '--probe-schedule', 'sparse', '--out', '/nonexistent/never-written']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--probe-schedule.*'sparse' is invalid\. Allowed choices are dense, default/);
+  });
+
+  it('rejects a negative --polyak-ratio (0 turns the floor off), exit 2', async () => {
+    const r = await lyap(['sweep', '--polyak-ratio', '-0.5', '--out', '/nonexistent/never-written']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--polyak-ratio.*a number >= 0/);
   });
 
   it('rejects --dataset cifar10 without --data-dir (exit 2)', async () => {
