@@ -5,16 +5,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEvent } from '../src/events/index.js';
+import { median } from '../src/sweep/stats.js';
 
 const dir = process.argv[2];
 if (dir === undefined || !existsSync(join(dir, 'runs'))) {
   console.error('usage: npx tsx scripts/probe-convergence.ts <sweep folder with runs/>');
   process.exit(2);
 }
-const median = (xs: number[]): number | undefined => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length === 0 ? undefined : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
-};
 const shown = (x: number | undefined): string => (x === undefined ? '-' : String(Number(x.toPrecision(2))));
 console.log('| run | probes | λ_max residual | h_min residual | rounds |');
 console.log('| --- | --- | --- | --- | --- |');

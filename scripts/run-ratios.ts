@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEvent, type GradientEvent } from '../src/events/index.js';
+import { mean, median } from '../src/sweep/stats.js';
 import { ScriptArgsError, scriptArgs } from './script-args.js';
 
 const { dir, from, to } = scriptArgs(
@@ -31,12 +32,6 @@ the mean of lr·batchSharpness over the probes in it, from the run's gradients.j
   },
 );
 
-const median = (xs: number[]): number | undefined => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? undefined : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
-};
-const mean = (xs: number[]): number | undefined =>
-  xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
 const shown = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
 
 console.log(`| run | steps | η·‖g‖²/L, median | probes | η·BS, mean |  (steps ${from}–${to - 1})`);

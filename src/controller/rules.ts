@@ -61,7 +61,7 @@ export class RuleState {
     if (bs !== undefined) {
       this.fresh.push(bs);
       if (this.fresh.length > this.config.ruleProbes) this.fresh.shift();
-      if (e.loss !== undefined && e.gradNorm !== undefined && e.gradNorm > 0) {
+      if (this.config.polyakRatio > 0 && e.loss !== undefined && e.gradNorm !== undefined && e.gradNorm > 0) {
         this.gaps.push({ loss: e.loss, gradNormSq: e.gradNorm * e.gradNorm });
         if (this.gaps.length > this.config.ruleProbes) this.gaps.shift();
       }
